@@ -1,0 +1,26 @@
+"""Shared fixtures: the real corpus beside the checkout, and a fresh data directory per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from moa.config import shared_corpus
+
+CORPUS = shared_corpus()
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not (CORPUS / "moa").is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "data"
+    d.mkdir()
+    return d
