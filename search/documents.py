@@ -1,0 +1,164 @@
+"""Records → the units an index holds: one per document, one per page, one per clause (section or subsection).
+
+Every unit carries the document's metadata, so a filter (model:, state:, signed:, status: …) applies at any
+level without a join, and facets can be counted from the units that matched. Both backends index exactly
+these units; `fingerprint` lets the indexer skip documents whose units have not changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+LEVELS = ("document", "page", "clause")
+
+# Order matters: the first pattern found in the agency name decides its type.
+_AGENCY_TYPES = (
+    ("sheriff", re.compile(r"\bsheriff", re.I)),
+    ("corrections", re.compile(r"\bcorrection|\bdoc\b|\bprison|\bpenitentiar", re.I)),
+    ("jail", re.compile(r"\bjail|\bdetention|\bjailer|\bregional\s+jail", re.I)),
+    ("police", re.compile(r"\bpolice|\bmarshal|\bconstable|\bpublic\s+safety\s+department", re.I)),
+    ("state", re.compile(r"\bstate\b|\bhighway\s+patrol|\bdepartment\s+of|\bcommission|\bnational\s+guard", re.I)),
+)
+
+
+def agency_type(name: str | None) -> str:
+    """sheriff | corrections | jail | police | state | other, from the agency's name."""
+    if not name:
+        return "other"
+    for kind, pattern in _AGENCY_TYPES:
+        if pattern.search(name):
+            return kind
+    return "other"
+
+
+@dataclass
+class Unit:
+    """One searchable unit. `uid` is stable across runs: sha256 + level + position."""
+
+    uid: str
+    level: str  # document | page | clause
+    sha256: str
+    file: str
+    agency: str | None
+    state: str | None
+    model: str | None
+    agency_type: str
+    signed: str | None  # the agreement's execution date: the latest signature date (ISO)
+    signed_lea: str | None
+    signed_ice: str | None
+    year: str | None  # year of `signed`
+    template_revision: str | None
+    status: str  # active | removed | unknown (ICE's published list, from the ledger)
+    signers: list[str]  # "Name, Title" of every signatory, for signer:
+    page: int | None  # page level: the page; clause level: first page; document level: None
+    page_end: int | None
+    section_number: str | None  # "IV" or, for a subsection, "IV.E"
+    section_title: str | None
+    section_key: str | None
+    section_keys: list[str]  # keys and lower-case numbers this unit lies in, for section:
+    text: str
+
+    def meta(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("text")
+        return d
+
+
+@dataclass
+class IndexDoc:
+    """Everything an index holds for one document; replaced as a whole when its fingerprint changes."""
+
+    sha256: str
+    fingerprint: str
+    units: list[Unit] = field(default_factory=list)
+
+
+def _signed_dates(record: dict) -> tuple[str | None, str | None, str | None]:
+    lea = [s.get("date") for s in record.get("signatories") or [] if s.get("party") == "lea" and s.get("date")]
+    ice = [s.get("date") for s in record.get("signatories") or [] if s.get("party") == "ice" and s.get("date")]
+    lea_d, ice_d = (max(lea) if lea else None), (max(ice) if ice else None)
+    both = [d for d in (lea_d, ice_d) if d]
+    return (max(both) if both else None), lea_d, ice_d
+
+
+def _signers(record: dict) -> list[str]:
+    out = []
+    for s in record.get("signatories") or []:
+        parts = [p for p in (s.get("name"), s.get("title")) if p]
+        if parts:
+            out.append(", ".join(parts))
+    return out
+
+
+def _pages_text(record: dict) -> dict[int, str]:
+    return {int(p["number"]): p.get("text") or "" for p in record.get("pages") or [] if p.get("number") is not None}
+
+
+def _clauses(record: dict) -> list[tuple[str, str, str, int | None, int | None, list[str], str]]:
+    """(number, title, key, page_start, page_end, keys, text) for every section and subsection."""
+    out = []
+    for sec in record.get("sections") or []:
+        num = str(sec.get("number") or "").strip()
+        key = sec.get("key") or ""
+        sec_keys = [k for k in (key, num.lower()) if k]
+        out.append((num, sec.get("title") or "", key, sec.get("page_start"), sec.get("page_end"), sec_keys,
+                    sec.get("text") or ""))
+        for sub in sec.get("subsections") or []:
+            letter = str(sub.get("letter") or "").strip()
+            snum = f"{num}.{letter}" if num and letter else (num or letter)
+            skey = sub.get("key") or ""
+            keys = sec_keys + [k for k in (skey, snum.lower()) if k and k not in sec_keys]
+            out.append((snum, sub.get("title") or "", skey, sub.get("page_start"),
+                        sub.get("page_end") or sub.get("page_start"), keys, sub.get("text") or ""))
+    for app in record.get("appendices") or []:
+        letter = str(app.get("letter") or "").strip()
+        if app.get("text"):
+            key = f"appendix-{letter.lower()}" if letter else "appendix"
+            out.append((f"Appendix {letter}".strip(), app.get("title") or "", key, app.get("page_start"),
+                        app.get("page_end"), [key, "appendix"], app.get("text") or ""))
+    return out
+
+
+def units_for_record(record: dict, status: str = "unknown") -> list[Unit]:
+    """The document, page and clause units of one extracted record (DESIGN.md's record, with page text)."""
+    sha = record["sha256"]
+    agency = record.get("agency") or {}
+    signed, lea, ice = _signed_dates(record)
+    base = dict(
+        sha256=sha, file=record.get("file") or sha, agency=agency.get("name"), state=agency.get("state"),
+        model=record.get("model"), agency_type=agency_type(agency.get("name")), signed=signed, signed_lea=lea,
+        signed_ice=ice, year=signed[:4] if signed else None, template_revision=record.get("template_revision"),
+        status=status, signers=_signers(record),
+    )
+    pages = _pages_text(record)
+    clauses = _clauses(record)
+    all_keys = sorted({k for c in clauses for k in c[5]})
+    units = [Unit(uid=f"{sha}:document", level="document", page=None, page_end=None, section_number=None,
+                  section_title=None, section_key=None, section_keys=all_keys,
+                  text="\n\n".join(pages[n] for n in sorted(pages)), **base)]
+    for n in sorted(pages):
+        keys = sorted({k for c in clauses if c[3] and c[3] <= n <= (c[4] or c[3]) for k in c[5]})
+        units.append(Unit(uid=f"{sha}:page:{n}", level="page", page=n, page_end=n, section_number=None,
+                          section_title=None, section_key=None, section_keys=keys, text=pages[n], **base))
+    for i, (num, title, key, start, end, keys, text) in enumerate(clauses):
+        units.append(Unit(uid=f"{sha}:clause:{i}", level="clause", page=start, page_end=end or start,
+                          section_number=num or None, section_title=title or None, section_key=key or None,
+                          section_keys=keys, text=text, **base))
+    return units
+
+
+def fingerprint(units: Iterable[Unit]) -> str:
+    h = hashlib.sha256()
+    for u in units:
+        h.update(json.dumps(asdict(u), sort_keys=True, ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def index_doc(record: dict, status: str = "unknown") -> IndexDoc:
+    units = units_for_record(record, status)
+    return IndexDoc(sha256=record["sha256"], fingerprint=fingerprint(units), units=units)
