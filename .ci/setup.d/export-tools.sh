@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Tools the export tests open their outputs in: LibreOffice Calc headless (xlsx), Chromium headless (HTML brief).
+# jsonschema (CSL-JSON validation) comes from PyPI via pyproject. Idempotent: a second run only checks.
+set -euo pipefail
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+PKGS=(libreoffice-calc-nogui chromium fonts-dejavu-core)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

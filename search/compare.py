@@ -1,0 +1,345 @@
+"""Clause comparison across agreements: variants of one clause, the standard text, and redlines.
+
+Every agreement's version of a clause (a section or subsection sharing a `key`) is grouped into variants:
+first the versions identical once normalized (`search.normalize`: OCR look-alikes, layout, the agency's own
+name, county, state, dates and names), then those nearly identical: a version joins a variant when its
+word-level diff against the variant's text holds only OCR noise (`is_noise`). The standard text of a template
+revision is its most common variant; every agreement on another variant deviates, and gets a redline.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from . import redline
+from .normalize import Context, canon, prepare, tokens, vocabulary
+
+# Thresholds measured by `python3 bench/compare_threshold.py` (see its output): a replaced run of words is
+# OCR noise when its letters differ by at most NOISE_EDIT of its length (one edit at least), and two texts are
+# candidates for one variant only when their normalized forms are at least PREFILTER_RATIO similar.
+NOISE_EDIT = 0.25
+PREFILTER_RATIO = 85.0
+# A key found in this many clauses is a real word of the template: swapping it for another real word is a
+# change of meaning (alien → aliens, his → her), never noise.
+REAL_WORD_DF = 3
+
+
+@dataclass
+class Clause:
+    """One agreement's version of one clause, with what a citation needs."""
+
+    sha256: str
+    file: str | None
+    agency: str | None
+    state: str | None
+    model: str | None
+    revision: str | None
+    date_signed: str | None
+    key: str
+    number: str | None
+    title: str | None
+    page: int | None
+    text: str
+    ctx: Context = field(default_factory=Context, repr=False)
+    prepared: str = ""
+    toks: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.prepared = prepare(self.text, self.ctx)
+        self.toks = tokens(self.prepared)
+
+    def cite(self) -> dict:
+        return {"sha256": self.sha256, "file": self.file, "agency": self.agency, "state": self.state,
+                "model": self.model, "template_revision": self.revision, "date_signed": self.date_signed,
+                "section": {"number": self.number, "title": self.title, "key": self.key}, "page": self.page}
+
+
+def date_signed(record: dict) -> str | None:
+    """When the agreement took effect: the last signature's date, else the date the listing gives."""
+    dates = sorted(s["date"] for s in record.get("signatories") or [] if s.get("date"))
+    if dates:
+        return dates[-1]
+    listing = record.get("listing") or {}
+    return listing.get("signed") or listing.get("date_signed") or listing.get("signed_date")
+
+
+def clause_of(record: dict, key: str) -> Clause | None:
+    """The record's clause with this key (a section, else a subsection), or None."""
+    found = None
+    for sec in record.get("sections") or []:
+        if sec.get("key") == key:
+            found = (sec, sec)
+            break
+    if found is None:
+        for sec in record.get("sections") or []:
+            for sub in sec.get("subsections") or []:
+                if sub.get("key") == key:
+                    found = (sec, sub)
+                    break
+            if found:
+                break
+    if found is None:
+        return None
+    sec, part = found
+    text = part.get("text") or ""
+    if not text.strip():
+        return None
+    agency = record.get("agency") or {}
+    number = sec.get("number")
+    if part is not sec:
+        number = f"{number}.{part.get('letter')}" if number else part.get("letter")
+    return Clause(
+        sha256=record["sha256"], file=record.get("file"), agency=agency.get("name"), state=agency.get("state"),
+        model=record.get("model"), revision=record.get("template_revision"), date_signed=date_signed(record),
+        key=key, number=number, title=part.get("title"), page=part.get("page_start"), text=text,
+        ctx=Context.of_record(record))
+
+
+def section_keys(records: Iterable[dict]) -> list[str]:
+    """Every clause key in the records (sections and subsections), most widespread first."""
+    count: Counter[str] = Counter()
+    for r in records:
+        keys = set()
+        for sec in r.get("sections") or []:
+            if sec.get("key"):
+                keys.add(sec["key"])
+            keys.update(s["key"] for s in sec.get("subsections") or [] if s.get("key"))
+        count.update(keys)
+    return [k for k, _ in sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+# --- noise-tolerant diff -------------------------------------------------------------------------------------
+
+def _is_junk(tok: str) -> bool:
+    """A key OCR makes out of specks and bullets: one letter (not 'a'), never a number or placeholder."""
+    return len(tok) == 1 and tok.isalpha() and tok != "a"
+
+
+def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None = None) -> bool:
+    """Whether a changed run of keys (old → new) is OCR noise rather than a change of wording."""
+    old = [t for t in old if not _is_junk(t)]
+    new = [t for t in new if not _is_junk(t)]
+    if not old and not new:
+        return True
+    if not old or not new:
+        return False  # a whole word added or removed
+    a, b = "".join(old), "".join(new)
+    if a == b:
+        return True  # a word split or joined ("immi gration")
+    if any(t.startswith("§") for t in old + new) or any(t.isdigit() for t in old + new):
+        return False  # placeholders and numbers must match exactly
+    if df is not None and len(old) == len(new):
+        for x, y in zip(old, new, strict=True):
+            if x != y and df.get(x, 0) >= REAL_WORD_DF and df.get(y, 0) >= REAL_WORD_DF:
+                return False  # one real word for another
+    return Levenshtein.distance(a, b) <= max(1, int(NOISE_EDIT * max(len(a), len(b))))
+
+
+def token_ops(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+
+
+def substantive_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = None) -> int:
+    """Words changed between two key sequences once OCR noise is discounted (0: the same wording)."""
+    n = 0
+    for tag, i1, i2, j1, j2 in token_ops(a, b):
+        if tag != "equal" and not is_noise(a[i1:i2], b[j1:j2], df):
+            n += max(i2 - i1, j2 - j1)
+    return n
+
+
+def same_wording(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = None) -> bool:
+    if list(a) == list(b):
+        return True
+    if fuzz.ratio(" ".join(a), " ".join(b)) < PREFILTER_RATIO:
+        return False
+    return substantive_changes(a, b, df) == 0
+
+
+def clause_redline(standard: Clause, other: Clause, df: dict[str, int] | None = None) -> list[redline.Op]:
+    """Word-level redline of `other` against `standard` on the prepared (placeholder) text, with OCR noise
+    shown as equal (the agreement's own words) so only changes of wording are marked."""
+    ops = redline.diff_words(standard.prepared, other.prepared, key=lambda w: canon(w) or w)
+    out: list[redline.Op] = []
+    for op in ops:
+        if op.tag != "equal" and is_noise([canon(w) for w in op.old if canon(w)],
+                                          [canon(w) for w in op.new if canon(w)], df):
+            op = redline.Op("equal", op.new or op.old, op.new or op.old)
+        if out and out[-1].tag == "equal" and op.tag == "equal":
+            out[-1] = redline.Op("equal", out[-1].old + op.old, out[-1].new + op.new)
+        else:
+            out.append(op)
+    return out
+
+
+# --- variants ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Variant:
+    id: int
+    members: list[Clause]
+    forms: int  # distinct normalized forms merged into it
+
+    @property
+    def representative(self) -> Clause:
+        return self.members[0]
+
+
+def group_variants(clauses: Sequence[Clause], df: dict[str, int] | None = None) -> list[Variant]:
+    """Group clauses into variants: identical normalized forms first, then forms whose differences are noise.
+    Deterministic: forms are taken most common first (ties by text), each joins the first variant it matches."""
+    if df is None:
+        df = vocabulary(c.toks for c in clauses)
+    forms: dict[tuple[str, ...], list[Clause]] = defaultdict(list)
+    for c in sorted(clauses, key=lambda c: (c.sha256,)):
+        forms[tuple(c.toks)].append(c)
+    ordered = sorted(forms.items(), key=lambda kv: (-len(kv[1]), " ".join(kv[0])))
+    variants: list[Variant] = []
+    for toks, members in ordered:
+        for v in variants:
+            if same_wording(v.representative.toks, toks, df):
+                v.members.extend(members)
+                v.forms += 1
+                break
+        else:
+            variants.append(Variant(id=0, members=list(members), forms=1))
+    variants.sort(key=lambda v: (-len(v.members), v.representative.prepared))
+    for i, v in enumerate(variants, 1):
+        v.id = i
+    return variants
+
+
+def _group_of(c: Clause) -> tuple[str, str]:
+    return (c.model or "unknown", c.revision or "unknown")
+
+
+def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = True) -> dict:
+    """Variants of one clause across agreements, the standard per (model, template revision), and for
+    every agreement on another variant a redline against its standard."""
+    df = vocabulary(c.toks for c in clauses)
+    variants = group_variants(clauses, df)
+    variant_of = {c.sha256: v for v in variants for c in v.members}
+    by_group: dict[tuple[str, str], list[Clause]] = defaultdict(list)
+    for c in clauses:
+        by_group[_group_of(c)].append(c)
+    standards: dict[tuple[str, str], Variant] = {}
+    for g, members in by_group.items():
+        counts = Counter(variant_of[c.sha256].id for c in members)
+        best = min(counts, key=lambda vid: (-counts[vid], vid))
+        standards[g] = next(v for v in variants if v.id == best)
+    deviations = []
+    for c in sorted(clauses, key=lambda c: (_group_of(c), c.agency or "", c.sha256)):
+        std = standards[_group_of(c)]
+        if variant_of[c.sha256] is std:
+            continue
+        ref = std.representative
+        ops = clause_redline(ref, c, df)
+        dev = {**c.cite(), "variant": variant_of[c.sha256].id, "standard_variant": std.id,
+               "changed_words": redline.changed_words(ops),
+               "similarity": round(fuzz.ratio(" ".join(ref.toks), " ".join(c.toks)) / 100, 3)}
+        if redlines:
+            dev["redline"] = redline.render_text(ops)
+            dev["redline_html"] = redline.render_html(ops)
+            dev["ops"] = [op.to_dict() for op in ops if op.tag != "equal"]
+        deviations.append(dev)
+    deviations.sort(key=lambda d: (-d["changed_words"], d["agency"] or "", d["sha256"]))
+    std_ids = {v.id for v in standards.values()}
+    return {
+        "section": key,
+        "agreements": len(clauses),
+        "forms": len({tuple(c.toks) for c in clauses}),
+        "variants": [
+            {"variant": v.id, "agreements": len(v.members), "forms": v.forms, "standard": v.id in std_ids,
+             "groups": sorted({"/".join(_group_of(c)) for c in v.members}),
+             "text": v.representative.prepared,
+             "members": [m.cite() for m in sorted(v.members, key=lambda m: (m.agency or "", m.sha256))]}
+            for v in variants
+        ],
+        "standards": [
+            {"model": g[0], "template_revision": g[1], "variant": v.id,
+             "agreements": len(by_group[g]), "on_standard": sum(variant_of[c.sha256] is v for c in by_group[g]),
+             "text": v.representative.prepared}
+            for g, v in sorted(standards.items())
+        ],
+        "deviations": deviations,
+    }
+
+
+def select(records: Iterable[dict], model: str | None = None, revision: str | None = None) -> list[dict]:
+    out = []
+    for r in records:
+        if model and (r.get("model") or "").upper() != model.upper():
+            continue
+        if revision and (r.get("template_revision") or "") != revision:
+            continue
+        out.append(r)
+    return out
+
+
+def compare_section(records: Iterable[dict], key: str, model: str | None = None,
+                    revision: str | None = None, *, redlines: bool = True) -> dict:
+    """`moa compare --section KEY`: variants of one clause over the records (filtered by model/revision)."""
+    recs = select(records, model, revision)
+    clauses = [c for c in (clause_of(r, key) for r in recs) if c is not None]
+    result = compare_clauses(clauses, key, redlines=redlines)
+    result.update({"model": model, "revision": revision, "records": len(recs)})
+    return result
+
+
+def compare_all(records: Sequence[dict], model: str | None = None, revision: str | None = None) -> dict:
+    """`moa compare --all`: how many variants every clause key has."""
+    recs = select(records, model, revision)
+    rows = []
+    for key in section_keys(recs):
+        res = compare_section(recs, key, redlines=False)
+        largest = res["variants"][0]["agreements"] if res["variants"] else 0
+        rows.append({"section": key, "agreements": res["agreements"], "forms": res["forms"],
+                     "variants": len(res["variants"]), "largest_variant": largest,
+                     "deviating": len(res["deviations"])})
+    return {"model": model, "revision": revision, "records": len(recs), "rows": rows}
+
+
+def compare_pair(a: dict, b: dict) -> dict:
+    """`moa compare A B`: clause-by-clause redline of two agreements, aligned by section key."""
+    keys: list[str] = []
+    for r in (a, b):
+        for k in section_keys([r]):
+            if k not in keys:
+                keys.append(k)
+    order = {k: i for i, k in enumerate(_ordered_keys(a) + [k for k in _ordered_keys(b) if k not in _ordered_keys(a)])}
+    keys.sort(key=lambda k: order.get(k, len(order)))
+    rows = []
+    for k in keys:
+        ca, cb = clause_of(a, k), clause_of(b, k)
+        row: dict = {"section": k, "a": ca.cite() if ca else None, "b": cb.cite() if cb else None}
+        if ca and cb:
+            df = vocabulary([ca.toks, cb.toks])
+            ops = clause_redline(ca, cb, df)
+            row.update(status="same" if redline.changed_words(ops) == 0 else "differs",
+                       changed_words=redline.changed_words(ops), redline=redline.render_text(ops),
+                       side_by_side=redline.render_side_by_side(ops, labels=(ca.agency or "A", cb.agency or "B")),
+                       ops=[op.to_dict() for op in ops if op.tag != "equal"])
+        else:
+            row.update(status="only_a" if ca else "only_b", changed_words=None)
+        rows.append(row)
+    ag = lambda r: (r.get("agency") or {}).get("name")  # noqa: E731
+    return {"a": {"sha256": a["sha256"], "file": a.get("file"), "agency": ag(a), "model": a.get("model"),
+                  "template_revision": a.get("template_revision"), "date_signed": date_signed(a)},
+            "b": {"sha256": b["sha256"], "file": b.get("file"), "agency": ag(b), "model": b.get("model"),
+                  "template_revision": b.get("template_revision"), "date_signed": date_signed(b)},
+            "rows": rows}
+
+
+def _ordered_keys(r: dict) -> list[str]:
+    out = []
+    for sec in r.get("sections") or []:
+        if sec.get("key"):
+            out.append(sec["key"])
+        out.extend(s["key"] for s in sec.get("subsections") or [] if s.get("key"))
+    return out

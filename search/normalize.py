@@ -1,0 +1,162 @@
+"""Clause text → a comparison form that OCR noise and the agency's own particulars cannot change.
+
+Two steps. `prepare` works on the printed text: it joins hyphenated line breaks, drops page footers, and
+replaces what is particular to one agreement (the agency's name and short forms, its county, its state,
+dates, the signatories' names) with placeholders such as ⟦AGENCY⟧. `canon` maps one printed word to a lossy
+key in which the usual OCR confusions (rn/m, nn/m, l/1/I, 0/O, "CML" for CIVIL, cl/d, vv/w) fall together;
+the same mapping is applied to every agreement, so it only ever merges, never separates.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho",
+    "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
+    "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
+    "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas",
+    "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington", "WV": "West Virginia",
+    "WI": "Wisconsin", "WY": "Wyoming", "DC": "District of Columbia", "PR": "Puerto Rico", "GU": "Guam",
+}
+PLACEHOLDER = re.compile(r"⟦([A-Z]+)⟧")
+_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DATES = [
+    re.compile(rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I),
+    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?{_MONTHS},?\s+\d{{4}}\b", re.I),
+    re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*(?:\d{4}|\d{2})\b"),
+    re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
+]
+# Page furniture that lands inside a clause when it runs across a page break.
+_FURNITURE = [
+    re.compile(r"(?:⟦AGENCY⟧[\s,]*(?:⟦STATE⟧)?\s*)?\b\d{1,3}\s+Revised\s+⟦DATE⟧|\bRevised\s+⟦DATE⟧", re.I),
+    re.compile(r"\bPage\s+\d+\s+of\s+\d+\b", re.I),
+    re.compile(r"(?m)^\s*\d{1,2}\s*$"),
+]
+_AGENCY_WORDS = re.compile(
+    r"\b(?:County|Parish|City|Town|Township|Village|Borough|Sheriff'?s?|Police|Department|Dept\.?|Office|"
+    r"Detention|Center|Jail|Correctional|Corrections|Facility|Division|Bureau|Public|Safety|of|the)\b", re.I)
+_SHORT_STOP = {"the", "of", "and", "for", "in", "at"}
+# Words of the template itself that must never be taken for the agency's short name.
+_TEMPLATE_WORDS = {"ICE", "DHS", "LEA", "MOA", "ERO", "INA", "FBI", "state", "law", "enforcement", "immigration",
+                   "customs", "united states", "task force", "homeland security"}
+
+
+@dataclass
+class Context:
+    """What is particular to one agreement, to be replaced by placeholders before comparing."""
+
+    agency: str | None = None
+    state: str | None = None  # two-letter code
+    names: Sequence[str] = field(default_factory=tuple)  # signatories and points of contact
+
+    @classmethod
+    def of_record(cls, record: dict) -> Context:
+        agency = record.get("agency") or {}
+        names = [s.get("name") for s in record.get("signatories") or [] if s.get("name")]
+        return cls(agency=agency.get("name"), state=agency.get("state"), names=tuple(names))
+
+
+def _flex(phrase: str) -> str:
+    """A regex for a phrase that tolerates any whitespace, and optional apostrophes, between its words."""
+    parts = [re.escape(p).replace("'", "'?") for p in phrase.split()]
+    return r"\s+".join(parts)
+
+
+def _agency_forms(name: str) -> list[str]:
+    """The agency's name and the short forms an MOA uses for it, longest first."""
+    name = re.sub(r"\s+", " ", name.replace("’", "'")).strip()
+    forms = {name, re.sub(r"^the\s+", "", name, flags=re.I)}
+    forms.add(re.sub(r",.*$", "", name))
+    # "Franklin County Sheriff's Office" → "Franklin County"; "Town of Jupiter Island" → "Jupiter Island".
+    m = re.search(r"((?:[A-Z][\w.'-]*\s+){1,3})(County|Parish)\b", name)
+    if m:
+        forms.add((m.group(1) + m.group(2)).strip())
+    core = _AGENCY_WORDS.sub(" ", re.sub(r",.*$", "", name))
+    core = re.sub(r"\s+", " ", core).strip(" ,'")
+    if len(core) >= 4:
+        forms.add(core)
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w']*", name) if w.lower() not in _SHORT_STOP)
+    if len(initials) >= 3:
+        forms.add(initials.upper())
+    return sorted((f for f in forms if len(f) >= 3 and f not in _TEMPLATE_WORDS and f.lower() not in _TEMPLATE_WORDS),
+                  key=len, reverse=True)
+
+
+def prepare(text: str, ctx: Context | None = None) -> str:
+    """The printed clause with line-break hyphens joined, page furniture dropped and the particulars of
+    one agreement replaced by ⟦AGENCY⟧, ⟦COUNTY⟧, ⟦STATE⟧, ⟦DATE⟧, ⟦NAME⟧."""
+    ctx = ctx or Context()
+    t = unicodedata.normalize("NFKC", text or "")
+    t = t.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    t = re.sub(r"[\u00ad\u200b]", "", t)
+    t = re.sub(r"(\w)[-‐‑]\s*\n\s*(\w)", r"\1\2", t)  # immigra-\ntion
+    t = re.sub(r"([a-z])[-‐‑] +([a-z])", r"\1\2", t)  # immigra- tion (newline already collapsed)
+    for rx in _DATES:
+        t = rx.sub(" ⟦DATE⟧ ", t)
+    if ctx.agency:
+        for form in _agency_forms(ctx.agency):
+            flags = 0 if form.isupper() else re.I
+            t = re.sub(rf"(?<!\w){_flex(form)}(?!\w)", " ⟦AGENCY⟧ ", t, flags=flags)
+    state = (ctx.state or "").upper()
+    if state in STATES:
+        t = re.sub(rf"(?<!\w){_flex(STATES[state])}(?!\w)", " ⟦STATE⟧ ", t, flags=re.I)
+        t = re.sub(rf"(?<![\w.]){state}(?![\w.])", " ⟦STATE⟧ ", t)
+    for name in sorted({n for n in ctx.names if n and len(n) >= 4}, key=len, reverse=True):
+        t = re.sub(rf"(?<!\w){_flex(name)}(?!\w)", " ⟦NAME⟧ ", t, flags=re.I)
+    for rx in _FURNITURE:
+        t = rx.sub(" ", t)
+    t = re.sub(r"_{3,}", " ", t)  # blank signature/fill-in lines
+    # A placeholder repeated (", Alabama" after the agency) is one mention.
+    t = re.sub(r"⟦AGENCY⟧[\s,]*(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+# Order matters: "civil" → "clvll" → "cml" (the IVI→M misreading) before cl → d.
+_LETTER_FIXES = [("lvl", "m"), ("rn", "m"), ("rm", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d")]
+
+
+def canon(word: str) -> str:
+    """A word's comparison key: lower case, punctuation dropped, OCR look-alikes merged. '' for words that
+    carry nothing (bullets, lone punctuation)."""
+    m = PLACEHOLDER.search(word)
+    if m:
+        return "§" + m.group(1).lower()
+    w = re.sub(r"[^0-9a-z|]", "", word.lower())
+    if not w:
+        return ""
+    digits = sum(c.isdigit() for c in w)
+    if digits and digits * 2 >= len(w):
+        # Mostly digits: a section number or citation ("287.5(a)(l)"): letters that look like digits → digits.
+        return w.translate(str.maketrans("lio|", "1101"))
+    w = w.translate(str.maketrans("1i|0", "lllo"))
+    for a, b in _LETTER_FIXES:
+        w = w.replace(a, b)
+    return w
+
+
+def tokens(prepared: str) -> list[str]:
+    """Comparison keys of a prepared text, empty keys dropped."""
+    return [k for k in (canon(w) for w in prepared.split()) if k]
+
+
+def normalize(text: str, ctx: Context | None = None) -> str:
+    """The full comparison form of a clause: equal for two agreements whose clause differs only by OCR noise,
+    layout or the agency's particulars."""
+    return " ".join(tokens(prepare(text, ctx)))
+
+
+def vocabulary(texts: Iterable[list[str]]) -> dict[str, int]:
+    """In how many clauses each key occurs (used to tell a real word swap from an OCR misreading)."""
+    df: dict[str, int] = {}
+    for toks in texts:
+        for k in set(toks):
+            df[k] = df.get(k, 0) + 1
+    return df
