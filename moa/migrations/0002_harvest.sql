@@ -38,3 +38,21 @@ CREATE TABLE downloads (
     retry_after     TEXT                    -- ISO time before which a failed URL is not asked again
 );
 CREATE INDEX downloads_state ON downloads(state);
+
+-- What the harvester read from each sheet it fetched (by content), so a run that gets 304 for a sheet
+-- need not parse it again, and a sheet whose ledger import failed is imported on the next run.
+CREATE TABLE harvest_sheets (
+    sha256          TEXT PRIMARY KEY REFERENCES blobs(sha256),
+    name            TEXT NOT NULL,
+    kind            TEXT,                   -- as the sheet reader decided from the content
+    rows            INTEGER,
+    parsed_at       TEXT NOT NULL,
+    imported_at     TEXT                    -- when harvest.ledger.import_snapshot accepted it; NULL = retry
+);
+
+CREATE TABLE harvest_links (
+    sha256          TEXT NOT NULL REFERENCES harvest_sheets(sha256),
+    url             TEXT NOT NULL,          -- repaired absolute ICE URL of an MOA or addendum
+    field           TEXT NOT NULL,          -- 'moa' | 'addendum'
+    PRIMARY KEY (sha256, url, field)
+);
