@@ -1,0 +1,201 @@
+"""OCR of rendered pages: Tesseract through pytesseract, cached by page-image hash, on a process pool.
+
+A page is rendered in-process by pdfium in grayscale at `DPI`, hashed (pixels + size + Tesseract version +
+config), and looked up in `<data>/cache/ocr/`; only a miss runs Tesseract. One `image_to_data` call gives
+the text and the word confidences (Tesseract runs once per page). The image goes to Tesseract as an
+uncompressed PGM: pytesseract would otherwise write a PNG, and compressing it costs a tenth of the OCR.
+Each worker process runs Tesseract with OMP_THREAD_LIMIT=1, so N workers use N cores, as N bare
+`tesseract` processes would.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytesseract
+from PIL import Image
+
+from moa.atomic import write_bytes
+from moa.errors import ExternalError
+
+# Chosen by measurement (bench/speed.py --dpi-sweep; see README of extract): 300 dpi reads the 2019-2020 scans
+# with clearly higher confidence than 200, and 400 adds time without adding words.
+DPI = 300
+LANG = "eng"
+CONFIG = "--psm 3"
+
+
+@dataclass
+class OcrResult:
+    text: str
+    words: list[tuple[str, float, tuple[int, int, int, int]]] = field(default_factory=list)
+    mean_conf: float = 0.0  # 0..100, over recognised words
+    dpi: int = DPI
+    image_sha: str = ""
+    seconds: float = 0.0  # Tesseract time when it ran; 0 for a cache hit
+    cached: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> OcrResult:
+        d = json.loads(raw)
+        d["words"] = [(w, c, tuple(b)) for w, c, b in d.get("words", [])]
+        return cls(**d)
+
+
+@lru_cache(maxsize=1)
+def tesseract_version() -> str:
+    try:
+        return str(pytesseract.get_tesseract_version())
+    except (pytesseract.TesseractNotFoundError, OSError) as e:
+        raise ExternalError(f"tesseract is not installed or not on PATH ({e})") from e
+
+
+def render(page: pdfium.PdfPage, dpi: int = DPI) -> Image.Image:
+    """The page as a grayscale image at `dpi`."""
+    bitmap = page.render(scale=dpi / 72, grayscale=True)
+    image = bitmap.to_pil()
+    return image if image.mode == "L" else image.convert("L")
+
+
+def image_key(image: Image.Image, dpi: int = DPI) -> str:
+    h = hashlib.sha256()
+    h.update(f"{image.mode}:{image.size}:{dpi}:{tesseract_version()}:{LANG}:{CONFIG}\n".encode())
+    h.update(image.tobytes())
+    return h.hexdigest()
+
+
+def _cache_file(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / f"{key}.json"
+
+
+def cache_get(cache_dir: Path | None, key: str) -> OcrResult | None:
+    if cache_dir is None:
+        return None
+    path = _cache_file(cache_dir, key)
+    try:
+        result = OcrResult.from_json(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
+    result.cached, result.seconds = True, 0.0
+    return result
+
+
+def cache_put(cache_dir: Path | None, key: str, result: OcrResult) -> None:
+    if cache_dir is not None:
+        path = _cache_file(cache_dir, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(path, result.to_json().encode("utf-8"))
+
+
+def ocr_image(image: Image.Image, dpi: int = DPI) -> OcrResult:
+    """Run Tesseract once on an image; text (blocks, lines) and word confidences."""
+    image.format = "PPM"  # pytesseract saves in image.format: uncompressed, no PNG deflate cost
+    start = time.perf_counter()
+    try:
+        data = pytesseract.image_to_data(image, lang=LANG, config=CONFIG, output_type=pytesseract.Output.DICT)
+    except pytesseract.TesseractError as e:
+        raise ExternalError(f"tesseract failed: {e}") from e
+    seconds = time.perf_counter() - start
+    words: list[tuple[str, float, tuple[int, int, int, int]]] = []
+    lines: list[str] = []
+    current: tuple[int, int, int] | None = None
+    block = None
+    for i, word in enumerate(data["text"]):
+        word = (word or "").strip()
+        conf = float(data["conf"][i])
+        if not word or conf < 0:
+            continue
+        line_id = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        if line_id != current:
+            if current is not None and data["block_num"][i] != block:
+                lines.append("")
+            lines.append(word)
+            current, block = line_id, data["block_num"][i]
+        else:
+            lines[-1] += " " + word
+        box = (data["left"][i], data["top"][i], data["width"][i], data["height"][i])
+        words.append((word, round(conf, 1), box))
+    mean = sum(c for _, c, _ in words) / len(words) if words else 0.0
+    return OcrResult(text="\n".join(lines), words=words, mean_conf=round(mean, 1), dpi=dpi, seconds=seconds)
+
+
+# ---- worker side -------------------------------------------------------------------------------------
+
+_DOCS: dict[str, pdfium.PdfDocument] = {}
+
+
+def _worker_init() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def _open(doc_id: str, source: str | bytes) -> pdfium.PdfDocument:
+    doc = _DOCS.get(doc_id)
+    if doc is None:
+        for old in list(_DOCS):
+            _DOCS.pop(old).close()
+        doc = _DOCS[doc_id] = pdfium.PdfDocument(source)
+    return doc
+
+
+def ocr_page_task(doc_id: str, source: str | bytes, index: int, dpi: int, cache_dir: str | None) -> OcrResult:
+    """Render page `index` (0-based) and OCR it, through the cache. Runs in a worker or inline."""
+    doc = _open(doc_id, source)
+    page = doc[index]
+    try:
+        image = render(page, dpi)
+    finally:
+        page.close()
+    key = image_key(image, dpi)
+    cdir = Path(cache_dir) if cache_dir else None
+    hit = cache_get(cdir, key)
+    if hit is not None:
+        return hit
+    result = ocr_image(image, dpi)
+    result.image_sha = key
+    cache_put(cdir, key, result)
+    return result
+
+
+# ---- pool --------------------------------------------------------------------------------------------
+
+_POOL: tuple[int, ProcessPoolExecutor] | None = None
+
+
+def pool(jobs: int) -> ProcessPoolExecutor:
+    """A process pool of `jobs` OCR workers, kept for the life of the process."""
+    global _POOL
+    if _POOL is not None and _POOL[0] == jobs:
+        return _POOL[1]
+    shutdown()
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init)
+    _POOL = (jobs, executor)
+    return executor
+
+
+def shutdown() -> None:
+    global _POOL
+    if _POOL is not None:
+        _POOL[1].shutdown(wait=True, cancel_futures=True)
+        _POOL = None
+
+
+atexit.register(shutdown)
+
+
+def submit(jobs: int, doc_id: str, source: str | bytes, index: int, dpi: int,
+           cache_dir: Path | None) -> Future[OcrResult]:
+    return pool(jobs).submit(ocr_page_task, doc_id, source, index, dpi, str(cache_dir) if cache_dir else None)

@@ -1,0 +1,140 @@
+"""Each page's text, with an explicit decision between the text layer and OCR, and the reason for it.
+
+Modes (compare OCRmyPDF's skip/redo/force): `skip` never OCRs (a page without a usable layer gets method
+'none'); `auto` OCRs only pages whose layer is missing, unmappable, garbage or a typed footer over a
+page-sized image; `force` OCRs every page. The shifted font encoding is decoded, never OCR'd.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+from . import ocr
+from .pdf import open_pdf
+from .textlayer import LayerScore, read_layer, score_text
+
+MODES = ("skip", "auto", "force")
+MIN_CHARS = 20  # fewer non-space characters than this is an empty layer
+MIN_DICT_SHARE = 0.8  # fewer dictionary words than this is a garbage layer (good layers score 0.9+)
+MAX_BAD_GLYPHS = 0.05  # more unmappable glyphs than this and the layer cannot be read
+IMAGE_PAGE = 0.6  # an image covering this much of the page …
+SPARSE_CHARS = 200  # … under fewer characters than this is an image-only page with a typed line or two
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    text: str
+    method: str  # 'text' | 'ocr' | 'none'
+    quality: float  # 0..1
+    reason: str
+    chars: int
+    words: list[tuple[str, float, tuple[int, int, int, int]]] = field(default_factory=list)  # OCR only
+    mean_conf: float | None = None  # OCR only, 0..100
+    layer: dict = field(default_factory=dict)  # the text layer's score, kept as evidence
+
+    def info(self) -> dict:
+        """The page as the record lists it (no text)."""
+        d = {"number": self.number, "method": self.method, "chars": self.chars, "quality": self.quality,
+             "reason": self.reason}
+        if self.mean_conf is not None:
+            d["mean_conf"] = self.mean_conf
+        return d
+
+
+def decide(score: LayerScore, mode: str) -> tuple[bool, str]:
+    """(needs OCR, reason) for one page's text layer under a mode."""
+    if mode == "force":
+        return True, "--ocr force"
+    if score.chars < MIN_CHARS:
+        why = "empty text layer" if score.chars == 0 else f"almost empty text layer ({score.chars} chars)"
+        if score.image_cover < 0.05:
+            return False, f"{why}, no image: blank page"
+        return True, f"{why} over an image ({score.image_cover:.0%} of the page)"
+    if score.bad_glyphs > MAX_BAD_GLYPHS:
+        return True, f"unmappable glyphs in the text layer ({score.bad_glyphs:.0%} of characters)"
+    if score.words >= 20 and score.dict_share < MIN_DICT_SHARE and score.image_cover >= 0.05:
+        return True, f"garbage text layer ({score.dict_share:.0%} dictionary words)"
+    if score.image_cover >= IMAGE_PAGE and score.chars < SPARSE_CHARS:
+        return True, f"image-only page ({score.image_cover:.0%} image) with only {score.chars} chars of text"
+    why = f"text layer: {score.chars} chars, {score.dict_share:.0%} dictionary words"
+    if score.shifted_tokens:
+        why += f", {score.shifted_tokens} shifted-font tokens decoded"
+    return False, why
+
+
+def _doc_id(source: Path | bytes) -> str:
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    st = Path(source).stat()
+    return f"{Path(source).resolve()}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def read_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None = None,
+               jobs: int = 2, dpi: int = ocr.DPI) -> list[Page]:
+    """Every page of a PDF with its text, method, quality and the reason for the method.
+
+    `source` is a path or the PDF's bytes; OCR results are cached under `cache_dir` (by page-image hash)
+    when it is given; `jobs` OCR worker processes (1 = OCR in this process).
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    doc = open_pdf(source)
+    try:
+        layers = []
+        for i in range(len(doc)):
+            page = doc[i]
+            try:
+                layers.append(read_layer(page))
+            finally:
+                page.close()
+    finally:
+        doc.close()
+
+    pages: list[Page] = []
+    pending: dict[int, object] = {}
+    src: str | bytes = source if isinstance(source, bytes) else str(source)
+    doc_id = _doc_id(source)
+    for i, (text, score) in enumerate(layers):
+        needs, reason = decide(score, mode)
+        page = Page(number=i + 1, text=text, method="text", quality=score.quality, reason=reason,
+                    chars=score.chars, layer=score.__dict__.copy())
+        if needs and mode != "skip":
+            if jobs > 1:
+                pending[i] = ocr.submit(jobs, doc_id, src, i, dpi, cache_dir)
+            else:
+                pending[i] = ocr.ocr_page_task(doc_id, src, i, dpi, str(cache_dir) if cache_dir else None)
+        elif needs or score.chars < MIN_CHARS:
+            page.method = "none" if score.chars < MIN_CHARS else "text"
+            if needs:
+                page.reason += "; not OCR'd (--ocr skip)"
+        pages.append(page)
+
+    for i, job in pending.items():
+        result: ocr.OcrResult = job.result() if hasattr(job, "result") else job  # type: ignore[union-attr]
+        _apply_ocr(pages[i], result)
+    return pages
+
+
+def _apply_ocr(page: Page, result: ocr.OcrResult) -> None:
+    score = score_text(result.text)
+    page.method = "ocr"
+    page.text = result.text
+    page.words = result.words
+    page.mean_conf = result.mean_conf
+    page.chars = score.chars
+    # Confidence and dictionary share together: Tesseract is confident about noise on a stamp or a seal.
+    page.quality = round((result.mean_conf / 100.0) * (0.5 + 0.5 * score.dict_share), 3) if score.chars else 0.0
+    page.reason += f"; OCR at {result.dpi} dpi" + (" (cached)" if result.cached else "")
+
+
+def ocr_pages_run(pages: list[Page]) -> int:
+    """How many of these pages ran Tesseract (not cache hits) — for tests and the benchmark."""
+    return sum(1 for p in pages if p.method == "ocr" and "(cached)" not in p.reason)
+
+
+__all__ = ["Page", "read_pages", "decide", "MODES", "pdfium"]
