@@ -8,6 +8,9 @@ import pytest
 
 from moa.config import shared_corpus
 
+# Real Elasticsearch nodes for the tests (fixture `es_url`): tests/es_node.py
+pytest_plugins = ["es_node"]
+
 CORPUS = shared_corpus()
 FIXTURES = Path(__file__).parent / "fixtures"
 
