@@ -240,11 +240,12 @@ def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = Tru
             continue
         ref = std.representative
         ops = clause_redline(ref, c, df)
-        dev = {**c.cite(), "variant": variant_of[c.sha256].id, "standard_variant": std.id,
+        dev = {**c.cite(), "text": c.text, "variant": variant_of[c.sha256].id, "standard_variant": std.id,
                "changed_words": redline.changed_words(ops),
                "similarity": round(fuzz.ratio(" ".join(ref.toks), " ".join(c.toks)) / 100, 3)}
         if redlines:
             dev["redline"] = redline.render_text(ops)
+            dev["redline_brief"] = redline.render_text(ops, context=8)
             dev["redline_html"] = redline.render_html(ops)
             dev["ops"] = [op.to_dict() for op in ops if op.tag != "equal"]
         deviations.append(dev)
@@ -343,3 +344,36 @@ def _ordered_keys(r: dict) -> list[str]:
             out.append(sec["key"])
         out.extend(s["key"] for s in sec.get("subsections") or [] if s.get("key"))
     return out
+
+
+def load_records(conn, model: str | None = None, revision: str | None = None) -> list[dict]:
+    """Every extracted record in the catalog with its clause texts (extraction's public reader)."""
+    try:
+        from extract.store import iter_records
+    except ImportError as e:  # extraction not installed in this build
+        from moa.errors import UserError
+
+        raise UserError("no extracted records: this moa has no extraction stage; run `moa extract` first") from e
+    try:
+        recs = iter_records(conn, with_text=True)
+    except TypeError:
+        recs = iter_records(conn)
+    return sorted(select(recs, model, revision), key=lambda r: r["sha256"])
+
+
+def load_record(conn, ref: str) -> dict:
+    """One extracted record by sha256, prefix or file name; a UserError when unknown."""
+    from moa.errors import UserError
+    from moa.store import resolve_sha
+
+    sha = resolve_sha(conn, ref)
+    if not sha:
+        raise UserError(f"unknown document: {ref}")
+    try:
+        from extract.store import get_record
+    except ImportError as e:
+        raise UserError("no extracted records: run `moa extract` first") from e
+    rec = get_record(conn, sha)
+    if not rec:
+        raise UserError(f"document {ref} is not extracted yet; run `moa extract`")
+    return rec

@@ -83,6 +83,8 @@ def _signed_dates(record: dict) -> tuple[str | None, str | None, str | None]:
     ice = [s.get("date") for s in record.get("signatories") or [] if s.get("party") == "ice" and s.get("date")]
     lea_d, ice_d = (max(lea) if lea else None), (max(ice) if ice else None)
     both = [d for d in (lea_d, ice_d) if d]
+    if not both:  # no date read off the signature page: ICE's published SIGNED date, where the ledger has it
+        both = [d for d in (record.get("listing") or {}).get("signed_dates") or [] if d]
     return (max(both) if both else None), lea_d, ice_d
 
 

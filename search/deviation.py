@@ -1,0 +1,57 @@
+"""The deviation report: for each agreement, which clauses differ from the template in force, ranked by how much.
+
+The template in force for an agreement is the standard text of its own model and template revision (the
+most common variant of each clause among agreements on that revision, see `search.compare`). A clause the
+agreement lacks that most of its peers have is reported as missing, one few of its peers have as added.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from .compare import compare_section, date_signed, section_keys, select
+
+
+def _group(r: dict) -> tuple[str, str]:
+    return (r.get("model") or "unknown", r.get("template_revision") or "unknown")
+
+
+def deviation_report(records: Sequence[dict], model: str | None = None, revision: str | None = None) -> dict:
+    """Per agreement: the clauses that differ from its standard (changed words, page, variant), plus missing and
+    added clauses; agreements ranked by total changed words, the most deviant first."""
+    recs = select(records, model, revision)
+    keys = section_keys(recs)
+    by_sha: dict[str, list[dict]] = defaultdict(list)
+    for key in keys:
+        res = compare_section(recs, key, redlines=False)
+        for d in res["deviations"]:
+            by_sha[d["sha256"]].append({
+                "section": d["section"]["key"], "number": d["section"]["number"], "page": d["page"], "variant": d["variant"],
+                "standard_variant": d["standard_variant"], "changed_words": d["changed_words"],
+                "similarity": d["similarity"]})
+    # Which keys each (model, revision) group normally has.
+    group_size: Counter[tuple[str, str]] = Counter(_group(r) for r in recs)
+    key_count: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for r in recs:
+        key_count[_group(r)].update(set(section_keys([r])))
+    rows = []
+    for r in recs:
+        g = _group(r)
+        own = set(section_keys([r]))
+        n = group_size[g]
+        missing = sorted(k for k, c in key_count[g].items() if k not in own and c * 2 > n) if n > 2 else []
+        added = sorted(k for k in own if key_count[g][k] * 4 < n) if n > 3 else []
+        clauses = sorted(by_sha.get(r["sha256"], []), key=lambda c: (-c["changed_words"], c["section"]))
+        agency = r.get("agency") or {}
+        rows.append({
+            "sha256": r["sha256"], "file": r.get("file"), "agency": agency.get("name"), "state": agency.get("state"),
+            "model": r.get("model"), "template_revision": r.get("template_revision"), "date_signed": date_signed(r),
+            "clauses_compared": len(own), "clauses_deviating": len(clauses),
+            "changed_words": sum(c["changed_words"] for c in clauses),
+            "missing": missing, "added": added, "clauses": clauses})
+    rows.sort(key=lambda x: (-x["changed_words"], -len(x["missing"]) - len(x["added"]), x["agency"] or "",
+                             x["sha256"]))
+    for i, row in enumerate(rows, 1):
+        row["rank"] = i
+    return {"model": model, "revision": revision, "agreements": len(rows), "rows": rows}

@@ -1,0 +1,1 @@
+"""Writers of the export formats (search/export.py hands them checked items)."""

@@ -1,0 +1,428 @@
+"""The embedded backend: SQLite FTS5 tables inside the catalog (migration 0005_search.sql).
+
+Per level there are two FTS5 tables over the same text: `search_stem_<level>` (porter) for words and
+`search_exact_<level>` (unicode61, no stemming) for quoted phrases and prefixes. A query tree is compiled to
+one FTS5 MATCH where it can be (the usual case), else to SQL set conditions over several MATCHes; metadata
+filters become conditions on `search_docs` (per document) or `search_units` (section:, page:).
+Unit ids are (doc_no << 16) | n, so `id >> 16` is the document, which keeps facets and roll-ups join-free.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from moa.catalog import transaction
+from moa.errors import UserError
+
+from .backend import (
+    BEST_PAGES,
+    FACETS,
+    HIGHLIGHT_POST,
+    HIGHLIGHT_PRE,
+    SNIPPET_TOKENS,
+    Backend,
+    check_level,
+    empty_facets,
+    make_hit,
+    rollup_level,
+    sort_facets,
+)
+from .documents import LEVELS, IndexDoc
+from .query import And, Field, Near, Node, Not, Or, Phrase, Term, text_leaves
+
+SHIFT = 16
+MAX_UNITS = 1 << SHIFT
+STEM, EXACT = "stem", "exact"
+
+_DOC_COLUMNS = {"model": "model", "state": "state", "status": "status", "type": "agency_type",
+                "revision": "template_revision"}
+_FACET_COLUMNS = {"model": "model", "state": "state", "agency_type": "agency_type", "year": "year",
+                  "template_revision": "template_revision", "status": "status"}
+
+
+# ---------------------------------------------------------------------------------------------- FTS5 text
+
+
+def _quote(words: Iterable[str]) -> str:
+    return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
+
+
+def _leaf_table(node: Term | Phrase | Near) -> str:
+    if isinstance(node, Term):
+        return EXACT if node.prefix else STEM
+    if isinstance(node, Phrase):
+        return EXACT if node.exact else STEM
+    exact = all((isinstance(i, Phrase) and i.exact) or (isinstance(i, Term) and i.prefix) for i in node.items)
+    return EXACT if exact else STEM
+
+
+def _leaf_fts(node: Term | Phrase | Near) -> str:
+    if isinstance(node, Term):
+        return _quote([node.text]) + ("*" if node.prefix else "")
+    if isinstance(node, Phrase):
+        return _quote(node.words)
+    return f"NEAR({' '.join(_leaf_fts(i) for i in node.items)}, {node.distance})"
+
+
+def _table_of(node: Node) -> str | None:
+    """The one FTS table a text-only subtree can be matched in as a single expression, else None."""
+    if isinstance(node, Term | Phrase | Near):
+        return _leaf_table(node)
+    if isinstance(node, Field):
+        return None
+    if isinstance(node, Not):
+        return None  # FTS5 has only binary NOT; handled inside And
+    children = node.children
+    if isinstance(node, Or) and any(isinstance(c, Not) for c in children):
+        return None
+    if isinstance(node, And) and all(isinstance(c, Not) for c in children):
+        return None
+    tables = {_table_of(c.child if isinstance(c, Not) else c) for c in children}
+    return tables.pop() if len(tables) == 1 and None not in tables else None
+
+
+def _fts(node: Node) -> str:
+    """The FTS5 expression of a subtree for which _table_of is not None (or a Not's child)."""
+    if isinstance(node, Term | Phrase | Near):
+        return _leaf_fts(node)
+    if isinstance(node, Or):
+        return "(" + " OR ".join(_fts(c) for c in node.children) + ")"
+    if isinstance(node, And):
+        pos = [_fts(c) for c in node.children if not isinstance(c, Not)]
+        neg = [_fts(c.child) for c in node.children if isinstance(c, Not)]
+        expr = "(" + " AND ".join(pos) + ")"
+        for n in neg:
+            expr = f"({expr} NOT {n})"
+        return expr
+    raise TypeError(node)
+
+
+# ---------------------------------------------------------------------------------------------- filters
+
+
+def _doc_condition(f: Field) -> tuple[str, list]:
+    """A condition on search_docs (alias d) for a document-level field."""
+    if f.name in _DOC_COLUMNS:
+        return f"d.{_DOC_COLUMNS[f.name]} = ?", [f.value]
+    if f.name == "agency":
+        return "instr(d.agency_lc, ?) > 0", [f.value.lower()]
+    if f.name == "file":
+        return "instr(lower(d.file), ?) > 0", [f.value.lower()]
+    if f.name == "signer":
+        return "instr(d.signers_lc, ?) > 0", [f.value.lower()]
+    if f.name == "sha":
+        return "substr(d.sha256, 1, ?) = ?", [len(f.value), f.value]
+    if f.name == "signed":
+        if f.op == "range":
+            return "d.signed BETWEEN ? AND ?", [f.value, f.value2]
+        return f"d.signed {f.op} ?", [f.value]
+    raise UserError(f"field {f.name}: is not supported by the sqlite backend")
+
+
+def _unit_condition(f: Field) -> tuple[str, list]:
+    if f.name == "section":
+        return "instr(u.section_keys, ?) > 0", [f"|{f.value}|"]
+    if f.name == "page":
+        lo, hi = (int(f.value), int(f.value2)) if f.op == "range" else (int(f.value), int(f.value))
+        if f.op in (">", ">="):
+            lo, hi = lo + (f.op == ">"), 1 << 30
+        elif f.op in ("<", "<="):
+            lo, hi = -1, hi - (f.op == "<")
+        return "(u.page <= ? AND coalesce(u.page_end, u.page) >= ?)", [hi, lo]
+    raise TypeError(f.name)
+
+
+def _field_condition(f: Field, col: str) -> tuple[str, list]:
+    if f.name in ("section", "page"):
+        cond, params = _unit_condition(f)
+        return f"{col} IN (SELECT u.id FROM search_units u WHERE {cond})", params
+    cond, params = _doc_condition(f)
+    return f"({col} >> {SHIFT}) IN (SELECT d.doc_no FROM search_docs d WHERE {cond})", params
+
+
+# ---------------------------------------------------------------------------------------------- compiler
+
+
+class _Compiler:
+    """Query tree → SQL selecting (id, score) of the matching units of one level."""
+
+    def __init__(self, level: str) -> None:
+        self.level = level
+
+    def table(self, kind: str) -> str:
+        return f"search_{kind}_{self.level}"
+
+    def condition(self, node: Node, col: str) -> tuple[str, list]:
+        t = _table_of(node)
+        if t is not None:
+            table = self.table(t)
+            return f"{col} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)", [_fts(node)]
+        if isinstance(node, Field):
+            return _field_condition(node, col)
+        if isinstance(node, Not):
+            c, p = self.condition(node.child, col)
+            return f"NOT ({c})", p
+        parts = [self.condition(c, col) for c in node.children]  # type: ignore[union-attr]
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return "(" + joiner.join(c for c, _ in parts) + ")", [x for _, p in parts for x in p]
+
+    def select(self, tree: Node | None) -> tuple[str, list]:
+        """SQL yielding (id, score) rows; score is higher-is-better."""
+        if tree is None:
+            return f"SELECT id, 0.0 AS score FROM search_units WHERE level = '{self.level}'", []
+        children = list(tree.children) if isinstance(tree, And) else [tree]
+        # The driving FTS expression: the text children that fit one table (the larger group if two).
+        groups: dict[str, list[Node]] = {STEM: [], EXACT: []}
+        rest: list[Node] = []
+        for c in children:
+            t = _table_of(c)
+            (groups[t] if t else rest).append(c)
+        negs = [c for c in rest if isinstance(c, Not) and _table_of(c.child) is not None]
+        drive_kind = max(groups, key=lambda k: len(groups[k]))
+        drive = groups[drive_kind]
+        if drive:
+            other = EXACT if drive_kind == STEM else STEM
+            rest = [c for c in rest if c not in negs or _table_of(c.child) != drive_kind]  # type: ignore[union-attr]
+            rest += groups[other]
+            own_negs = [c for c in negs if _table_of(c.child) == drive_kind]  # type: ignore[union-attr]
+            node = drive[0] if len(drive) == 1 and not own_negs else And(tuple(drive + own_negs))
+            table = self.table(drive_kind)
+            where, params = [f"{table} MATCH ?"], [_fts(node)]
+            for c in rest:
+                cond, p = self.condition(c, "rowid")
+                where.append(cond)
+                params += p
+            return (f"SELECT rowid AS id, -bm25({table}) AS score FROM {table} WHERE " + " AND ".join(where),
+                    params)
+        # No positive text to drive from: filters, NOTs or mixed ORs over every unit of the level.
+        cond, params = self.condition(tree, "u.id")
+        score_sql, score_params = self.score_joins(tree)
+        sql = (f"SELECT u.id AS id, {score_sql['expr']} AS score FROM search_units u {score_sql['joins']} "
+               f"WHERE u.level = '{self.level}' AND {cond}")
+        return sql, score_params + params
+
+    def score_joins(self, tree: Node) -> tuple[dict, list]:
+        """LEFT JOINs scoring units by every positive text leaf (per table), for trees matched by conditions."""
+        joins, exprs, params = [], [], []
+        for kind in (STEM, EXACT):
+            leaves = [leaf for leaf in text_leaves(tree) if _leaf_table(leaf) == kind]
+            if not leaves:
+                continue
+            table = self.table(kind)
+            alias = f"s_{kind}"
+            joins.append(f"LEFT JOIN (SELECT rowid AS id, -bm25({table}) AS score FROM {table} "
+                         f"WHERE {table} MATCH ?) {alias} ON {alias}.id = u.id")
+            params.append(" OR ".join(_leaf_fts(leaf) for leaf in leaves))
+            exprs.append(f"coalesce({alias}.score, 0)")
+        return {"joins": " ".join(joins), "expr": " + ".join(exprs) or "0.0"}, params
+
+
+def highlight_query(tree: Node | None) -> tuple[str, str] | None:
+    """(kind, FTS expression) matching any positive text leaf, for snippets and best pages: stem first."""
+    if tree is None:
+        return None
+    leaves = text_leaves(tree)
+    for kind in (STEM, EXACT):
+        mine = [leaf for leaf in leaves if _leaf_table(leaf) == kind]
+        if mine:
+            return kind, " OR ".join(_leaf_fts(leaf) for leaf in mine)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- backend
+
+
+class SqliteBackend(Backend):
+    name = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        ok = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_units'").fetchone()
+        if not ok:
+            raise UserError("this catalog has no search tables; open it read-write once to migrate it")
+
+    def target(self) -> str:
+        return "sqlite"
+
+    # ---- writing
+
+    def _doc_no(self, sha: str) -> int | None:
+        row = self.conn.execute("SELECT doc_no FROM search_docs WHERE sha256 = ?", (sha,)).fetchone()
+        return row[0] if row else None
+
+    def _delete_units(self, doc_no: int) -> None:
+        lo, hi = doc_no << SHIFT, ((doc_no + 1) << SHIFT) - 1
+        rows = self.conn.execute("SELECT id, level, body FROM search_units WHERE id BETWEEN ? AND ?",
+                                 (lo, hi)).fetchall()
+        for r in rows:
+            for kind in (STEM, EXACT):
+                t = f"search_{kind}_{r[1]}"
+                self.conn.execute(f"INSERT INTO {t}({t}, rowid, body) VALUES('delete', ?, ?)", (r[0], r[2]))
+        self.conn.execute("DELETE FROM search_units WHERE id BETWEEN ? AND ?", (lo, hi))
+
+    def _write(self, doc: IndexDoc) -> int:
+        if not doc.units:
+            return 0
+        if len(doc.units) >= MAX_UNITS:
+            raise UserError(f"{doc.sha256}: too many units ({len(doc.units)}) to index")
+        m = doc.units[0]
+        doc_no = self._doc_no(doc.sha256)
+        if doc_no is not None:
+            self._delete_units(doc_no)
+        values = (m.file, m.agency, (m.agency or "").lower(), m.state, m.model, m.agency_type, m.signed,
+                  m.signed_lea, m.signed_ice, m.year, m.template_revision, m.status,
+                  json.dumps(m.signers, ensure_ascii=False), "\n".join(m.signers).lower())
+        if doc_no is None:
+            cur = self.conn.execute(
+                "INSERT INTO search_docs(sha256, file, agency, agency_lc, state, model, agency_type, signed, "
+                "signed_lea, signed_ice, year, template_revision, status, signers, signers_lc) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (doc.sha256, *values))
+            doc_no = cur.lastrowid
+        else:
+            self.conn.execute(
+                "UPDATE search_docs SET file=?, agency=?, agency_lc=?, state=?, model=?, agency_type=?, signed=?, "
+                "signed_lea=?, signed_ice=?, year=?, template_revision=?, status=?, signers=?, signers_lc=? "
+                "WHERE doc_no = ?", (*values, doc_no))
+        for n, u in enumerate(doc.units):
+            uid = (doc_no << SHIFT) | n
+            keys = "|" + "|".join(k.lower() for k in u.section_keys) + "|"
+            self.conn.execute(
+                "INSERT INTO search_units(id, uid, level, page, page_end, section_number, section_title, "
+                "section_key, section_keys, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (uid, u.uid, u.level, u.page, u.page_end, u.section_number, u.section_title, u.section_key,
+                 keys, u.text))
+            for kind in (STEM, EXACT):
+                self.conn.execute(f"INSERT INTO search_{kind}_{u.level}(rowid, body) VALUES (?, ?)", (uid, u.text))
+        return len(doc.units)
+
+    def index(self, docs: Iterable[IndexDoc]) -> int:
+        written = 0
+        with transaction(self.conn):
+            for doc in docs:
+                written += self._write(doc)
+        return written
+
+    def delete(self, shas: Iterable[str]) -> int:
+        n = 0
+        with transaction(self.conn):
+            for sha in shas:
+                doc_no = self._doc_no(sha)
+                if doc_no is None:
+                    continue
+                self._delete_units(doc_no)
+                self.conn.execute("DELETE FROM search_docs WHERE doc_no = ?", (doc_no,))
+                n += 1
+        return n
+
+    def reset(self) -> None:
+        with transaction(self.conn):
+            self.conn.execute("DELETE FROM search_units")
+            self.conn.execute("DELETE FROM search_docs")
+            for level in LEVELS:
+                for kind in (STEM, EXACT):
+                    t = f"search_{kind}_{level}"
+                    self.conn.execute(f"INSERT INTO {t}({t}) VALUES('delete-all')")
+
+    def optimize(self) -> None:
+        """Merge FTS5 segments (after a large index run)."""
+        for level in LEVELS:
+            for kind in (STEM, EXACT):
+                t = f"search_{kind}_{level}"
+                self.conn.execute(f"INSERT INTO {t}({t}) VALUES('optimize')")
+        self.conn.commit()
+
+    def stats(self) -> dict:
+        units = dict(self.conn.execute("SELECT level, count(*) FROM search_units GROUP BY level").fetchall())
+        docs = self.conn.execute("SELECT count(*) FROM search_docs").fetchone()[0]
+        return {"backend": self.name, "documents": docs, "units": {lv: units.get(lv, 0) for lv in LEVELS}}
+
+    # ---- reading
+
+    def search(self, query: Node | None, level: str = "document", limit: int = 20, offset: int = 0) -> dict:
+        check_level(level)
+        unit_level = rollup_level(query, level)
+        sql, params = _Compiler(unit_level).select(query)
+        try:
+            return self._answer(query, level, unit_level, sql, params, limit, offset)
+        except sqlite3.OperationalError as e:
+            if "fts5" in str(e) or "MATCH" in str(e):
+                raise UserError(f"the index cannot answer this query: {e}") from e
+            raise
+
+    def _answer(self, query: Node | None, level: str, unit_level: str, sql: str, params: list,
+                limit: int, offset: int) -> dict:
+        by_doc = level == "document"
+        no_text = query is None or not text_leaves(query)
+        order = "d.signed DESC NULLS LAST, d.doc_no" if no_text else "score DESC, id"
+        if by_doc:
+            ranked = (f"SELECT (m.id >> {SHIFT}) AS doc, max(m.score) AS score, min(m.id) AS id FROM m "
+                      "GROUP BY doc")
+            hits_sql = (f"WITH m AS ({sql}), r AS ({ranked}) SELECT r.id, r.score FROM r "
+                        f"JOIN search_docs d ON d.doc_no = r.doc ORDER BY {order} LIMIT ? OFFSET ?")
+        else:
+            hits_sql = (f"WITH m AS ({sql}) SELECT m.id, m.score FROM m JOIN search_docs d "
+                        f"ON d.doc_no = (m.id >> {SHIFT}) ORDER BY {order} LIMIT ? OFFSET ?")
+        rows = self.conn.execute(hits_sql, [*params, limit, offset]).fetchall()
+        total, facets = self._total_and_facets(sql, params, by_doc)
+        hl = highlight_query(query)
+        hits = []
+        for unit_id, score in rows:
+            meta = self._meta(unit_id)
+            if by_doc:
+                pages = self._best_pages(unit_id >> SHIFT, hl)
+                snippet = pages[0]["snippet"] if pages else ""
+                hits.append(make_hit(meta, level, score, snippet, pages))
+            else:
+                hits.append(make_hit(meta, level, score, self._snippet(unit_id, unit_level, hl)))
+        return {"total": total, "facets": facets, "hits": hits}
+
+    def _total_and_facets(self, sql: str, params: list, by_doc: bool) -> tuple[int, dict]:
+        parts = [f"SELECT '#total', NULL, {'count(*) FROM docs' if by_doc else 'count(*) FROM m'}"]
+        for facet in FACETS:
+            col = _FACET_COLUMNS[facet]
+            parts.append(f"SELECT '{facet}', coalesce(d.{col}, 'unknown'), count(*) FROM docs "
+                         f"JOIN search_docs d ON d.doc_no = docs.doc GROUP BY 2")
+        q = (f"WITH m AS MATERIALIZED ({sql}), docs AS MATERIALIZED (SELECT DISTINCT (id >> {SHIFT}) AS doc "
+             "FROM m) " + " UNION ALL ".join(parts))
+        facets = empty_facets()
+        total = 0
+        for name, value, count in self.conn.execute(q, params):
+            if name == "#total":
+                total = count
+            else:
+                facets[name][str(value)] = count
+        return total, sort_facets(facets)
+
+    def _meta(self, unit_id: int) -> dict:
+        row = self.conn.execute(
+            "SELECT d.*, u.level, u.page, u.page_end, u.section_number, u.section_title, u.section_key "
+            f"FROM search_units u JOIN search_docs d ON d.doc_no = (u.id >> {SHIFT}) WHERE u.id = ?",
+            (unit_id,)).fetchone()
+        return {k: row[k] for k in row.keys()}
+
+    def _snippet(self, unit_id: int, level: str, hl: tuple[str, str] | None) -> str:
+        if hl is None:
+            return self._plain_snippet(unit_id)
+        table = f"search_{hl[0]}_{level}"
+        row = self.conn.execute(
+            f"SELECT snippet({table}, 0, ?, ?, '…', {SNIPPET_TOKENS}) FROM {table} WHERE {table} MATCH ? "
+            "AND rowid = ?", (HIGHLIGHT_PRE, HIGHLIGHT_POST, hl[1], unit_id)).fetchone()
+        return row[0] if row else self._plain_snippet(unit_id)
+
+    def _plain_snippet(self, unit_id: int) -> str:
+        row = self.conn.execute("SELECT body FROM search_units WHERE id = ?", (unit_id,)).fetchone()
+        words = (row[0] if row else "").split()
+        return " ".join(words[:SNIPPET_TOKENS]) + (" …" if len(words) > SNIPPET_TOKENS else "")
+
+    def _best_pages(self, doc_no: int, hl: tuple[str, str] | None) -> list[dict]:
+        if hl is None:
+            return []
+        table = f"search_{hl[0]}_page"
+        rows = self.conn.execute(
+            f"SELECT u.page, -bm25({table}) AS score, snippet({table}, 0, ?, ?, '…', {SNIPPET_TOKENS}) "
+            f"FROM {table} JOIN search_units u ON u.id = {table}.rowid WHERE {table} MATCH ? "
+            f"AND {table}.rowid BETWEEN ? AND ? ORDER BY score DESC LIMIT {BEST_PAGES}",
+            (HIGHLIGHT_PRE, HIGHLIGHT_POST, hl[1], doc_no << SHIFT, ((doc_no + 1) << SHIFT) - 1)).fetchall()
+        return [{"page": p, "score": round(s, 4), "snippet": snip} for p, s, snip in rows]
