@@ -13,6 +13,7 @@ from .api import run_search
 from .backend import BACKENDS, HIGHLIGHT_POST, HIGHLIGHT_PRE, get_backend
 from .documents import LEVELS
 from .index import update_index
+from .query import parse
 
 log = logging.getLogger("moa.search")
 DEFAULT_ES_URL = "http://127.0.0.1:9200"
@@ -56,6 +57,7 @@ def cmd_index(args: argparse.Namespace) -> dict:
 
 
 def cmd_search(args: argparse.Namespace) -> dict:
+    parse(args.query)  # a syntax error is reported before the catalog or a cluster is touched
     conn = connect(args.data)
     backend = get_backend(args.backend, conn, args.es_url)
     try:

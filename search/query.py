@@ -207,7 +207,11 @@ def _lex(q: str) -> list[_Tok]:
             i += 1
             continue
         m = _FIELD.match(q, i)
-        if m and i + len(m.group(0)) < len(q) and not q[i + len(m.group(0))].isspace():
+        if m and (m.end() >= len(q) or q[m.end()].isspace()):
+            if FIELD_ALIASES.get(m.group(1).lower(), m.group(1).lower()) in FIELDS:
+                raise QuerySyntaxError(f"field {m.group(1)}: has no value", i, q)
+            m = None
+        if m:
             name = m.group(1).lower()
             j = m.end()
             op = ""
@@ -235,8 +239,9 @@ def _lex(q: str) -> list[_Tok]:
             toks.append(_Tok(_OPS[word], None, i))
         elif _PROX.match(word):
             toks.append(_Tok("PROX", int(_PROX.match(word).group(1)), i))
-        else:
+        elif tokens_of(word):
             toks.append(_Tok("WORD", word, i))
+        # else: bare punctuation such as § or & holds no searchable word; the index ignores it too
         i = j
     return toks
 
