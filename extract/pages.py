@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from moa.errors import ExternalError
+
 from . import ocr
 from .pdf import open_pdf
 from .textlayer import LayerScore, read_layer, score_text
@@ -75,15 +77,17 @@ def _doc_id(source: Path | bytes) -> str:
 
 
 def read_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None = None,
-               jobs: int = 2, dpi: int = ocr.DPI) -> list[Page]:
+               jobs: int = 2, dpi: int = ocr.DPI, name: str | None = None) -> list[Page]:
     """Every page of a PDF with its text, method, quality and the reason for the method.
 
     `source` is a path or the PDF's bytes; OCR results are cached under `cache_dir` (by page-image hash)
-    when it is given; `jobs` OCR worker processes (1 = OCR in this process).
+    when it is given; `jobs` OCR worker processes (1 = OCR in this process). A corrupt or truncated PDF
+    raises ExternalError naming `name` (or the path).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    doc = open_pdf(source)
+    label = name or (str(source) if not isinstance(source, bytes) else "PDF")
+    doc = open_pdf(source, label)
     try:
         layers = []
         for i in range(len(doc)):
@@ -92,6 +96,8 @@ def read_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None 
                 layers.append(read_layer(page))
             finally:
                 page.close()
+    except pdfium.PdfiumError as e:
+        raise ExternalError(f"{label}: cannot read page {len(layers) + 1} ({e})") from e
     finally:
         doc.close()
 
@@ -115,7 +121,10 @@ def read_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None 
         pages.append(page)
 
     for i, job in pending.items():
-        result: ocr.OcrResult = job.result() if hasattr(job, "result") else job  # type: ignore[union-attr]
+        try:
+            result: ocr.OcrResult = job.result() if hasattr(job, "result") else job  # type: ignore[union-attr]
+        except pdfium.PdfiumError as e:
+            raise ExternalError(f"{label}: cannot render page {i + 1} ({e})") from e
         _apply_ocr(pages[i], result)
     return pages
 
@@ -137,4 +146,3 @@ def ocr_pages_run(pages: list[Page]) -> int:
     return sum(1 for p in pages if p.method == "ocr" and "(cached)" not in p.reason)
 
 
-__all__ = ["Page", "read_pages", "decide", "MODES", "pdfium"]

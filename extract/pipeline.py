@@ -1,0 +1,191 @@
+"""Extract every PDF in the catalog not yet extracted (or the files given): pages, fields, record, store.
+
+Incremental: a document is skipped when its sha256 was extracted by the same extractor version. A corrupt
+or truncated PDF raises ExternalError inside `extract_one`; the pipeline records it and carries on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from moa.blobs import BlobStore
+from moa.catalog import data_path
+from moa.errors import ExternalError, UserError
+from moa.progress import Progress
+from moa.store import register_file
+
+from . import ocr, store
+from .pages import MODES, Page, read_pages
+
+PAGES_VERSION = "pages-1"
+log = logging.getLogger("moa.extract")
+
+
+def _fields_module() -> Any | None:
+    try:
+        return importlib.import_module("extract.fields")
+    except ImportError:
+        return None
+
+
+def extractor_version() -> str:
+    """Pages version + the field extractor's version: a change to either extracts again."""
+    mod = _fields_module()
+    return f"{PAGES_VERSION}+fields-{getattr(mod, 'VERSION', '0') if mod else 'none'}"
+
+
+def extract_fields(pages: list[Page]) -> dict[str, Any]:
+    """The field extractor's result; a minimal one (model from the title) while it is missing."""
+    mod = _fields_module()
+    if mod is not None and hasattr(mod, "extract_fields"):
+        return mod.extract_fields(pages)
+    result: dict[str, Any] = {"model": None, "agency": {"name": None, "state": None}, "signatories": [],
+                              "template_revision": None, "sections": [], "appendices": []}
+    try:
+        from .model import extract_model
+
+        found = extract_model(pages)
+        result["model"] = found.get("model")
+    except ImportError:
+        pass
+    return result
+
+
+def listing_for(conn: sqlite3.Connection, file_name: str, record: dict[str, Any]) -> dict[str, Any] | None:
+    """What the ledger lists for this document (ICE's SIGNED date), and whether it disagrees with ours."""
+    try:
+        from harvest.ledger import listings_for_document
+    except (ImportError, AttributeError):
+        return None
+    try:
+        rows = listings_for_document(conn, file_name)
+    except (sqlite3.Error, AttributeError, KeyError, TypeError) as e:
+        log.debug("ledger lookup failed for %s: %s", file_name, e)
+        return None
+    if not rows:
+        return {"listed": False, "rows": []}
+    listed = sorted({r.get("signed") for r in rows if r.get("signed")})
+    ours = sorted({s.get("date") for s in record.get("signatories", []) if s.get("date")})
+    latest = ours[-1] if ours else None
+    return {
+        "listed": True,
+        "signed_dates": listed,
+        "agency": rows[0].get("agency"),
+        "state": rows[0].get("state"),
+        "model": rows[0].get("model"),
+        "extracted_date": latest,
+        "date_disagrees": bool(listed and latest and latest not in listed),
+        "rows": rows,
+    }
+
+
+def build_record(sha: str, file_name: str, pages: list[Page], fields: dict[str, Any]) -> dict[str, Any]:
+    record: dict[str, Any] = {"sha256": sha, "file": file_name, "page_count": len(pages)}
+    record.update(fields)
+    record["pages"] = [p.info() for p in pages]
+    return record
+
+
+def extract_one(conn: sqlite3.Connection, sha: str, file_name: str, *, mode: str = "auto", jobs: int = 2,
+                cache_dir: Path | None = None) -> dict[str, Any]:
+    """Extract one stored blob and save its record; return the record (with counters under 'extraction')."""
+    path = BlobStore(data_path(conn)).path(sha)
+    start = time.perf_counter()
+    pages = read_pages(path, mode=mode, cache_dir=cache_dir, jobs=jobs, name=file_name)
+    fields = extract_fields(pages)
+    record = build_record(sha, file_name, pages, fields)
+    listing = listing_for(conn, file_name, record)
+    if listing is not None:
+        record["listing"] = listing
+    ocr_run = sum(1 for p in pages if p.method == "ocr" and "(cached)" not in p.reason)
+    seconds = time.perf_counter() - start
+    store.save_record(conn, record, pages, extractor=extractor_version(), ocr_mode=mode, ocr_run=ocr_run,
+                      seconds=seconds)
+    record["extraction"] = {"ocr_pages": sum(1 for p in pages if p.method == "ocr"), "ocr_run": ocr_run,
+                            "seconds": round(seconds, 3)}
+    return record
+
+
+@dataclass
+class RunSummary:
+    extracted: list[dict[str, Any]] = field(default_factory=list)
+    skipped: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    ocr_pages: int = 0
+    ocr_run: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"extracted": len(self.extracted), "skipped": self.skipped, "errors": self.errors,
+                "pages": self.pages, "ocr_pages": self.ocr_pages, "ocr_run": self.ocr_run,
+                "seconds": round(self.seconds, 2),
+                "documents": [{"sha256": r["sha256"], "file": r["file"], "page_count": r["page_count"],
+                               "model": r.get("model"), "agency": (r.get("agency") or {}).get("name"),
+                               "state": (r.get("agency") or {}).get("state"), **r.get("extraction", {})}
+                              for r in self.extracted]}
+
+
+def targets(conn: sqlite3.Connection, files: list[Path] | None) -> list[tuple[str, str, bool]]:
+    """(sha256, name, given) for the files given (registered first), else every PDF blob in the catalog."""
+    if files:
+        out = []
+        for f in files:
+            if not Path(f).is_file():
+                raise UserError(f"no such file: {f}")
+            sha = register_file(conn, Path(f), origin="local")
+            conn.commit()
+            out.append((sha, Path(f).name, True))
+        return out
+    rows = conn.execute(
+        "SELECT b.sha256, MIN(f.name) AS name FROM blobs b JOIN files f ON f.sha256 = b.sha256"
+        " WHERE b.media_type = 'application/pdf' GROUP BY b.sha256 ORDER BY name"
+    ).fetchall()
+    return [(r["sha256"], r["name"], False) for r in rows]
+
+
+def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str = "auto", jobs: int = 2,
+        force: bool = False) -> RunSummary:
+    """Bring extraction up to date; a failing document is recorded and the rest carry on."""
+    if mode not in MODES:
+        raise UserError(f"--ocr must be one of {', '.join(MODES)}")
+    if jobs < 1:
+        raise UserError("--jobs must be at least 1")
+    version = extractor_version()
+    cache_dir = data_path(conn) / "cache" / "ocr"
+    summary = RunSummary()
+    start = time.perf_counter()
+    todo = []
+    for sha, name, given in targets(conn, files):
+        if not force and store.extracted_version(conn, sha) == version:
+            summary.skipped += 1
+        elif not force and not given and store.error_for(conn, sha, version):
+            summary.skipped += 1  # known failure; retried when the file is named or --force
+        else:
+            todo.append((sha, name))
+    try:
+        with Progress(len(todo), "extract") as progress:
+            for sha, name in todo:
+                try:
+                    record = extract_one(conn, sha, name, mode=mode, jobs=jobs, cache_dir=cache_dir)
+                except (ExternalError, Exception) as e:  # noqa: BLE001 - one bad document must not stop the run
+                    message = str(e) if isinstance(e, ExternalError) else f"{name}: {type(e).__name__}: {e}"
+                    store.save_error(conn, sha, name, version, message)
+                    summary.errors.append({"sha256": sha, "file": name, "error": message})
+                    log.warning("%s", message)
+                else:
+                    summary.extracted.append(record)
+                    summary.pages += record["page_count"]
+                    summary.ocr_pages += record["extraction"]["ocr_pages"]
+                    summary.ocr_run += record["extraction"]["ocr_run"]
+                progress.advance(1, name)
+    finally:
+        ocr.shutdown()
+    summary.seconds = time.perf_counter() - start
+    return summary
