@@ -1,0 +1,154 @@
+"""The agency party to an MOA, and its state, with the evidence for each.
+
+Sources, strongest first: the PARTIES article ("… and X, hereinafter the law enforcement agency (LEA)"),
+the Task Force preamble ("… and the X, pursuant to which ICE delegates …"), the complaint appendix
+("agreement between ICE and the X, hereinafter …"), the running footer the templates print on every
+page, and the "Agency:" line of the signature block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from extract import states
+
+_WS = re.compile(r"\s+")
+_PARTIES = re.compile(
+    r"Security\s*\(\s*\w{2,4}\s*\)\s*,?\s*and\s+(?:the\s+)?(?P<name>[^()]{3,160}?)(?:\s*\([A-Z]{2,6}\))?\s*,?\s*\(?\s*hereinafter\s+(?:referred\s+to\s+as\s+)?"
+    r"(?:the\s+)?[\"“”']?\s*law\s+enforcement\s+agency",
+    re.IGNORECASE,
+)
+_PREAMBLE = re.compile(
+    r"Security\s*\(\s*\w{2,4}\s*\)\s*,?\s*and\s+(?:the\s+)?(?P<name>[^()]{3,160}?)(?:\s*\([A-Z]{2,6}\))?\s*,?\s*pursuant\s+to\s+which", re.IGNORECASE
+)
+_COMPLAINT = re.compile(
+    r"agreement\s+between\s+ICE\s+and\s+(?:the\s+)?(?P<name>[^()]{3,160}?)\s*,?\s*\(?\s*hereinafter", re.IGNORECASE
+)
+_AGENCY_LINE = re.compile(r"^\s*Agency\s*[:;.]\s*(?P<name>.+?)\s*(?:Agency\s*[:;.].*)?$", re.IGNORECASE | re.MULTILINE)
+_ICE_WORDS = re.compile(r"immigration|customs|homeland|\bICE\b|\bDHS\b|\bOPLA\b|removal operations|field office",
+                        re.IGNORECASE)
+_AGENCY_WORDS = re.compile(
+    r"sheriff|police|county|department|office|jail|detention|city|town|bureau|patrol|division|guard|"
+    r"correction|marshal|authority|commission|safety|parish|state|PD\b|SO\b",
+    re.IGNORECASE,
+)
+
+
+def _clean(name: str) -> str:
+    t = re.sub(r"[\x00-\x1f]", " ", name)
+    t = _WS.sub(" ", t).strip(" ,.;:_-\"'“”")
+    t = re.sub(r"^the\s+", "", t, flags=re.IGNORECASE)
+    t = re.sub(r"\s*\([A-Z]{2,6}\)\s*$", "", t)  # "(CCSO)" acronym after a filled-in form field
+    t = re.sub(r"\s+\d{1,3}$", "", t)  # a stray form-field number after the name
+    return t.strip(" ,.;:")
+
+
+def _plausible(name: str) -> bool:
+    if not name or "_" in name or len(name) > 120 or len(name) < 4:
+        return False
+    if _ICE_WORDS.search(name):
+        return False
+    return bool(_AGENCY_WORDS.search(name)) or states.state_in_name(name) is not None
+
+
+def _footer(pages: list[Any]) -> tuple[str, list[int]] | None:
+    """The line the template prints at the foot of most pages (the agency name), page numbers stripped."""
+    seen: Counter = Counter()
+    where: dict[str, list[int]] = {}
+    for p in pages:
+        lines = [ln.strip() for ln in (p.text or "").splitlines() if ln.strip()]
+        for ln in set(lines[-4:]):
+            t = re.sub(r"\s*Revised\s*\S*\s*$", "", ln)
+            t = re.sub(r"\s+\d{1,2}\s*$", "", t)
+            t = re.sub(r"^\d{1,2}\s+", "", t)
+            t = _clean(t)
+            if _plausible(t):
+                seen[t] += 1
+                where.setdefault(t, []).append(p.number)
+    if not seen:
+        return None
+    name, n = seen.most_common(1)[0]
+    return (name, where[name]) if n >= 2 else None
+
+
+def _first(rx: re.Pattern, pages: list[Any]) -> tuple[str, int, str] | None:
+    for p in pages:
+        flat = _WS.sub(" ", p.text or "")
+        for m in rx.finditer(flat):
+            name = _clean(m["name"])
+            if _plausible(name):
+                return name, p.number, m.group(0)[:200]
+    return None
+
+
+def extract_agency(pages: list[Any]) -> dict[str, Any]:
+    """{"name", "state", "evidence"}; name/state None with a reason when the document does not say."""
+    name, evidence = None, {}
+    for how, rx in (("parties", _PARTIES), ("preamble", _PREAMBLE), ("complaint-appendix", _COMPLAINT)):
+        hit = _first(rx, pages)
+        if hit:
+            name, evidence = hit[0], {"how": how, "page": hit[1], "text": hit[2]}
+            break
+    footer = _footer(pages)
+    if name is None and footer:
+        name, evidence = footer[0], {"how": "footer", "pages": footer[1]}
+    if name is None and pages:
+        # A filled-in form field printed above the title of a Task Force MOA.
+        head = (pages[0].text or "").split("MEMORANDUM OF AGREEMENT")[0]
+        for ln in head.splitlines():
+            cand = _clean(ln)
+            if _plausible(cand) and re.search(r"sheriff|police|department|office|bureau|division|jail", cand, re.I):
+                name, evidence = cand, {"how": "title-page-field", "page": pages[0].number}
+                break
+    if name is None:
+        for p in pages:
+            for m in _AGENCY_LINE.finditer(p.text or ""):
+                cand = _clean(m["name"])
+                if _plausible(cand):
+                    name, evidence = cand, {"how": "signature-agency-line", "page": p.number}
+                    break
+            if name:
+                break
+    out: dict[str, Any] = {"name": name, "state": None, "evidence": evidence}
+    if name is None:
+        out["evidence"]["reason"] = "agency not named in PARTIES, preamble, footer or signature block"
+    st, st_ev = _state(name, footer[0] if footer else None, pages)
+    out["state"] = st
+    out["evidence"]["state"] = st_ev
+    return out
+
+
+def _state(name: str | None, footer: str | None, pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
+    """The agency's state: spelled in its name, else its county narrowed by addresses and the ICE field office."""
+    for how, cand in (("agency-name", name), ("footer", footer)):
+        if cand and (st := states.state_in_name(cand)):
+            return st, {"how": how, "text": cand}
+    full = "\n".join(p.text or "" for p in pages)
+    # Addresses and "X County, State" phrases, leaving out lines about ICE (its offices may be elsewhere).
+    lea_text = "\n".join(ln for ln in full.splitlines() if not _ICE_WORDS.search(ln))
+    votes = states.address_states(lea_text)
+    fo = states.field_office_states(full)
+    ev: dict[str, Any] = {"votes": dict(votes), "field_office": fo[0] if fo else None}
+    county = states.county_states(name) if name else None
+    cands = set(county[1]) if county else None
+    if county:
+        ev["county"] = county[0]
+        ev["county_states"] = sorted(county[1])
+    if cands is not None and len(cands) > 1:
+        voted = [st for st, _ in votes.most_common() if st in cands]
+        if voted and (len(voted) == 1 or votes[voted[0]] > votes[voted[1]]):
+            cands = {voted[0]}
+        elif fo and len(cands & fo[1]) == 1:
+            cands = cands & fo[1]
+    if cands is not None and len(cands) == 1:
+        return next(iter(cands)), {"how": "county", **ev}
+    if cands is None:
+        ranked = votes.most_common()
+        agrees = bool(ranked) and fo is not None and ranked[0][0] in fo[1]
+        if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]) and (ranked[0][1] >= 2 or agrees):
+            return ranked[0][0], {"how": "addresses", **ev}
+        if fo and len(fo[1]) == 1:
+            return next(iter(fo[1])), {"how": "field-office", **ev}
+    return None, {"how": "none", "reason": "the document does not settle the agency's state", **ev}

@@ -1,0 +1,59 @@
+"""All fields of one MOA from its pages: model, agency and state, template revision, signatories, clauses.
+
+`extract_fields(pages)` takes the pages `extract.pages.read_pages` gives (objects with `.number`, `.text`
+and `.method`) and returns plain data for the record in DESIGN.md. Each value carries its evidence, and a
+value the document does not settle is None with a reason in `reasons`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from extract.agency import extract_agency
+from extract.dates import find_revision
+from extract.model import extract_model
+from extract.sections import extract_sections
+from extract.signatures import extract_signatories
+
+
+def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
+    """The "Revised MM/DD/YYYY" footer of the 2025 templates, by majority over pages (OCR misreads one)."""
+    votes: Counter = Counter()
+    for p in pages:
+        iso = find_revision(p.text or "")
+        if iso:
+            votes[iso] += 1
+    if not votes:
+        return None, {"reason": "no 'Revised' footer (2019-2020 templates print none)"}
+    iso, n = votes.most_common(1)[0]
+    return iso, {"pages_agreeing": n, "votes": dict(votes)}
+
+
+def extract_fields(pages: list[Any]) -> dict[str, Any]:
+    """The fields of one agreement (see module doc); never raises on odd text, gives None instead."""
+    reasons: list[str] = []
+    model = extract_model(pages)
+    if model.get("reason"):
+        reasons.append("model: " + model["reason"])
+    agency = extract_agency(pages)
+    if agency["name"] is None:
+        reasons.append("agency: " + agency["evidence"].get("reason", "not found"))
+    if agency["state"] is None:
+        reasons.append("state: " + agency["evidence"].get("state", {}).get("reason", "not found"))
+    revision, rev_ev = template_revision(pages)
+    signatories, sig_reasons = extract_signatories(pages, revision)
+    reasons += ["signatories: " + r for r in sig_reasons]
+    sections, appendices = extract_sections(pages)
+    if not sections:
+        reasons.append("sections: no numbered articles found")
+    return {
+        "model": model["model"],
+        "agency": agency,
+        "signatories": signatories,
+        "template_revision": revision,
+        "sections": sections,
+        "appendices": appendices,
+        "evidence": {"model": model["evidence"], "template_revision": rev_ev},
+        "reasons": reasons,
+    }

@@ -1,0 +1,254 @@
+"""Numbered articles (I. PARTIES … XVIII. EFFECTIVE DATE…), their lettered subsections and the appendices.
+
+Headings are found line by line over the whole document, then checked against each other: article
+numbers must run in order, so an OCR-mangled numeral ("ID. AUTHORITY") is accepted only where its
+title is a known article title and the numbering says what it must be. Keys come from a table of the
+articles of the 2019-2020 and 2025 templates (JEM, WSO, TFM) so the same clause compares across years.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from extract.clean import clean_heading, clean_text
+
+# Known article titles (as printed in the templates) -> stable key.
+ARTICLE_KEYS: dict[str, str] = {
+    "PARTIES": "parties",
+    "PURPOSE": "purpose",
+    "AUTHORITY": "authority",
+    "POLICY": "policy",
+    "RESPONSIBILITIES": "responsibilities",
+    "REPORTING AND DOCUMENTATION": "reporting",
+    "REPORTING REQUIREMENTS": "reporting",
+    "MODIFICATIONS TO THIS MOA": "modifications",
+    "MODIFICATION OF THIS MOA": "modifications",
+    "POINTS OF CONTACT": "points-of-contact",
+    "EFFECTIVE DATE AND TERMINATION OF THIS MOA": "effective-date-termination",
+    "EFFECTIVE DATE, SUSPENSION, AND TERMINATION OF THIS MOA": "effective-date-termination",
+    "DURATION AND TERMINATION OF THIS MOA": "effective-date-termination",
+    "TRAINING AND ASSIGNMENTS": "training-assignments",
+    "DESIGNATION OF AUTHORIZED FUNCTIONS": "designation-of-functions",
+    "RESOLUTION OF LOCAL CHARGES": "local-charges",
+    "NOMINATION OF PERSONNEL": "nomination",
+    "TRAINING OF PERSONNEL": "training",
+    "CERTIFICATION AND AUTHORIZATION": "certification",
+    "COSTS AND EXPENDITURES": "costs",
+    "ICE SUPERVISION": "supervision",
+    "SUPERVISION": "supervision",
+    "RELEASE OF INFORMATION TO THIRD PARTIES": "release-of-information",
+    "LIABILITY AND RESPONSIBILITY": "liability",
+    "COMPLAINT PROCEDURES": "complaints",
+    "CIVIL RIGHTS STANDARDS": "civil-rights",
+    "COMMUNITY OUTREACH": "community-outreach",
+    "DETENTION ISSUES": "detention",
+    "INTERPRETATION SERVICES": "interpretation",
+    "COMMUNICATION": "communication",
+    "STEERING COMMITTEE": "steering-committee",
+    "REQUIRED PROCEDURES": "required-procedures",
+}
+
+# Article titles by position in the templates (2019-2020 JEM/WSO; 2025 TFM), used to accept a heading
+# whose numeral OCR mangled ("ID. AUTHORITY", "VD. POINTS OF CONTACT") only where the template puts it.
+_TEMPLATES = [
+    ["PARTIES", "PURPOSE", "AUTHORITY", "RESPONSIBILITIES", "REPORTING AND DOCUMENTATION",
+     "MODIFICATIONS TO THIS MOA", "POINTS OF CONTACT", "EFFECTIVE DATE AND TERMINATION OF THIS MOA"],
+    ["PURPOSE", "AUTHORITY", "POLICY", "TRAINING AND ASSIGNMENTS", "DESIGNATION OF AUTHORIZED FUNCTIONS",
+     "RESOLUTION OF LOCAL CHARGES", "NOMINATION OF PERSONNEL", "TRAINING OF PERSONNEL",
+     "CERTIFICATION AND AUTHORIZATION", "COSTS AND EXPENDITURES", "ICE SUPERVISION", "REPORTING REQUIREMENTS",
+     "RELEASE OF INFORMATION TO THIRD PARTIES", "LIABILITY AND RESPONSIBILITY", "COMPLAINT PROCEDURES",
+     "CIVIL RIGHTS STANDARDS", "MODIFICATION OF THIS MOA", "EFFECTIVE DATE, SUSPENSION, AND TERMINATION OF THIS MOA"],
+]
+TEMPLATE_POSITIONS: dict[int, set[str]] = {}
+for _seq in _TEMPLATES:
+    for _n, _t in enumerate(_seq, 1):
+        TEMPLATE_POSITIONS.setdefault(_n, set()).add(_t)
+TEMPLATE_POSITIONS[8].add("EFFECTIVE DATE, SUSPENSION, AND TERMINATION OF THIS MOA")
+
+APPENDIX_KEYS: dict[str, str] = {
+    "STANDARD OPERATING PROCEDURE (SOP)": "sop",
+    "STANDARD OPERATING PROCEDURES (SOP)": "sop",
+    "POINTS OF CONTACT": "points-of-contact",
+    "COMPLAINT PROCEDURE": "complaints",
+    "PUBLIC INFORMATION POINTS OF CONTACT": "public-information",
+}
+
+ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+_TO_ROMAN = [(50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+
+ARTICLE_RE = re.compile(r"^\s*(?P<num>[IVXLlDUTi1|!]{1,5})\s*[.,:;]?\s+(?P<title>[A-Za-z0-9][A-Za-z0-9 ,.'&/()\-]{2,100}?)\s*$")
+SUB_RE = re.compile(r"^\s*(?P<letter>[A-Z])\s*\.\s+(?P<title>[A-Z][A-Za-z0-9 ,.'&/()\-]{3,90}?)\s*$")
+APPENDIX_RE = re.compile(r"^\s*APPENDIX\s*(?P<letter>[A-Z8&])?\b\s*[:.\-]?\s*(?P<title>[A-Z].*)?$")
+
+
+def to_roman(n: int) -> str:
+    out = ""
+    for v, s in _TO_ROMAN:
+        while n >= v:
+            out += s
+            n -= v
+    return out
+
+
+def roman_value(s: str) -> int | None:
+    """The value of a cleanly printed numeral ('l', '1', '|' read as 'I'); None for anything else."""
+    s = s.replace("l", "I").replace("1", "I").replace("|", "I").replace("i", "I")
+    if not re.fullmatch(r"[IVXL]+", s):
+        return None
+    total, prev = 0, 0
+    for ch in reversed(s):
+        v = ROMAN[ch]
+        total += -v if v < prev else v
+        prev = max(prev, v)
+    return total if to_roman(total) == s else None
+
+
+def slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def canonical(title: str, table: dict[str, str], cutoff: float = 88.0) -> tuple[str, str] | None:
+    """(canonical title, key) for a heading close to a known one, ignoring spaces OCR adds or drops."""
+    squeezed = re.sub(r"[^A-Z]", "", title.upper())
+    best, best_score = None, 0.0
+    for known, key in table.items():
+        score = fuzz.ratio(squeezed, re.sub(r"[^A-Z]", "", known))
+        if score > best_score:
+            best, best_score = (known, key), score
+    return best if best_score >= cutoff else None
+
+
+def _is_caps(title: str) -> bool:
+    letters = [c for c in title if c.isalpha()]
+    return len(letters) >= 4 and sum(c.isupper() for c in letters) / len(letters) >= 0.8
+
+
+@dataclass
+class _Line:
+    page: int
+    text: str
+
+
+def _lines(pages: Iterable[Any]) -> list[_Line]:
+    out = []
+    for p in pages:
+        for line in (p.text or "").splitlines():
+            out.append(_Line(p.number, line))
+    return out
+
+
+def _appendix_starts(lines: list[_Line]) -> list[tuple[int, str | None, str]]:
+    """(line index, letter or None, title) of each appendix heading, in order."""
+    found = []
+    for i, ln in enumerate(lines):
+        m = APPENDIX_RE.match(ln.text)
+        if not m or not ln.text.strip().startswith("APPENDIX"):
+            continue
+        title = (m["title"] or "").strip()
+        if not title:
+            for nxt in lines[i + 1 : i + 3]:
+                if nxt.text.strip():
+                    title = nxt.text.strip() if _is_caps(nxt.text) else ""
+                    break
+        letter = m["letter"]
+        if letter in ("8",):
+            letter = "B"
+        if letter == "&":
+            letter = None
+        found.append((i, letter, title))
+    return found
+
+
+def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, str]]:
+    """(line index, numeral, title, key) of each numbered article before line `end`."""
+    out: list[tuple[int, str, str, str]] = []
+    expected = 1
+    for i in range(end):
+        m = ARTICLE_RE.match(lines[i].text)
+        if not m or not _is_caps(m["title"]):
+            continue
+        title = clean_heading(m["title"])
+        value = roman_value(m["num"])
+        known = canonical(title, ARTICLE_KEYS)
+        fits = bool(known) and known[0] in TEMPLATE_POSITIONS.get(expected, ())
+        if value == expected or fits or (known and value == expected + 1):
+            value = value if value in (expected, expected + 1) else expected
+            if known:
+                title_out, key = known
+                if title in ARTICLE_KEYS:  # keep the printed wording when it is itself a known variant
+                    title_out = title
+            else:
+                title_out, key = title, slug(title)
+            out.append((i, to_roman(value), title_out, key))
+            expected = value + 1
+    return out
+
+
+def _subsections(lines: list[_Line], start: int, end: int) -> list[dict[str, Any]]:
+    subs: list[tuple[int, str, str]] = []
+    want = "A"
+    for i in range(start, end):
+        m = SUB_RE.match(lines[i].text)
+        if not m or m["letter"] != want or not _is_caps(m["title"]):
+            continue
+        title = clean_heading(m["title"])
+        if re.fullmatch(r"[A-Z]\.?( [A-Z][a-z]+)+", title):  # "C. M. Cronen" is a name
+            continue
+        subs.append((i, m["letter"], title))
+        want = chr(ord(want) + 1)
+    out = []
+    for j, (i, letter, title) in enumerate(subs):
+        stop = subs[j + 1][0] if j + 1 < len(subs) else end
+        known = canonical(title, ARTICLE_KEYS)
+        title_out, key = (known if known else (title, slug(title)))
+        body = lines[i + 1 : stop]
+        out.append({
+            "letter": letter, "title": title_out, "key": key, "page_start": lines[i].page,
+            "page_end": body[-1].page if body else lines[i].page, "text": clean_text(_join(body)),
+        })
+    return out
+
+
+def _join(lines: list[_Line]) -> str:
+    return "\n".join(ln.text.rstrip() for ln in lines).strip()
+
+
+def extract_sections(pages: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(sections, appendices) of a document given its pages (objects with `.number` and `.text`)."""
+    lines = _lines(pages)
+    apps = _appendix_starts(lines)
+    body_end = apps[0][0] if apps else len(lines)
+    arts = _find_articles(lines, body_end)
+    sections = []
+    for j, (i, num, title, key) in enumerate(arts):
+        stop = arts[j + 1][0] if j + 1 < len(arts) else body_end
+        body = lines[i + 1 : stop]
+        sections.append({
+            "number": num, "title": title, "key": key, "page_start": lines[i].page,
+            "page_end": body[-1].page if body else lines[i].page, "text": clean_text(_join(body)),
+            "subsections": _subsections(lines, i + 1, stop),
+        })
+    appendices = []
+    expected = "A"
+    for j, (i, letter, title) in enumerate(apps):
+        letter = letter or expected
+        if appendices and letter == appendices[-1]["letter"]:
+            continue  # a heading repeated at the top of a continuation page
+        stop = apps[j + 1][0] if j + 1 < len(apps) else len(lines)
+        body = lines[i + 1 : stop]
+        clean = clean_heading(title) if title else ""
+        known = canonical(clean, APPENDIX_KEYS) if clean else None
+        title_out, key = known if known else (clean, slug(clean) if clean else f"appendix-{letter.lower()}")
+        if known and clean in APPENDIX_KEYS:
+            title_out = clean
+        appendices.append({
+            "letter": letter, "title": title_out, "key": key, "page_start": lines[i].page,
+            "page_end": body[-1].page if body else lines[i].page, "text": clean_text(_join(body)),
+        })
+        expected = chr(ord(letter) + 1)
+    return sections, appendices

@@ -1,0 +1,378 @@
+"""Signature blocks: who signed for the LEA and for ICE, with title, date and page.
+
+Three layouts occur: the 2025 forms with "For the LEA:" / "For ICE:" and labelled lines (Date, Signature,
+Name, Title, Agency), either side by side (one text line holds both columns) or stacked; and the
+2019-2020 blocks with no labels, where a printed name is followed by a title and an organisation.
+A value that cannot be read with confidence is None with a reason: researchers cite these.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from extract.dates import DateHit, find_dates
+
+_LEA_HDR = re.compile(r"For\s+(?:the\s+)?(?:LEA|Law\s+Enforcement\s+Agency)\b\s*:?", re.IGNORECASE)
+_ICE_HDR = re.compile(r"For\s+(?:ICE|U\.?\s*S\.?\s+Immigration|DHS)\b\s*:?", re.IGNORECASE)
+_LABEL = re.compile(r"\b(Date|Signature|Name|Title|Tit[il1]e|Tite|Agency)\s*[:;.,·]?", re.IGNORECASE)
+_ICE_ORG = re.compile(r"Immigration|Customs\s+Enforcement|Removal\s+Operations|Homeland\s+Security", re.IGNORECASE)
+_ICE_TITLE = re.compile(
+    r"\b(?:Acting\s+)?(?:Executive\s+Associate\s+|Assistant\s+|Deputy\s+)?Director(?:\s*,\s*Enforcement)?\b"
+    r"(?!\s+of\s+Public)",
+)
+_LEA_TITLE = re.compile(
+    r"\b(Sheriff|Chief\s+of\s+Police|Police\s+Chief|Chief|Jail\s+Administrator|Colonel|Commissioner|Warden|"
+    r"Superintendent|Adjutant\s+General|Director\s+of\s+Public\s+Safety|Jailer|Secretary|Undersheriff|"
+    r"Marshal|Mayor|County\s+Judge|Commander|Administrator)\b",
+    re.IGNORECASE,
+)
+_NOT_NAME = {
+    "county", "sheriff", "sheriffs", "office", "department", "director", "enforcement", "immigration", "date",
+    "signature", "title", "name", "agency", "assistant", "executive", "associate", "acting", "police", "chief",
+    "customs", "homeland", "security", "removal", "operations", "deputy", "the", "for", "of", "and", "lea",
+    "ice", "dhs", "u.s.", "us", "moa", "jail", "district", "public", "safety", "colonel", "revised", "state",
+    "city", "town", "division", "bureau", "national", "guard", "administrator", "digitally", "signed", "by",
+    "general", "adjutant", "commissioner", "warden", "page", "law", "this", "agreement", "parish", "force",
+}
+# ICE officials who signed 287(g) MOAs 2017-2026, as printed; used only to repair a dropped or
+# misread letter in an ICE signer's printed name ("odd M. Lyons"), never to invent a name.
+ICE_SIGNERS = [
+    "Todd M. Lyons", "Todd Lyons", "Caleb Vitello", "Madison Sheahan", "C.M. Cronen", "Christopher M. Cronen",
+    "Enrique M. Lucero", "Timothy S. Robbins", "Matthew T. Albence", "Tae D. Johnson", "Thomas D. Homan",
+    "Ronald D. Vitiello", "Nathalie R. Asher", "Corey A. Price", "Peter B. Berg", "Marcos D. Charles",
+]
+
+_TOKEN = re.compile(r"^(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*|[A-Z]\.(?:[A-Z]\.)?|[A-Z]{2,}(?:[-'][A-Z]+)*|[\"“'][A-Za-z]+[\"”']|Mc[A-Z][a-z]+|Jr\.?|Sr\.?|II|III|IV)$")
+
+
+def clean_name(s: str) -> str | None:
+    """A printed person name, or None when `s` does not read as one (OCR noise, a title, a place)."""
+    t = re.sub(r"[_|~=<>\[\]{}]", " ", s)
+    t = re.sub(r"\s+", " ", t).strip(" ,.:;-—'\"")
+    if t.endswith(" Jr") or t.endswith(" Sr"):
+        t += "."
+    t = re.sub(r"\b([A-Z])\.(?=[A-Z][a-z])", r"\1. ", t)  # "C.Cronen" -> "C. Cronen" is left; "M.Cronen" split
+    toks = t.split()
+    if not 2 <= len(toks) <= 5:
+        return None
+    if any(tok.lower().strip(".,") in _NOT_NAME for tok in toks):
+        return None
+    if not all(_TOKEN.match(tok) for tok in toks):
+        return None
+    if sum(1 for tok in toks if len(tok.strip("\"“”'.")) >= 2) < 2 and not re.match(r"^[A-Z]\.[A-Z]\.", t):
+        return None
+    if len(toks[-1].strip(".")) < 2:
+        return None
+    return t
+
+
+def repair_ice_name(s: str) -> tuple[str | None, float]:
+    """The ICE signer's name: as printed if it reads, else a known signer it is one or two OCR slips from."""
+    raw = re.sub(r"\s+", " ", s).strip(" ,.:;-_|")
+    name = clean_name(raw)
+    best, score = None, 0.0
+    for known in ICE_SIGNERS:
+        sc = fuzz.ratio(raw.lower(), known.lower())
+        if sc > score:
+            best, score = known, sc
+    if name and score >= 95:
+        return best, 0.95
+    if name:
+        return name, 0.8
+    if best and score >= 80:
+        return best, 0.75
+    return None, 0.0
+
+
+@dataclass
+class Party:
+    party: str
+    name: str | None = None
+    title: str | None = None
+    date: str | None = None
+    date_source: str | None = None
+    page: int | None = None
+    confidence: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    name_conf: float = 0.0
+    date_conf: float = 0.0
+
+
+def _date_source(hit: DateHit, method: str) -> str:
+    if hit.kind in ("digital-signature", "stamped"):
+        return hit.kind
+    if method == "ocr" and hit.kind == "numeric":
+        return "handwritten"
+    return "typed"
+
+
+def _signature_page(pages: list[Any]) -> int | None:
+    best, best_score = None, 0
+    for i, p in enumerate(pages):
+        t = p.text or ""
+        score = 3 * bool(_LEA_HDR.search(t)) + 3 * bool(re.search(r"For\s+ICE\b", t, re.I))
+        score += 2 * bool(re.search(r"By\s+signing\s+this\s+MOA", t, re.I))
+        score += bool(re.search(r"Digitally\s+signed", t, re.I))
+        score += bool(re.search(r"fullest\s+extent\s+allowed\s+by\s+law", t, re.I))
+        if score > best_score:
+            best, best_score = i, score
+    return best if best_score >= 2 else None
+
+
+def _region(pages: list[Any], idx: int) -> list[str]:
+    text = pages[idx].text or ""
+    m = re.search(r"fullest\s+extent\s+allowed\s+by\s+law\.?", text, re.I) or re.search(
+        r"By\s+signing\s+this\s+MOA[^\n]*", text, re.I)
+    body = text[m.end():] if m else text
+    lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not re.fullmatch(r"[\d\s]*Revised\s*[\d/ ]*", ln)]
+    return lines
+
+
+def _split_two(line: str, label: str) -> list[str]:
+    """Values of a label that occurs once or twice on a line: "Name: A Name: B" -> ["A", "B"]."""
+    parts = re.split(r"\b" + label + r"\s*[:;.,·]?", line, flags=re.IGNORECASE)
+    return [p.strip(" :;.,·_|") for p in parts[1:]]
+
+
+def _label_of(line: str) -> str | None:
+    m = re.match(r"^\s*(Date|Signature|Name|Title|Tit[il1]e|Tite|Agency)\b", line, re.IGNORECASE)
+    if not m:
+        return None
+    lab = m.group(1).lower()
+    return "title" if lab.startswith("tit") else lab
+
+
+def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """(signatories, reasons): one entry for the LEA and one for ICE when the document has a signature page."""
+    idx = _signature_page(pages)
+    if idx is None:
+        return [], ["no signature page found"]
+    page = pages[idx]
+    method = getattr(page, "method", "text")
+    lines = _region(pages, idx)
+    lea, ice = Party("lea", page=page.number), Party("ice", page=page.number)
+    side_by_side = any(_LEA_HDR.search(ln) and _ICE_HDR.search(ln) for ln in lines)
+    has_headers = any(_LEA_HDR.search(ln) for ln in lines) or any(re.search(r"For\s+ICE", ln, re.I) for ln in lines)
+    order = _column_order(lines, revision)
+    if has_headers:
+        _labelled(lines, lea, ice, side_by_side, method)
+    _unlabelled(lines, lea, ice, order, method)
+    _digital(lines, lea, ice)
+    out = []
+    for p in (lea, ice):
+        _finish(p, revision, method)
+        out.append({
+            "party": p.party, "name": p.name, "title": p.title, "date": p.date, "page": p.page,
+            "confidence": round(p.confidence, 2), "date_source": p.date_source, "reasons": p.reasons,
+        })
+    return out, []
+
+
+def _column_order(lines: list[str], revision: str | None) -> tuple[str, str]:
+    for ln in lines:
+        a, b = _LEA_HDR.search(ln), _ICE_HDR.search(ln)
+        if a and b:
+            return ("lea", "ice") if a.start() < b.start() else ("ice", "lea")
+    for ln in lines:
+        ti, tl = _ICE_TITLE.search(ln), _LEA_TITLE.search(ln)
+        if ti and tl and not tl.group(0).lower().startswith("director"):
+            return ("ice", "lea") if ti.start() < tl.start() else ("lea", "ice")
+    # The 2019-2020 templates put ICE on the left; the 2025 forms put the LEA first.
+    return ("lea", "ice") if revision else ("ice", "lea")
+
+
+def _set_date(p: Party, raw: str, method: str, conf: float) -> bool:
+    hits = find_dates(raw)
+    if len({h.iso for h in hits}) != 1:
+        if raw.strip(" _-—.|") and not hits and p.date is None:
+            p.reasons.append(f"date unreadable: {raw.strip()[:40]!r}")
+        return False
+    if p.date and p.date_conf >= conf:
+        return False
+    p.date, p.date_source, p.date_conf = hits[0].iso, _date_source(hits[0], method), conf
+    return True
+
+
+def _set_name(p: Party, raw: str, conf: float) -> bool:
+    if p.name and p.name_conf >= conf:
+        return False
+    if p.party == "ice":
+        name, c = repair_ice_name(raw)
+        conf = min(conf, c) if name else 0
+    else:
+        name = clean_name(raw)
+    if name:
+        p.name, p.name_conf = name, conf
+        return True
+    if raw.strip(" _-—.|:") and p.name is None:
+        p.reasons.append(f"name unreadable: {raw.strip()[:40]!r}")
+    return False
+
+
+def _set_title(p: Party, raw: str) -> None:
+    t = re.sub(r"[_|]+", " ", raw)
+    t = re.sub(r"\s+", " ", t).strip(" ,.:;-—")
+    if p.title is None and t and re.fullmatch(r"[A-Za-z][A-Za-z ,.&'/-]{2,80}", t):
+        p.title = t
+
+
+def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str) -> None:
+    """Labelled 2025 forms. Side by side: the first value of a label is the LEA's, the second ICE's."""
+    cur: Party | None = None
+    seen: dict[str, int] = {}
+    for i, ln in enumerate(lines):
+        if not side:
+            if _LEA_HDR.search(ln):
+                cur = lea
+            elif re.search(r"For\s+ICE\b", ln, re.I):
+                cur = ice
+        lab = _label_of(ln)
+        if lab is None or (not side and cur is None):
+            continue
+        vals = _split_two(ln, {"title": r"Tit[il1]?e"}.get(lab, lab))
+        if side:
+            if len(vals) >= 2:
+                targets = [(lea, vals[0]), (ice, vals[1])]
+            else:
+                k = seen.get(lab, 0)
+                targets = [((lea, ice)[min(k, 1)], vals[0] if vals else "")]
+            seen[lab] = seen.get(lab, 0) + 1
+        else:
+            targets = [(cur, vals[0] if vals else "")]
+        for p, v in targets:
+            if lab == "name" and not v.strip(" _-") and i + 1 < len(lines) and not _label_of(lines[i + 1]):
+                v = lines[i + 1]
+            if lab == "name" and not v.strip(" _-") and i > 0 and not _label_of(lines[i - 1]) and not side:
+                v = lines[i - 1]  # stacked forms sometimes print the typed name just above its label
+            if lab == "date":
+                if not v.strip(" _-") and i + 1 < len(lines) and not _label_of(lines[i + 1]) and not side:
+                    v = lines[i + 1]
+                _set_date(p, v, method, 0.9)
+            elif lab == "name":
+                _set_name(p, v, 0.9)
+            elif lab == "title":
+                _set_title(p, v)
+
+
+def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str], method: str) -> None:
+    """Blocks without labels: a name line then a title line, dates on their own lines or after "Date:"."""
+    parties = {"lea": lea, "ice": ice}
+    n = len(lines)
+    for i, ln in enumerate(lines):
+        if _label_of(ln) in ("name", "title", "agency", "signature"):
+            continue
+        if re.search(r"Digitally\s+signed|^Date\s*:\s*\d{4}", ln, re.I):
+            continue
+        # Dates: two on a line follow the column order; one alone goes to the block that follows it.
+        hits = [h for h in find_dates(ln) if h.kind != "digital-signature"]
+        if len({h.iso for h in hits}) >= 2 and len(hits) == 2:
+            for pk, h in zip(order, hits, strict=False):
+                _set_date(parties[pk], h.raw, method, 0.7)
+            continue
+        if len(hits) == 1 and len(ln) <= len(hits[0].raw) + 12:
+            follow = _party_of_block(lines[i + 1 : i + 5])
+            if follow:
+                _set_date(parties[follow], hits[0].raw, method, 0.6)
+            continue
+        # Names: a name line followed by a title (and, for ICE, an ICE organisation line).
+        names = _names_in(ln)
+        if not names:
+            continue
+        if len(names) == 2:
+            for pk, nm in zip(order, names, strict=False):
+                _set_name(parties[pk], nm, 0.6)
+            _titles_after(lines[i + 1 : i + 3], parties, order)
+            continue
+        follow = _party_of_block(lines[i + 1 : min(n, i + 5)])
+        if follow:
+            _set_name(parties[follow], names[0], 0.6)
+            if i + 1 < n and not parties[follow].title:
+                _set_title(parties[follow], lines[i + 1] if follow == "lea" or _ICE_TITLE.search(lines[i + 1]) else "")
+
+
+def _titles_after(lines: list[str], parties: dict[str, Party], order: tuple[str, str]) -> None:
+    for ln in lines:
+        ti = _ICE_TITLE.search(ln)
+        tl = _LEA_TITLE.search(ln)
+        if ti and tl:
+            first, second = (ln[: max(ti.start(), tl.start())], ln[max(ti.start(), tl.start()):])
+            if ti.start() < tl.start():
+                _set_title(parties["ice"], first)
+                _set_title(parties["lea"], second)
+            else:
+                _set_title(parties["lea"], first)
+                _set_title(parties["ice"], second)
+            return
+
+
+def _party_of_block(block: list[str]) -> str | None:
+    """Whose block the next few lines are: ICE if an ICE title/organisation follows, LEA if an LEA title does."""
+    text = "\n".join(block)
+    if not block:
+        return None
+    ice_at = min([m.start() for m in (_ICE_ORG.search(text), _ICE_TITLE.search(text)) if m] or [10**6])
+    lea_m = _LEA_TITLE.search(text)
+    lea_at = lea_m.start() if lea_m else 10**6
+    if ice_at == lea_at == 10**6:
+        return None
+    # "Director" alone is an ICE title unless an LEA title or agency word comes first.
+    return "ice" if ice_at < lea_at else "lea"
+
+
+def _names_in(line: str) -> list[str]:
+    out = []
+    for m in re.finditer(r"(?:[A-Z][\w.'\"“”-]*\s?){2,5}", line):
+        cand = clean_name(m.group(0))
+        if cand:
+            out.append(cand)
+    whole = clean_name(line)
+    if whole and len(out) != 2:
+        return [whole]
+    return out[:2]
+
+
+def _digital(lines: list[str], lea: Party, ice: Party) -> None:
+    """"Digitally signed by NAME Date: 2025.03.18 …": the date of the signer whose surname matches."""
+    text = "\n".join(lines)
+    for m in re.finditer(r"Digitally\s+signed\s+by\s*:?\s*(?P<who>[A-Za-z .\-']{3,60}?)\s*\n?\s*Date\s*:?\s*"
+                         r"(?P<date>\d{4}[.\-/]\d\d[.\-/]\d\d)", text, re.IGNORECASE):
+        who = re.sub(r"\s+", " ", m["who"]).strip()
+        hits = find_dates(m["date"])
+        if not hits:
+            continue
+        target = None
+        surname = who.split()[-1].lower() if who.split() else ""
+        for p in (lea, ice):
+            if p.name and surname and surname in p.name.lower():
+                target = p
+        if target is None:
+            _, sc = max(((k, fuzz.ratio(who.lower(), k.lower())) for k in ICE_SIGNERS), key=lambda x: x[1])
+            target = ice if sc >= 80 or any(surname in k.lower() for k in ICE_SIGNERS) else None
+        if target is None and lea.name is None:
+            target = lea if ice.name else None
+        if target is not None:
+            target.date, target.date_source, target.date_conf = hits[0].iso, "digital-signature", 0.98
+            if target.name is None:
+                nm = clean_name(who) if target is lea else repair_ice_name(who)[0]
+                if nm:
+                    target.name, target.name_conf = nm, 0.7
+
+
+def _finish(p: Party, revision: str | None, method: str) -> None:
+    if p.date and revision and p.date < revision:
+        p.reasons.append(f"date {p.date} precedes the template revision {revision}: misread, dropped")
+        p.date, p.date_source, p.date_conf = None, None, 0.0
+    if p.date is None:
+        p.date_source = None
+        if not any(r.startswith("date") for r in p.reasons):
+            p.reasons.append("no readable date in the signature block")
+    if p.name is None and not any(r.startswith("name") for r in p.reasons):
+        p.reasons.append("no printed name in the signature block")
+    parts = [c for c in (p.name_conf if p.name else None, p.date_conf if p.date else None) if c is not None]
+    base = sum(parts) / len(parts) if parts else 0.0
+    p.confidence = base * (0.9 if method == "ocr" else 1.0)

@@ -1,0 +1,121 @@
+"""US states: names, postal codes, and the state evidence an MOA gives (agency name, addresses, field office)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho",
+    "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
+    "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
+    "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas",
+    "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington", "WV": "West Virginia",
+    "WI": "Wisconsin", "WY": "Wyoming", "DC": "District of Columbia", "PR": "Puerto Rico", "GU": "Guam",
+    "VI": "Virgin Islands", "MP": "Northern Mariana Islands",
+}
+NAME_TO_CODE = {v.lower(): k for k, v in STATES.items()}
+# Longest names first so "West Virginia" wins over "Virginia".
+_NAMES_RE = re.compile(
+    r"\b(" + "|".join(re.escape(n) for n in sorted(STATES.values(), key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+# Two-letter codes are only trusted in address or suffix position: "Gadsden, AL 35901", "Heritage Creek PD, KY".
+_CODE_ZIP_RE = re.compile(r",?\s\b([A-Z]{2})\.?,?\s+(\d{5})(?:-\d{4})?\b")
+_CODE_SUFFIX_RE = re.compile(r"[,;]\s*([A-Z]{2})\.?\s*$")
+
+# ICE ERO field offices and the states of their areas of responsibility, used to narrow a county name
+# that exists in several states ("Walker County": AL, GA, TX; with "For DHS: Houston" it is TX).
+FIELD_OFFICE_STATES: dict[str, set[str]] = {
+    "atlanta": {"GA", "NC", "SC"}, "baltimore": {"MD"}, "boston": {"MA", "CT", "ME", "NH", "RI", "VT"},
+    "buffalo": {"NY"}, "chicago": {"IL", "IN", "WI", "MO", "KY", "KS"}, "dallas": {"TX", "OK"},
+    "denver": {"CO", "WY"}, "detroit": {"MI", "OH"}, "el paso": {"TX", "NM"}, "houston": {"TX"},
+    "harlingen": {"TX"}, "los angeles": {"CA"}, "miami": {"FL"},
+    "new orleans": {"LA", "MS", "AL", "AR", "TN"}, "new york": {"NY"}, "newark": {"NJ"},
+    "philadelphia": {"PA", "DE", "WV"}, "phoenix": {"AZ"}, "salt lake city": {"UT", "ID", "MT", "NV"},
+    "san antonio": {"TX"}, "san diego": {"CA"}, "san francisco": {"CA", "HI", "GU"},
+    "seattle": {"WA", "OR", "AK"}, "st. paul": {"MN", "IA", "NE", "ND", "SD"},
+    "saint paul": {"MN", "IA", "NE", "ND", "SD"}, "st paul": {"MN", "IA", "NE", "ND", "SD"},
+    "washington": {"VA", "DC"}, "washington dc": {"VA", "DC"}, "washington, dc": {"VA", "DC"},
+}
+
+
+def _load_counties() -> dict[str, set[str]]:
+    """County-equivalent name ("etowah county") -> states that have one, from the addfips package's census table."""
+    try:
+        import csv
+        import importlib.resources as res
+
+        data = res.files("addfips") / "data"
+        fips = {r["fips"]: r["postal"] for r in csv.DictReader((data / "states.csv").open())}
+        out: dict[str, set[str]] = {}
+        for r in csv.DictReader((data / "counties_2020.csv").open()):
+            if r["statefp"] in fips:
+                out.setdefault(r["name"].lower(), set()).add(fips[r["statefp"]])
+        return out
+    except Exception:  # the county table is optional: without it, county names give no evidence
+        return {}
+
+
+COUNTIES = _load_counties()
+
+
+def county_states(name: str) -> tuple[str, set[str]] | None:
+    """("Etowah County", {"AL"}) for the county or parish an agency name contains, if it is a real one."""
+    if name.isupper():
+        name = name.title()
+    for m in re.finditer(r"\b((?:[A-Z][a-zA-Z.'\-]+\s){1,3}?)(County|Parish|Borough)\b", name):
+        words = m.group(1).split()
+        for k in range(len(words)):
+            cand = " ".join(words[k:] + [m.group(2)])
+            hit = COUNTIES.get(cand.lower())
+            if hit:
+                return cand, set(hit)
+    return None
+
+
+def state_in_name(name: str) -> str | None:
+    """The state an agency name spells out: "Heritage Creek PD, KY", "Daytona Beach Police Department, Florida",
+    "Oklahoma Bureau of Narcotics", "West Virginia National Guard"."""
+    m = _CODE_SUFFIX_RE.search(name.strip())
+    if m and m.group(1) in STATES:
+        return m.group(1)
+    found = {NAME_TO_CODE[x.lower()] for x in _NAMES_RE.findall(name)}
+    if len(found) == 1:
+        return found.pop()
+    return None
+
+
+def strip_state(name: str) -> str:
+    """The agency name without a trailing ", FL" / ", Florida" / "; Florida" suffix."""
+    t = re.sub(r"[,;]\s*([A-Z]{2})\.?\s*$", lambda m: "" if m.group(1) in STATES else m.group(0), name.strip())
+    t = re.sub(r"[,;]\s*(" + _NAMES_RE.pattern[3:-3] + r")\s*$", "", t, flags=re.IGNORECASE)
+    return t.strip()
+
+
+def address_states(text: str) -> Counter:
+    """Votes for each state from "City, ST 12345" addresses and "County, State" phrases in `text`."""
+    votes: Counter = Counter()
+    for m in _CODE_ZIP_RE.finditer(text):
+        if m.group(1) in STATES and m.group(1) != "DC":  # DC addresses are ICE headquarters
+            votes[m.group(1)] += 1
+    for m in re.finditer(r"(?:County|Parish|City|State)\s*(?:of\s+)?,?\s*(" + _NAMES_RE.pattern[3:-3] + r")\b", text,
+                         re.IGNORECASE):
+        votes[NAME_TO_CODE[m.group(1).lower()]] += 1
+    for m in re.finditer(r"\bState\s+of\s+(" + _NAMES_RE.pattern[3:-3] + r")\b", text, re.IGNORECASE):
+        votes[NAME_TO_CODE[m.group(1).lower()]] += 2
+    return votes
+
+
+def field_office_states(text: str) -> tuple[str, set[str]] | None:
+    """The field office named in the points of contact ("For DHS: Atlanta, Field Office Director")."""
+    m = re.search(r"For\s+[DO0]HS\s*:?\s*(?:ERO\s+)?([A-Za-z. ]+?)\s*,?\s*(?:ERO\s+)?Field\s+Office", text, re.IGNORECASE)
+    if not m:
+        m = re.search(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s*,?\s*(?:[A-Z]{2}\s+)?(?:ERO\s+)?Field\s+Office\s+Director", text)
+    if not m:
+        return None
+    key = m.group(1).strip().lower()
+    return (m.group(1).strip(), FIELD_OFFICE_STATES[key]) if key in FIELD_OFFICE_STATES else None
