@@ -1,0 +1,228 @@
+"""The ledger: every roster snapshot ICE published, the agreements traced through them, and what changed.
+
+ICE keeps no history of its 287(g) lists; this is it. `import_snapshot` stores a sheet (idempotent by
+sha256 and name), then `rebuild` recomputes, from all snapshots, their order (publication rule:
+`harvest/snapshots.py`), the malformed ones, the agreement identities and the events (`harvest/events.py`).
+Rebuilding from scratch keeps the result independent of the order files were imported in (names lie, so
+files arrive out of order).
+
+Counting rules (documented in `counts_as_of`): an agreement is a row of the list, exact duplicate rows
+counted once; an agency is a distinct (state, agency) pair; "as of D" is the newest good snapshot
+published on or before the end of D (US Eastern), for each list.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from moa.blobs import sha256_bytes
+from moa.catalog import now_iso, transaction
+from moa.store import register_blob
+
+from . import events as ev
+from .links import file_name
+from .normalize import agency_key
+from .sheets import Sheet, read_sheet
+from .snapshots import publication
+
+KINDS = ("participating", "pending")
+
+
+@contextmanager
+def _atomic(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A transaction, or a savepoint when the caller already holds one."""
+    if not conn.in_transaction:
+        with transaction(conn):
+            yield conn
+        return
+    conn.execute("SAVEPOINT ledger")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK TO ledger")
+        conn.execute("RELEASE ledger")
+        raise
+    conn.execute("RELEASE ledger")
+
+
+def _store_content(conn: sqlite3.Connection, sha: str, sheet: Sheet) -> None:
+    conn.execute(
+        "INSERT INTO ledger_contents(sha256, kind, sheet_name, header, row_count, modified, created, warnings,"
+        " parsed_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        (sha, sheet.kind, sheet.sheet_name, json.dumps(sheet.header), len(sheet.rows), sheet.modified,
+         sheet.created, json.dumps(sheet.warnings), now_iso()))
+    conn.executemany(
+        "INSERT INTO ledger_rows(sha256, row, state, agency, agency_key, agency_type, county, model, signed,"
+        " signed_raw, moa_url, moa_file, moa_urls, addendum_urls, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(sha, r.row, r.state, r.agency, agency_key(r.agency), r.agency_type, r.county, r.model, r.signed,
+          r.signed_raw, r.moa_urls[0] if r.moa_urls else None,
+          file_name(r.moa_urls[0]) if r.moa_urls else None, json.dumps(r.moa_urls), json.dumps(r.addendum_urls),
+          json.dumps(r.raw, default=str, ensure_ascii=False))
+         for r in sheet.rows])
+
+
+def import_snapshot(conn: sqlite3.Connection, data: bytes, name: str, source: str | None = None,
+                    fetched_at: str | None = None, published_hint: str | None = None, *,
+                    rebuild_after: bool = True) -> dict:
+    """Add one roster file to the ledger. Idempotent: the same bytes under the same name import nothing.
+
+    The bytes are stored as a blob; the same content under another name is a further snapshot (ICE
+    republishes unchanged lists under new names) that shares the parsed rows. Raises `SheetError` for a
+    file that is not a roster. With `rebuild_after=False` the caller must call `rebuild(conn)` itself
+    (bulk imports rebuild once at the end).
+    """
+    sha = sha256_bytes(data)
+    known = conn.execute("SELECT id, kind, published_local FROM ledger_snapshots WHERE sha256=? AND name=?",
+                         (sha, name)).fetchone()
+    if known:
+        return {"name": name, "sha256": sha, "status": "known", "snapshot": known["id"], "kind": known["kind"],
+                "published": known["published_local"]}
+    content = conn.execute("SELECT kind, modified, row_count FROM ledger_contents WHERE sha256=?",
+                           (sha,)).fetchone()
+    sheet = None
+    if content is None:
+        sheet = read_sheet(data, name)  # raises SheetError before anything is written
+        kind, modified, rows = sheet.kind, sheet.modified, len(sheet.rows)
+        kind_by_name = sheet.kind_by_name
+    else:
+        kind, modified, rows = content["kind"], content["modified"], content["row_count"]
+        from .sheets import kind_from_name
+
+        kind_by_name = kind_from_name(name)
+    pub = publication(name, modified=modified, fetched_at=fetched_at, hint=published_hint)
+    with _atomic(conn):
+        register_blob(conn, data)
+        conn.execute("INSERT OR IGNORE INTO files(sha256, name, origin, source, added_at) VALUES (?,?,?,?,?)",
+                     (sha, name, "import" if fetched_at is None else "harvest", source, now_iso()))
+        if sheet is not None:
+            _store_content(conn, sha, sheet)
+        cur = conn.execute(
+            "INSERT INTO ledger_snapshots(sha256, name, source, kind, kind_by_name, published, published_local,"
+            " published_date, basis, name_date, note, fetched_at, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (sha, name, source, kind, kind_by_name, pub.published_utc, pub.published_local, pub.published_date,
+             pub.basis, pub.name_date, pub.note, fetched_at, now_iso()))
+        snapshot_id = cur.lastrowid
+    if rebuild_after:
+        rebuild(conn)
+    return {"name": name, "sha256": sha, "status": "imported", "snapshot": snapshot_id, "kind": kind,
+            "kind_by_name": kind_by_name, "rows": rows, "published": pub.published_local, "basis": pub.basis}
+
+
+# ---------------------------------------------------------------------------------------------- rebuild
+
+def _rows(conn: sqlite3.Connection, sha: str) -> list[dict]:
+    out = []
+    for r in conn.execute("SELECT * FROM ledger_rows WHERE sha256=? ORDER BY row", (sha,)):
+        d = dict(r)
+        d["addendum_files"] = tuple(sorted(filter(None, (file_name(u) for u in json.loads(d["addendum_urls"])))))
+        out.append(d)
+    return out
+
+
+def _ordered(conn: sqlite3.Connection, kind: str | None = None) -> list[sqlite3.Row]:
+    sql = ("SELECT s.*, c.modified FROM ledger_snapshots s JOIN ledger_contents c USING(sha256)"
+           + (" WHERE s.kind=?" if kind else "") + " ORDER BY s.published, c.modified, s.name")
+    return conn.execute(sql, (kind,) if kind else ()).fetchall()
+
+
+def rebuild(conn: sqlite3.Connection) -> dict:
+    """Recompute order, flags, agreements, membership and events from every snapshot. Returns a summary."""
+    summary: Counter = Counter()
+    with _atomic(conn):
+        conn.execute("PRAGMA defer_foreign_keys = ON")  # membership and events name agreements written last
+        for table in ("ledger_events", "ledger_membership", "ledger_agreements"):
+            conn.execute(f"DELETE FROM {table}")
+        next_id = 1
+        for kind in KINDS:
+            tracker = ev.Tracker(next_id)
+            first_seen: dict[int, int] = {}
+            last_seen: dict[int, int] = {}
+            prev_good: sqlite3.Row | None = None
+            prev_count: int | None = None
+            prev_ids: dict[int, int] = {}
+            cache: dict[str, tuple[list[dict], dict[int, int]]] = {}
+            for seq, s in enumerate(_ordered(conn, kind), start=1):
+                flags: list[str] = []
+                if s["kind_by_name"] not in (s["kind"], "unknown"):
+                    flags.append(f"swapped: published as the {s['kind_by_name']} list, holds the {s['kind']} list")
+                if s["sha256"] not in cache:
+                    cache[s["sha256"]] = ev.collapse(_rows(conn, s["sha256"]))
+                agreements, index = cache[s["sha256"]]
+                count = len(agreements)
+                agencies = len({(a["state"], a["agency_key"]) for a in agreements})
+                reason = ev.malformed_reason(kind, count, prev_count)
+                status = "ok"
+                if reason:
+                    status = "malformed"
+                    flags.append(reason)
+                    summary["malformed"] += 1
+                elif prev_good is not None and prev_good["sha256"] == s["sha256"]:
+                    status = "same"
+                conn.execute("UPDATE ledger_snapshots SET seq=?, status=?, flags=?, agreements=?, agencies=?"
+                             " WHERE id=?", (seq, status, json.dumps(flags), count, agencies, s["id"]))
+                if status == "malformed":
+                    continue
+                if status == "same":
+                    ids = prev_ids
+                else:
+                    step = tracker.step(agreements)
+                    ids = dict(enumerate(step.ids))
+                    if prev_good is not None:  # the first snapshot of a list is the baseline, not events
+                        _record(conn, s["id"], prev_good["id"], kind, step, tracker)
+                        summary["events"] += len(step.added) + len(step.removed) + len(step.changed)
+                conn.executemany("INSERT INTO ledger_membership(snapshot_id, row, agreement_id) VALUES (?,?,?)",
+                                 [(s["id"], row, ids[i]) for row, i in index.items()])
+                for aid in ids.values():
+                    first_seen.setdefault(aid, s["id"])
+                    last_seen[aid] = s["id"]
+                prev_good, prev_count, prev_ids = s, count, ids
+            listed = set(prev_ids.values())
+            conn.executemany(
+                "INSERT INTO ledger_agreements(id, kind, state, model, agency, agency_key, agency_type, county,"
+                " signed, moa_url, moa_file, addendum_urls, first_snapshot, last_snapshot, listed)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(aid, kind, r["state"], r["model"], r["agency"], r["agency_key"], r["agency_type"], r["county"],
+                  r["signed"], r["moa_url"], r["moa_file"], r["addendum_urls"], first_seen.get(aid),
+                  last_seen.get(aid), int(aid in listed)) for aid, r in tracker.latest.items()])
+            summary[f"{kind}_agreements"] = len(tracker.latest)
+            next_id = tracker.next_id
+    return dict(summary)
+
+
+def _record(conn: sqlite3.Connection, snap: int, prev: int, kind: str, step: ev.Step, tracker: ev.Tracker) -> None:
+    def info(aid: int) -> dict:
+        return tracker.latest[aid]
+
+    rows = []
+    for aid, relisted in step.added:
+        r = info(aid)
+        rows.append((snap, prev, kind, "added", aid, r["state"], r["agency"], r["model"],
+                     json.dumps({"relisted": True} if relisted else {})))
+    for aid in step.removed:
+        r = info(aid)
+        rows.append((snap, prev, kind, "removed", aid, r["state"], r["agency"], r["model"], "{}"))
+    for aid, diff in step.changed:
+        r = info(aid)
+        rows.append((snap, prev, kind, "changed", aid, r["state"], r["agency"], r["model"],
+                     json.dumps(diff, default=list)))
+    conn.executemany("INSERT INTO ledger_events(snapshot_id, prev_snapshot_id, kind, event, agreement_id, state,"
+                     " agency, model, changes) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+
+
+# The questions the ledger answers live in ledger_query; they are part of this module's interface.
+from .ledger_query import (  # noqa: E402
+    agreement_status,
+    counts_as_of,
+    current_agreements,
+    events_since,
+    listings_for_document,
+    snapshots,
+    tally,
+)
+
+__all__ = ["import_snapshot", "rebuild", "counts_as_of", "events_since", "snapshots", "tally",
+           "listings_for_document", "agreement_status", "current_agreements"]

@@ -1,0 +1,232 @@
+"""Questions the ledger answers: the lists as of a date, the events since a date, the listing of a document.
+
+Counting rules:
+- "As of D" is the newest participating snapshot published on or before the end of D (US Eastern calendar
+  date, ICE's), and the newest pending snapshot likewise. Malformed snapshots (flagged by the rebuild: a
+  truncated participating list, an empty one) are passed over while a good one exists on or before D; the
+  ones passed over are named under `skipped`. A file holding the other list counts for the list it holds.
+- An agreement is one row of the list; exact duplicate rows (every normalized field equal) count once.
+- An agency is a distinct (state, normalized agency name) pair: one agency can hold several agreements,
+  and "Department of Corrections" in two states is two agencies.
+- `states` counts distinct states (territories such as Guam included); `by_model` and `states_by_model`
+  use JEM / WSO / TFM (a row whose model cannot be read counts under "unknown").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections import Counter, defaultdict
+from urllib.parse import unquote
+
+from moa.errors import UserError
+
+from . import events as ev
+from .links import file_name
+
+MODEL_ORDER = ("JEM", "WSO", "TFM")
+
+
+def _check_date(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise UserError(f"{what} must be a date YYYY-MM-DD, got {value!r}")
+    return value.strip()
+
+
+def _rows(conn: sqlite3.Connection, sha: str) -> list[dict]:
+    return [dict(r) for r in conn.execute("SELECT * FROM ledger_rows WHERE sha256=? ORDER BY row", (sha,))]
+
+
+def _snapshot_info(s: sqlite3.Row) -> dict:
+    return {"id": s["id"], "published": s["published_local"], "source": s["name"], "kind": s["kind"],
+            "status": s["status"], "flags": json.loads(s["flags"] or "[]"), "basis": s["basis"]}
+
+
+def _pick(conn: sqlite3.Connection, kind: str, as_of: str) -> tuple[sqlite3.Row | None, list[sqlite3.Row]]:
+    """The snapshot that stood at the end of as_of, and the malformed newer ones passed over."""
+    rows = conn.execute("SELECT s.* FROM ledger_snapshots s JOIN ledger_contents c USING(sha256)"
+                        " WHERE s.kind=? AND s.published_date<=? ORDER BY s.published DESC, c.modified DESC,"
+                        " s.name DESC", (kind, as_of)).fetchall()
+    skipped = []
+    for s in rows:
+        if s["status"] != "malformed":
+            return s, skipped
+        skipped.append(s)
+    return (rows[0] if rows else None), []
+
+
+def _ordered_counts(counter: Counter) -> dict:
+    keys = [m for m in MODEL_ORDER if m in counter] + sorted(k for k in counter if k not in MODEL_ORDER)
+    return {k: counter[k] for k in keys}
+
+
+def tally(rows: list[dict]) -> dict:
+    """Figures for one list: agreements (exact duplicates once), agencies, states, by model and state."""
+    agreements, _ = ev.collapse(rows)
+    by_model: Counter = Counter()
+    by_state: Counter = Counter()
+    states_by_model: dict[str, set] = defaultdict(set)
+    for a in agreements:
+        model = a["model"] or "unknown"
+        by_model[model] += 1
+        by_state[a["state"] or "unknown"] += 1
+        states_by_model[model].add(a["state"])
+    return {
+        "agreements": len(agreements),
+        "agencies": len({(a["state"], a["agency_key"]) for a in agreements}),
+        "by_model": _ordered_counts(by_model),
+        "states": len({a["state"] for a in agreements if a["state"]}),
+        "states_by_model": _ordered_counts(Counter({m: len(s - {None}) for m, s in states_by_model.items()})),
+        "by_state": dict(sorted(by_state.items())),
+        "rows": len(rows),
+        "duplicate_rows": len(rows) - len(agreements),
+    }
+
+
+def counts_as_of(conn: sqlite3.Connection, as_of: str) -> dict:
+    """The published lists as they stood at the end of `as_of` (see the module docstring for the rules)."""
+    as_of = _check_date(as_of, "--as-of")
+    part, skipped = _pick(conn, "participating", as_of)
+    pend, skipped_pending = _pick(conn, "pending", as_of)
+    out: dict = {"as_of": as_of}
+    if part is None:
+        out.update({"snapshot": None, "agreements": None, "agencies": None, "by_model": {}, "states": None,
+                    "states_by_model": {}, "by_state": {}})
+    else:
+        t = tally(_rows(conn, part["sha256"]))
+        out["snapshot"] = _snapshot_info(part)
+        out.update({k: t[k] for k in ("agreements", "agencies", "by_model", "states", "states_by_model",
+                                      "by_state", "rows", "duplicate_rows")})
+    if pend is None:
+        out["pending"] = {"agreements": None, "agencies": None, "by_model": {}, "snapshot": None}
+    else:
+        t = tally(_rows(conn, pend["sha256"]))
+        out["pending"] = {"agreements": t["agreements"], "agencies": t["agencies"], "by_model": t["by_model"],
+                          "states": t["states"], "snapshot": _snapshot_info(pend)}
+    out["skipped"] = [_snapshot_info(s) for s in skipped + skipped_pending]
+    return out
+
+
+def events_since(conn: sqlite3.Connection, since: str | None = None, until: str | None = None,
+                 kind: str | None = None) -> dict:
+    """Agreements added, removed and changed in snapshots published from `since` to `until` (inclusive),
+    each with its snapshot and the one before it; malformed snapshots in the window are listed, not read."""
+    since = _check_date(since, "--since")
+    until = _check_date(until, "--until")
+    where, params = ["1=1"], []
+    if since:
+        where.append("s.published_date>=?")
+        params.append(since)
+    if until:
+        where.append("s.published_date<=?")
+        params.append(until)
+    if kind:
+        where.append("s.kind=?")
+        params.append(kind)
+    snaps = conn.execute(f"SELECT s.* FROM ledger_snapshots s JOIN ledger_contents c USING(sha256)"
+                         f" WHERE {' AND '.join(where)} ORDER BY s.published, c.modified, s.name",
+                         params).fetchall()
+    names = {r["id"]: r["name"] for r in conn.execute("SELECT id, name FROM ledger_snapshots")}
+    out_events, summaries, malformed = [], [], []
+    totals: Counter = Counter()
+    for s in snaps:
+        info = _snapshot_info(s)
+        if s["status"] == "malformed" or info["flags"]:
+            malformed.append({**info, "agreements": s["agreements"],
+                              "excluded": s["status"] == "malformed"})
+        rows = conn.execute("SELECT * FROM ledger_events WHERE snapshot_id=? ORDER BY event, state, agency",
+                            (s["id"],)).fetchall()
+        if not rows:
+            continue
+        c = Counter(r["event"] for r in rows)
+        totals.update(c)
+        summaries.append({**info, "previous": names.get(rows[0]["prev_snapshot_id"]), "agreements": s["agreements"],
+                          "added": c["added"], "removed": c["removed"], "changed": c["changed"]})
+        for r in rows:
+            out_events.append({
+                "published": s["published_local"], "snapshot": s["name"], "previous": names.get(r["prev_snapshot_id"]),
+                "list": r["kind"], "event": r["event"], "agreement_id": r["agreement_id"], "state": r["state"],
+                "agency": r["agency"], "model": r["model"], "changes": json.loads(r["changes"]),
+            })
+    return {"since": since, "until": until, "totals": {k: totals[k] for k in ("added", "removed", "changed")},
+            "snapshots": summaries, "malformed": malformed, "events": out_events}
+
+
+def snapshots(conn: sqlite3.Connection, kind: str | None = None) -> list[dict]:
+    """Every snapshot in publication order, with the rule's basis, status and flags."""
+    sql = ("SELECT s.*, c.modified FROM ledger_snapshots s JOIN ledger_contents c USING(sha256)"
+           + (" WHERE s.kind=?" if kind else "") + " ORDER BY s.kind, s.published, c.modified, s.name")
+    return [{"id": s["id"], "kind": s["kind"], "name": s["name"], "published": s["published_local"],
+             "basis": s["basis"], "name_date": s["name_date"], "modified": s["modified"], "status": s["status"],
+             "agreements": s["agreements"], "agencies": s["agencies"], "flags": json.loads(s["flags"] or "[]"),
+             "sha256": s["sha256"]}
+            for s in conn.execute(sql, (kind,) if kind else ())]
+
+
+def _agreement_dict(conn: sqlite3.Connection, a: sqlite3.Row) -> dict:
+    first = conn.execute("SELECT name, published_local FROM ledger_snapshots WHERE id=?",
+                         (a["first_snapshot"],)).fetchone()
+    last = conn.execute("SELECT name, published_local FROM ledger_snapshots WHERE id=?",
+                        (a["last_snapshot"],)).fetchone()
+    return {
+        "agreement_id": a["id"], "list": a["kind"], "agency": a["agency"], "state": a["state"], "model": a["model"],
+        "agency_type": a["agency_type"], "county": a["county"], "signed": a["signed"], "moa_url": a["moa_url"],
+        "moa_file": a["moa_file"], "addendum_urls": json.loads(a["addendum_urls"] or "[]"),
+        "first_seen": {"snapshot": first["name"], "published": first["published_local"]} if first else None,
+        "last_seen": {"snapshot": last["name"], "published": last["published_local"]} if last else None,
+        "listed": bool(a["listed"]), "status": "active" if a["listed"] else "removed",
+    }
+
+
+def listings_for_document(conn: sqlite3.Connection, file_name_: str, url: str | None = None) -> list[dict]:
+    """The agreements whose MOA link pointed to this PDF (matched by the URL's unquoted file name, any case),
+    with ICE's listed signed date, first and last snapshot seen, and whether it is still listed."""
+    names = {unquote(file_name_).strip().lower()}
+    if url:
+        n = file_name(url)
+        if n:
+            names.add(n.lower())
+    ids = set()
+    for n in names:
+        for r in conn.execute("SELECT DISTINCT m.agreement_id FROM ledger_rows r"
+                              " JOIN ledger_snapshots s ON s.sha256=r.sha256"
+                              " JOIN ledger_membership m ON m.snapshot_id=s.id AND m.row=r.row"
+                              " WHERE lower(r.moa_file)=?", (n,)):
+            ids.add(r[0])
+    rows = [conn.execute("SELECT * FROM ledger_agreements WHERE id=?", (i,)).fetchone() for i in sorted(ids)]
+    return [_agreement_dict(conn, a) for a in rows if a is not None]
+
+
+def agreement_status(conn: sqlite3.Connection, file_name_: str) -> str | None:
+    """'active' when an agreement linking this document is on the newest participating list, 'removed' when
+    it was listed once and is no longer, None when the ledger never saw it."""
+    found = [x for x in listings_for_document(conn, file_name_) if x["list"] == "participating"]
+    if not found:
+        return None
+    return "active" if any(x["listed"] for x in found) else "removed"
+
+
+def current_agreements(conn: sqlite3.Connection, as_of: str | None = None) -> list[dict]:
+    """The participating agreements listed as of a date (default: the newest snapshot), each with its
+    document's file name (`moa_file`) and the `status` facet ('active')."""
+    if as_of is None:
+        latest = conn.execute("SELECT published_date FROM ledger_snapshots WHERE kind='participating'"
+                              " AND status!='malformed' ORDER BY published DESC LIMIT 1").fetchone()
+        if latest is None:
+            return []
+        as_of = latest["published_date"]
+    snap, _ = _pick(conn, "participating", _check_date(as_of, "as_of"))
+    if snap is None:
+        return []
+    ids = [r[0] for r in conn.execute("SELECT DISTINCT agreement_id FROM ledger_membership WHERE snapshot_id=?"
+                                      " ORDER BY agreement_id", (snap["id"],))]
+    out = []
+    for i in ids:
+        a = conn.execute("SELECT * FROM ledger_agreements WHERE id=?", (i,)).fetchone()
+        d = _agreement_dict(conn, a)
+        d["status"] = "active"
+        out.append(d)
+    return out
