@@ -359,10 +359,10 @@ class SqliteBackend(Backend):
         if by_doc:
             ranked = (f"SELECT (m.id >> {SHIFT}) AS doc, max(m.score) AS score, min(m.id) AS id FROM m "
                       "GROUP BY doc")
-            hits_sql = (f"WITH m AS ({sql}), r AS ({ranked}) SELECT r.id, r.score FROM r "
+            hits_sql = (f"WITH m AS MATERIALIZED ({sql}), r AS ({ranked}) SELECT r.id, r.score FROM r "
                         f"JOIN search_docs d ON d.doc_no = r.doc ORDER BY {order} LIMIT ? OFFSET ?")
         else:
-            hits_sql = (f"WITH m AS ({sql}) SELECT m.id, m.score FROM m JOIN search_docs d "
+            hits_sql = (f"WITH m AS MATERIALIZED ({sql}) SELECT m.id, m.score FROM m JOIN search_docs d "
                         f"ON d.doc_no = (m.id >> {SHIFT}) ORDER BY {order} LIMIT ? OFFSET ?")
         rows = self.conn.execute(hits_sql, [*params, limit, offset]).fetchall()
         total, facets = self._total_and_facets(sql, params, by_doc)
