@@ -111,26 +111,35 @@ def _date_source(hit: DateHit, method: str) -> str:
 
 
 def _signature_page(pages: list[Any]) -> int | None:
+    """Index of the page holding the MOA's signature blocks (the closing "By signing this MOA" clause)."""
     best, best_score = None, 0
     for i, p in enumerate(pages):
         t = p.text or ""
-        score = 3 * bool(_LEA_HDR.search(t)) + 3 * bool(re.search(r"For\s+ICE\b", t, re.I))
-        score += 2 * bool(re.search(r"By\s+signing\s+this\s+MOA", t, re.I))
-        score += bool(re.search(r"Digitally\s+signed", t, re.I))
-        score += bool(re.search(r"fullest\s+extent\s+allowed\s+by\s+law", t, re.I))
+        score = 4 * bool(re.search(r"By\s+signing\s+this\s+MOA", t, re.I))
+        score += 4 * bool(re.search(r"fullest\s+extent\s+allowed\s+by\s+law", t, re.I))
+        score += 2 * bool(re.search(r"Digitally\s+signed", t, re.I))
+        score += 2 * bool(re.search(r"^\s*Signature\s*[:;.]", t, re.I | re.M))
+        score += bool(re.search(r"^\s*For\s+(?:the\s+)?(?:LEA|Law\s+Enforcement\s+Agency)\s*:", t, re.I | re.M))
+        score += bool(re.search(r"For\s+ICE\s*:", t, re.I))
         if score > best_score:
             best, best_score = i, score
-    return best if best_score >= 2 else None
+    return best if best_score >= 4 else None
 
 
-def _region(pages: list[Any], idx: int) -> list[str]:
+def _region(pages: list[Any], idx: int) -> tuple[list[str], int]:
+    """Lines after the closing clause; the next page's too when the blocks spill over. (lines, page index)."""
     text = pages[idx].text or ""
     m = re.search(r"fullest\s+extent\s+allowed\s+by\s+law\.?", text, re.I) or re.search(
         r"By\s+signing\s+this\s+MOA[^\n]*", text, re.I)
     body = text[m.end():] if m else text
-    lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
+    body = re.sub(r"Revised\s*[\d/ ]{6,12}", " ", body)  # the template footer is not a signature date
+    lines = [re.sub(r"B{4,}", "____", ln).strip() for ln in body.splitlines() if ln.strip()]
     lines = [ln for ln in lines if not re.fullmatch(r"[\d\s]*Revised\s*[\d/ ]*", ln)]
-    return lines
+    if len(lines) < 4 and idx + 1 < len(pages):
+        nxt = [ln.strip() for ln in (pages[idx + 1].text or "").splitlines() if ln.strip()]
+        if not any(re.match(r"APPENDIX", ln) for ln in nxt[:3]):
+            return lines + nxt, idx + 1
+    return lines, idx
 
 
 def _split_two(line: str, label: str) -> list[str]:
@@ -152,16 +161,16 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
     idx = _signature_page(pages)
     if idx is None:
         return [], ["no signature page found"]
+    lines, idx = _region(pages, idx)
     page = pages[idx]
     method = getattr(page, "method", "text")
-    lines = _region(pages, idx)
     lea, ice = Party("lea", page=page.number), Party("ice", page=page.number)
     side_by_side = any(_LEA_HDR.search(ln) and _ICE_HDR.search(ln) for ln in lines)
     has_headers = any(_LEA_HDR.search(ln) for ln in lines) or any(re.search(r"For\s+ICE", ln, re.I) for ln in lines)
     order = _column_order(lines, revision)
     if has_headers:
         _labelled(lines, lea, ice, side_by_side, method)
-    _unlabelled(lines, lea, ice, order, method)
+    _unlabelled(lines, lea, ice, order, method, has_headers)
     _digital(lines, lea, ice)
     out = []
     for p in (lea, ice):
@@ -221,11 +230,45 @@ def _set_title(p: Party, raw: str) -> None:
         p.title = t
 
 
+_ICE_STRONG = re.compile(
+    r"\b(?:Acting|Deputy|Executive\s+Associate|Assistant|Field\s+Office)\s+Director\b|Immigration|Customs|"
+    r"Homeland\s+Security|Removal\s+Operations",
+    re.IGNORECASE,
+)
+
+
+def _known_ice(name: str) -> bool:
+    return any(fuzz.ratio(name.lower(), k.lower()) >= 90 for k in ICE_SIGNERS)
+
+
+def _who(block: list[str]) -> str | None:
+    """Whose block these lines are, from their content: ICE titles/organisation or a known ICE signer, else
+    an LEA title. None when the lines do not say (a bare "Director" can be either)."""
+    for ln in block[:3]:
+        if find_dates(ln):
+            break  # the next block's date: what follows is not this block
+        v = re.sub(r"^\s*(Date|Signature|Name|Title|Tit[il1]e|Tite|Agency)\s*[:;.,·]?", "", ln, flags=re.I)
+        if _ICE_STRONG.search(v) or (clean_name(v) and _known_ice(clean_name(v) or "")):
+            return "ice"
+        if _LEA_TITLE.search(v):
+            return "lea"
+    return None
+
+
 def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str) -> None:
-    """Labelled 2025 forms. Side by side: the first value of a label is the LEA's, the second ICE's."""
+    """Labelled 2025 forms. Stacked: values belong to the block under "For the LEA:" / "For ICE:". Side by
+    side: "Name: A Name: B" gives A to the left (LEA) column and B to the right; a label alone on its line
+    goes to the party its value names (an ICE title or organisation, an LEA title), else by occurrence."""
+    parties = {"lea": lea, "ice": ice}
     cur: Party | None = None
     seen: dict[str, int] = {}
     for i, ln in enumerate(lines):
+        if side and _LEA_HDR.search(ln) and _ICE_HDR.search(ln):
+            a, b = _LEA_HDR.search(ln), _ICE_HDR.search(ln)
+            if a.start() < b.start():
+                _set_name(lea, ln[a.end():b.start()], 0.8) if ln[a.end():b.start()].strip() else None
+                _set_name(ice, ln[b.end():], 0.8) if ln[b.end():].strip() else None
+            continue
         if not side:
             if _LEA_HDR.search(ln):
                 cur = lea
@@ -234,19 +277,26 @@ def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str)
         lab = _label_of(ln)
         if lab is None or (not side and cur is None):
             continue
+        if lab == "date" and re.match(r"Date\s*:?\s*\d{4}\s*[.\-]\s*\d", ln, re.I):
+            continue  # the date line of a digital-signature stamp: read by _digital
         vals = _split_two(ln, {"title": r"Tit[il1]?e"}.get(lab, lab))
         if side:
             if len(vals) >= 2:
                 targets = [(lea, vals[0]), (ice, vals[1])]
             else:
                 k = seen.get(lab, 0)
-                targets = [((lea, ice)[min(k, 1)], vals[0] if vals else "")]
+                v = vals[0] if vals else ""
+                who = _who([v] + lines[i + 1 : i + 3]) if v.strip(" _-") else None
+                if who is None and k >= 2:
+                    continue  # a third "Date:" etc. is not a form field
+                targets = [(parties[who] if who else (lea, ice)[min(k, 1)], v)]
             seen[lab] = seen.get(lab, 0) + 1
         else:
             targets = [(cur, vals[0] if vals else "")]
         for p, v in targets:
             if lab == "name" and not v.strip(" _-") and i + 1 < len(lines) and not _label_of(lines[i + 1]):
-                v = lines[i + 1]
+                if clean_name(lines[i + 1]):
+                    v = lines[i + 1]
             if lab == "name" and not v.strip(" _-") and i > 0 and not _label_of(lines[i - 1]) and not side:
                 v = lines[i - 1]  # stacked forms sometimes print the typed name just above its label
             if lab == "date":
@@ -259,27 +309,43 @@ def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str)
                 _set_title(p, v)
 
 
-def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str], method: str) -> None:
-    """Blocks without labels: a name line then a title line, dates on their own lines or after "Date:"."""
+def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str], method: str,
+                has_headers: bool = True) -> None:
+    """Blocks without labels: a name line then a title line; dates on their own lines or before a label."""
     parties = {"lea": lea, "ice": ice}
     n = len(lines)
+    loose: list[str] = []
     for i, ln in enumerate(lines):
-        if _label_of(ln) in ("name", "title", "agency", "signature"):
-            continue
         if re.search(r"Digitally\s+signed|^Date\s*:\s*\d{4}", ln, re.I):
             continue
-        # Dates: two on a line follow the column order; one alone goes to the block that follows it.
+        lab = _label_of(ln)
         hits = [h for h in find_dates(ln) if h.kind != "digital-signature"]
-        if len({h.iso for h in hits}) >= 2 and len(hits) == 2:
+        if lab is None and len(hits) == 2 and hits[0].iso != hits[1].iso:
             for pk, h in zip(order, hits, strict=False):
                 _set_date(parties[pk], h.raw, method, 0.7)
             continue
-        if len(hits) == 1 and len(ln) <= len(hits[0].raw) + 12:
-            follow = _party_of_block(lines[i + 1 : i + 5])
-            if follow:
-                _set_date(parties[follow], hits[0].raw, method, 0.6)
+        if len(hits) == 1 and (lab is None or ln.find(hits[0].raw) < ln.lower().find("date")):
+            # A typed date alone on its line (or printed before its "Date:" label): whose block follows?
+            who = _who(lines[i + 1 : i + 5]) if lab is None or ln.find(hits[0].raw) == 0 else None
+            if who:
+                _set_date(parties[who], hits[0].raw, method, 0.6)
+            else:
+                loose.append(hits[0].raw)
             continue
-        # Names: a name line followed by a title (and, for ICE, an ICE organisation line).
+        if lab == "date" and not has_headers:
+            # 2019-2020 blocks: "Date: X" above the name and title it belongs to; "Date: A Date: B" by columns.
+            vals = _split_two(ln, "date")
+            if len(vals) >= 2:
+                for pk, v in zip(order, vals, strict=False):
+                    _set_date(parties[pk], v, method, 0.7)
+            elif vals and (who := _who(lines[i + 1 : i + 4])):
+                _set_date(parties[who], vals[0], method, 0.7)
+            continue
+        if lab is not None:
+            continue
+        known = [k for k in ICE_SIGNERS if k.lower() in ln.lower()]
+        if known and ice.name is None:
+            _set_name(ice, known[0], 0.85)
         names = _names_in(ln)
         if not names:
             continue
@@ -293,6 +359,10 @@ def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str]
             _set_name(parties[follow], names[0], 0.6)
             if i + 1 < n and not parties[follow].title:
                 _set_title(parties[follow], lines[i + 1] if follow == "lea" or _ICE_TITLE.search(lines[i + 1]) else "")
+    # One date nobody claimed, and one party still without a date: it is that party's.
+    undated = [p for p in (lea, ice) if p.date is None]
+    if len(loose) == 1 and len(undated) == 1:
+        _set_date(undated[0], loose[0], method, 0.5)
 
 
 def _titles_after(lines: list[str], parties: dict[str, Party], order: tuple[str, str]) -> None:
@@ -325,6 +395,7 @@ def _party_of_block(block: list[str]) -> str | None:
 
 
 def _names_in(line: str) -> list[str]:
+    """Person names that make up (nearly) the whole line: one name, or two when two columns merged."""
     out = []
     for m in re.finditer(r"(?:[A-Z][\w.'\"“”-]*\s?){2,5}", line):
         cand = clean_name(m.group(0))
@@ -333,13 +404,16 @@ def _names_in(line: str) -> list[str]:
     whole = clean_name(line)
     if whole and len(out) != 2:
         return [whole]
+    letters = len(re.sub(r"[^A-Za-z]", "", line))
+    if not out or len(re.sub(r"[^A-Za-z]", "", "".join(out))) < 0.8 * letters:
+        return []
     return out[:2]
 
 
 def _digital(lines: list[str], lea: Party, ice: Party) -> None:
     """"Digitally signed by NAME Date: 2025.03.18 …": the date of the signer whose surname matches."""
-    text = "\n".join(lines)
-    for m in re.finditer(r"Digitally\s+signed\s+by\s*:?\s*(?P<who>[A-Za-z .\-']{3,60}?)\s*\n?\s*Date\s*:?\s*"
+    text = " ".join(lines)
+    for m in re.finditer(r"Digitally\s+signed\s+by\s*:?\s*(?P<who>[A-Za-z .\-']{3,60}?)\s*Date\s*:?\s*"
                          r"(?P<date>\d{4}[.\-/]\d\d[.\-/]\d\d)", text, re.IGNORECASE):
         who = re.sub(r"\s+", " ", m["who"]).strip()
         hits = find_dates(m["date"])
@@ -361,6 +435,21 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
                 nm = clean_name(who) if target is lea else repair_ice_name(who)[0]
                 if nm:
                     target.name, target.name_conf = nm, 0.7
+    # An OCR'd stamp ("~:~~020.06.0808:54:14", "20 06 09 3 08:5"): read the date leniently, but only
+    # right after "Digitally signed", for the party whose surname the stamp's lines carry.
+    for i, ln in enumerate(lines):
+        if not re.search(r"Dig\w{2,6}\s*signed", ln, re.I):
+            continue
+        near = " ".join(lines[max(0, i - 2) : i + 6])
+        who = next((p for p in (lea, ice) if p.name and p.name.split()[-1].lower() in near.lower()), None)
+        if who is None or who.date_source == "digital-signature":
+            continue
+        m = re.search(r"(?:0|20)?([12]\d)\s?[.\s]\s?(\d\d)\s?[.\s]\s?(\d\d)", near[near.lower().find("signed"):])
+        if m:
+            iso = find_dates(f"20{m.group(1)}.{m.group(2)}.{m.group(3)}")
+            if iso and who.date is None:
+                who.date, who.date_source, who.date_conf = iso[0].iso, "digital-signature", 0.7
+                who.reasons.append("date read from a noisy digital-signature stamp")
 
 
 def _finish(p: Party, revision: str | None, method: str) -> None:
