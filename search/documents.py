@@ -130,10 +130,14 @@ def units_for_record(record: dict, status: str = "unknown") -> list[Unit]:
     """The document, page and clause units of one extracted record (DESIGN.md's record, with page text)."""
     sha = record["sha256"]
     agency = record.get("agency") or {}
+    listing = record.get("listing") or {}  # what ICE's roster says (extract copies it from the ledger)
+    name = agency.get("name") or listing.get("agency")
+    state = agency.get("state") or listing.get("state")
+    state = state if isinstance(state, str) and len(state) == 2 and state.isalpha() else None
     signed, lea, ice = _signed_dates(record)
     base = dict(
-        sha256=sha, file=record.get("file") or sha, agency=agency.get("name"), state=agency.get("state"),
-        model=record.get("model"), agency_type=agency_type(agency.get("name")), signed=signed, signed_lea=lea,
+        sha256=sha, file=record.get("file") or sha, agency=name, state=state and state.upper(),
+        model=record.get("model") or listing.get("model"), agency_type=agency_type(name), signed=signed, signed_lea=lea,
         signed_ice=ice, year=signed[:4] if signed else None, template_revision=record.get("template_revision"),
         status=status, signers=_signers(record),
     )

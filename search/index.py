@@ -34,42 +34,18 @@ def iter_records(conn: sqlite3.Connection) -> Iterator[dict]:
 def ledger_status(conn: sqlite3.Connection) -> Callable[[dict], str]:
     """A function giving a record's status on ICE's published list: active, removed or unknown."""
     try:
-        from harvest.ledger import listings_for_document
+        from harvest.ledger import agreement_status
     except ImportError:
         return lambda record: "unknown"
 
     def status(record: dict) -> str:
         try:
-            listings = listings_for_document(conn, record.get("file") or "")
-        except (sqlite3.Error, LookupError, ValueError) as e:
+            return agreement_status(conn, record.get("file") or "") or "unknown"
+        except sqlite3.Error as e:  # an unmigrated or damaged ledger must not stop indexing
             log.debug("ledger lookup failed for %s: %s", record.get("file"), e)
             return "unknown"
-        return _status_of(listings)
 
     return status
-
-
-def _status_of(listings) -> str:
-    """active when any listing is on the newest published list, removed when all left it, else unknown."""
-    if not listings:
-        return "unknown"
-    if isinstance(listings, dict):
-        listings = [listings]
-    states = []
-    for item in listings:
-        get = item.get if isinstance(item, dict) else (lambda k, _i=item: getattr(_i, k, None))
-        value = get("status")
-        if value is None and get("active") is not None:
-            value = "active" if get("active") else "removed"
-        if value is None and "removed" in (item if isinstance(item, dict) else {}):
-            value = "removed" if get("removed") else "active"
-        if value is not None:
-            states.append(str(value).lower())
-    if "active" in states or "current" in states:
-        return "active"
-    if states and all(s in ("removed", "inactive", "terminated") for s in states):
-        return "removed"
-    return "unknown"
 
 
 def update_index(conn: sqlite3.Connection, backend: Backend, records: Iterable[dict] | None = None,

@@ -27,37 +27,36 @@ DOCUMENTS = (
 )
 
 
-def newest_roster(corpus: Path) -> Path | None:
-    """The newest ICE participating-agencies sheet in the corpus (file names carry MMDDYYYY)."""
-    best = None
-    for p in (corpus / "sheets" / "ice").glob("*articipating*.xlsx"):
-        m = re.search(r"(\d{2})(\d{2})(\d{4})", p.name)
-        if m:
-            key = (m.group(3), m.group(1), m.group(2), p.name)
-            best = max(best, (key, p)) if best else (key, p)
-    return best[1] if best else None
+def roster_date(name: str) -> str | None:
+    """The date in a roster's file name: -YYYYMMDDhhmmss or MMDDYYYY(am|pm)."""
+    m = re.search(r"-(20\d{2})(\d{2})(\d{2})\d{6}", name) or None
+    if m:
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    m = re.search(r"(\d{2})(\d{2})(20\d{2})(am|pm)?", name)
+    return f"{m.group(3)}-{m.group(1)}-{m.group(2)}" if m else None
+
+
+def rosters(corpus: Path) -> list[Path]:
+    """Two real participating-agencies rosters: the first of April 2025 and the newest (so some listings end)."""
+    dated = sorted((d, p.name, p) for p in (corpus / "sheets" / "ice").glob("participating*.xlsx")
+                   if (d := roster_date(p.name)))
+    if not dated:
+        return []
+    april = next((x for x in dated if x[0] >= "2025-04-01"), dated[0])
+    return [april[2], dated[-1][2]]
 
 
 def import_ledger(conn: sqlite3.Connection, corpus: Path) -> bool:
-    """Import the newest roster into the ledger through the ledger's own code; False if it cannot."""
-    sheet = newest_roster(corpus)
-    if sheet is None:
-        return False
+    """Import the rosters into the ledger through the ledger's own code; False if it cannot."""
     try:
-        from harvest import ledger
+        from harvest.ledger import import_snapshot, rebuild
     except ImportError:
         return False
-    for name in ("import_paths", "import_files", "import_snapshots", "import_path"):
-        fn = getattr(ledger, name, None)
-        if fn is None:
-            continue
-        try:
-            fn(conn, [sheet] if name != "import_path" else sheet)
-            return True
-        except Exception as e:  # the ledger is another stage's; the search tests only need its status
-            log.warning("ledger import via %s failed: %s", name, e)
-            return False
-    return False
+    sheets = rosters(corpus)
+    for sheet in sheets:
+        import_snapshot(conn, sheet.read_bytes(), sheet.name, rebuild_after=False)
+    rebuild(conn)
+    return bool(sheets)
 
 
 def build_catalog(data_dir: Path, corpus: Path) -> tuple[sqlite3.Connection, bool]:
