@@ -40,6 +40,8 @@ def _clean(name: str) -> str:
     t = re.sub(r"[\x00-\x1f]", " ", name)
     t = _WS.sub(" ", t).strip(" ,.;:_-\"'“”")
     t = re.sub(r"^the\s+", "", t, flags=re.IGNORECASE)
+    t = re.sub(r"\bCount[vy]\b", "County", t)  # OCR 'Countv'
+    t = re.sub(r"\bSherif[fr]s\b", "Sheriffs", t)
     t = re.sub(r"\s*\([A-Z]{2,6}\)\s*$", "", t)  # "(CCSO)" acronym after a filled-in form field
     t = re.sub(r"\s+\d{1,3}$", "", t)  # a stray form-field number after the name
     return t.strip(" ,.;:")

@@ -210,6 +210,9 @@ def _set_date(p: Party, raw: str, method: str, conf: float) -> bool:
 def _set_name(p: Party, raw: str, conf: float) -> bool:
     if p.name and p.name_conf >= conf:
         return False
+    if p.party == "lea" and clean_name(raw) and _known_ice(clean_name(raw) or ""):
+        p.reasons.append(f"{raw.strip()!r} is an ICE official, not the LEA signer")
+        return False
     if p.party == "ice":
         name, c = repair_ice_name(raw)
         conf = min(conf, c) if name else 0
@@ -405,8 +408,8 @@ def _names_in(line: str) -> list[str]:
     if whole and len(out) != 2:
         return [whole]
     letters = len(re.sub(r"[^A-Za-z]", "", line))
-    if not out or len(re.sub(r"[^A-Za-z]", "", "".join(out))) < 0.8 * letters:
-        return []
+    if not out or len(re.sub(r"[^A-Za-z]", "", "".join(out))) < 0.95 * letters:
+        return []  # a name cut short by OCR ("S.Glen Whit ey") is no name
     return out[:2]
 
 
@@ -420,15 +423,14 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
         if not hits:
             continue
         target = None
+        tokens = {t.lower() for t in re.findall(r"[A-Za-z]{3,}", who)}
         surname = who.split()[-1].lower() if who.split() else ""
         for p in (lea, ice):
-            if p.name and surname and surname in p.name.lower():
+            if p.name and p.name.split()[-1].lower().strip(".") in tokens:
                 target = p
         if target is None:
             _, sc = max(((k, fuzz.ratio(who.lower(), k.lower())) for k in ICE_SIGNERS), key=lambda x: x[1])
             target = ice if sc >= 80 or any(surname in k.lower() for k in ICE_SIGNERS) else None
-        if target is None and lea.name is None:
-            target = lea if ice.name else None
         if target is not None:
             target.date, target.date_source, target.date_conf = hits[0].iso, "digital-signature", 0.98
             if target.name is None:
