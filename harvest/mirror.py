@@ -43,6 +43,7 @@ from pathlib import Path
 from posixpath import basename
 from urllib.parse import quote, unquote, urlsplit
 
+from .links import repair_link
 from .page import KIND_BY_NAME, PAGE_PATH
 
 log = logging.getLogger("moa.mirror")
@@ -163,6 +164,9 @@ class Library:
             for c in row:
                 text = "" if c.value is None else str(c.value)
                 target = c.hyperlink.target if c.hyperlink is not None else None
+                if not target and text.startswith(("http://", "https://")):
+                    # the saved tables keep the MOA URL as text (web-archive wrapped): show it as ICE did
+                    target, text = repair_link(text) or text, "link"
                 inner = f'<a href="{html.escape(target)}">{html.escape(text)}</a>' if target else html.escape(text)
                 cells.append(inner)
             if any(cells):
@@ -193,7 +197,7 @@ class Mirror:
         self.lock = threading.Lock()
         self.faults: list[Fault] = []
         self.set_faults(faults or [])
-        self.requests: list[tuple[str, int]] = []   # (path, status) of every request answered
+        self.requests: list[tuple[str, int, str]] = []   # (path, status, User-Agent) of every request answered
         handler = type("Handler", (_Handler,), {"mirror": self})
         self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
@@ -221,14 +225,14 @@ class Mirror:
                     return f
         return None
 
-    def record(self, path: str, status: int) -> None:
+    def record(self, path: str, status: int, agent: str = "") -> None:
         with self.lock:
-            self.requests.append((path, status))
+            self.requests.append((path, status, agent))
 
     def stats(self) -> dict:
         with self.lock:
             by_status: dict[str, int] = {}
-            for _, s in self.requests:
+            for _, s, _ua in self.requests:
                 by_status[str(s)] = by_status.get(str(s), 0) + 1
             return {"requests": len(self.requests), "by_status": by_status,
                     "faults": [f.__dict__ for f in self.faults]}
@@ -337,7 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, ctype: str | None, headers: dict | None = None,
               head: bool = False) -> None:
-        self.mirror.record(urlsplit(self.path).path, status)
+        self.mirror.record(urlsplit(self.path).path, status, self.headers.get("User-Agent", ""))
         self.send_response(status)
         if ctype:
             self.send_header("Content-Type", ctype)
@@ -353,7 +357,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_cut(self, body: bytes, ctype: str, headers: dict) -> None:
         """Announce the whole body, send half, close: what a dropped connection looks like."""
-        self.mirror.record(urlsplit(self.path).path, 200)
+        self.mirror.record(urlsplit(self.path).path, 200, self.headers.get("User-Agent", ""))
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         for k, v in headers.items():

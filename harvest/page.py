@@ -16,6 +16,8 @@ from html.parser import HTMLParser
 from posixpath import basename
 from urllib.parse import unquote, urljoin, urlsplit
 
+from .links import repair_link
+
 ICE_BASE = "https://www.ice.gov"
 PAGE_PATH = "/identify-and-arrest/287g"
 PAGE_URL = ICE_BASE + PAGE_PATH
@@ -111,7 +113,9 @@ def canonical(href: str, page_url: str = PAGE_URL, aliases: tuple[str, ...] = ()
         if alias and href.startswith(alias + "/"):
             href = href[len(alias):]
             break
-    url = urljoin(page_url, href)
+    # ICE's "doclib/…" links are site-relative; repair_link also unwraps SafeLinks and broken schemes.
+    url = repair_link(href, ICE_BASE) if not href.startswith(("/", "#", "?")) else None
+    url = url or urljoin(page_url, href)
     parts = urlsplit(url)
     if parts.netloc.lower() in ("ice.gov", "www.ice.gov"):
         url = ICE_BASE + parts.path + (f"?{parts.query}" if parts.query else "")

@@ -154,7 +154,7 @@ class Harvest:
         return st["retry_after"] > now_iso()
 
     # ---- one document ------------------------------------------------------------------------------------
-    def fetch(self, url: str, kind: str, conditional: bool = True) -> Doc | None:
+    def fetch(self, url: str, kind: str, conditional: bool = True, name: str | None = None) -> Doc | None:
         """Fetch one ICE URL into the blob store with provenance. None when it failed (recorded).
         Raises PoliteStop when the server asks us to stop."""
         st = self.state(url)
@@ -187,7 +187,7 @@ class Harvest:
             sha = register_blob(self.conn, resp.body)
             self.conn.execute(
                 "INSERT OR IGNORE INTO files(sha256, name, origin, source, added_at) VALUES (?,?,?,?,?)",
-                (sha, url_name(url), "harvest", url, now_iso()))
+                (sha, name or url_name(url), "harvest", url, now_iso()))
             self._fetch_row(url, kind, resp, None, "stored", sha=sha)
             self.conn.execute(
                 "INSERT INTO downloads(url, kind, state, sha256, etag, last_modified, failures, last_status,"
@@ -231,7 +231,7 @@ class Harvest:
         return self.summary
 
     def _run(self) -> None:
-        page = self.fetch(PAGE_URL, "page")
+        page = self.fetch(PAGE_URL, "page", name="287g.html")
         if page is None:
             self.summary.page = {"url": PAGE_URL, "status": "failed"}
             return
@@ -241,13 +241,13 @@ class Harvest:
         urls: dict[str, None] = {}
         if parsed.roster:
             self._roster_links(parsed, urls)
-            self._import(page.sha256, page.body, "287g-page.html", PAGE_URL)
+            self._import(page.sha256, page.body, "287g.html", PAGE_URL)
         self.summary.sheets["linked"] = len(parsed.sheets)
         with Progress(len(parsed.sheets), "sheets") as prog:
             for link in parsed.sheets:
                 doc = None if link.current else self._held(link.url)
                 if doc is None:
-                    doc = self.fetch(link.url, "sheet")
+                    doc = self.fetch(link.url, "sheet", name=link.name)
                 prog.advance(note=link.name)
                 if doc is None:
                     self.summary.sheets["failed"] += 1
@@ -255,7 +255,18 @@ class Harvest:
                 self.summary.sheets[doc.status] += 1
                 for u in self._sheet_links(doc, link.name):
                     urls.setdefault(u, None)
+        self._rebuild_ledger()
         self._pdfs(list(urls))
+
+    def _rebuild_ledger(self) -> None:
+        if not self.summary.sheets["imported"]:
+            return
+        from .ledger import rebuild
+
+        try:
+            rebuild(self.conn)
+        except Exception as e:  # noqa: BLE001 - the ledger can be rebuilt later by `moa ledger import`
+            log.warning("ledger rebuild failed: %s", e)
 
     def _held(self, url: str) -> Doc | None:
         """An older list (not the page's current one) we already hold is final: not asked again."""
@@ -307,13 +318,15 @@ class Harvest:
         except ImportError:  # the ledger module is not there yet
             return
         try:
-            import_snapshot(self.conn, body, name, source=url, fetched_at=now_iso())
+            # One ledger rebuild at the end of the run, not one per sheet.
+            result = import_snapshot(self.conn, body, name, source=url, fetched_at=now_iso(), rebuild_after=False)
         except Exception as e:  # noqa: BLE001 - a ledger failure must not stop the harvest
             log.warning("ledger import of %s failed: %s (retried next run)", name, e)
             return
         self.conn.execute("UPDATE harvest_sheets SET imported_at=? WHERE sha256=?", (now_iso(), sha))
         self.conn.commit()
-        self.summary.sheets["imported"] += 1
+        if result.get("status") == "imported":
+            self.summary.sheets["imported"] += 1
 
     def _pdfs(self, urls: list[str]) -> None:
         s = self.summary.pdfs

@@ -1,0 +1,46 @@
+"""The page parser, offline, on saved pages in ICE's two structures (expected JSON beside them)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harvest.page import canonical, parse_page, sheet_kind
+
+FIX = Path(__file__).parent / "fixtures" / "harvest"
+EXP = Path(__file__).parent / "expected" / "harvest"
+
+
+@pytest.mark.parametrize("name", ["ice_287g_current", "ice_287g_table_2021"])
+def test_saved_page_matches_expected(name: str) -> None:
+    got = parse_page((FIX / f"{name}.html").read_bytes()).to_json()
+    assert got == json.loads((EXP / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_current_page_finds_both_lists_by_href_and_text() -> None:
+    page = parse_page((FIX / "ice_287g_current.html").read_bytes())
+    current = {s.kind: s.name for s in page.sheets if s.current}
+    assert current == {"participating": "participatingAgencies05182026am.xlsx",
+                       "pending": "pendingAgencies05182026am.xlsx"}
+    # statistics workbook, fact-sheet PDF, FAQ page, mailto: none of them is a roster
+    assert all("Statistics" not in s.url and not s.url.endswith(".pdf") for s in page.sheets)
+    assert page.roster == []
+
+
+def test_table_page_reads_roster_and_hidden_links() -> None:
+    page = parse_page((FIX / "ice_287g_table_2021.html").read_bytes())
+    assert page.sheets == []
+    assert page.roster_header == ["STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE", "SIGNED", "MOA"]
+    assert len(page.roster) == 5  # the blank row is skipped
+    assert page.roster[2].links["MOA"] == ["https://www.ice.gov/doclib/287gMOA/287gWSO_BrowardCoFl2019-09-09.pdf"]
+    assert "MOA" not in page.roster[4].links  # "link" as plain text, no href
+
+
+def test_mirror_links_map_back_to_ice() -> None:
+    base = "http://127.0.0.1:8287"
+    assert canonical(base + "/doclib/287gMOA/a.pdf", aliases=(base,)) == "https://www.ice.gov/doclib/287gMOA/a.pdf"
+    assert canonical("http://ice.gov/doclib/x.xlsx") == "https://www.ice.gov/doclib/x.xlsx"
+    assert sheet_kind("/doclib/about/offices/ero/287g/ParticipatingEntities-2021.xlsx", "") == "participating"
+    assert sheet_kind("/doclib/about/offices/ero/287g/participatingAgencies.pdf", "Participating") is None
