@@ -5,8 +5,8 @@ tagged with its `level` and carrying its document's metadata as keyword fields (
 rolled up per document at query time (collapse on sha256), as Aleph does.
 
 Readers always go through an alias (default `moa`). A rebuild (`reset()` then `index()`…) writes a fresh index
-beside the live one and `finish()` (also called by `close()`) swaps the alias in one atomic
-`_aliases` call, so a search never sees a half-built index.
+beside the live one; `finish()` (called by `close()` and by this backend's next `search()`) swaps the alias in
+one atomic `_aliases` call, so no reader ever sees a half-built or empty index.
 
 Stemming: with a full distribution Elasticsearch stems (`porter_stem`); Elastic's minimal distribution has no
 analyzers beyond `standard`, so moa stems itself (search/es_compile.py). The choice is made when an index is
@@ -392,6 +392,7 @@ class ElasticsearchBackend(Backend):
 
     def search(self, query: Node | None, level: str = "document", limit: int = 20, offset: int = 0) -> dict:
         check_level(level)
+        self.finish()  # a rebuild made through this backend is what its own searches must see
         live = self.live_index()
         if live is None:
             return {"total": 0, "facets": sort_facets(empty_facets()), "hits": []}
