@@ -116,6 +116,9 @@ def section_keys(records: Iterable[dict]) -> list[str]:
 
 # --- noise-tolerant diff -------------------------------------------------------------------------------------
 
+_DIGIT_LOOKS = str.maketrans("10", "lo")
+
+
 def _is_junk(tok: str) -> bool:
     """A key OCR makes out of specks and bullets: one letter (not 'a'), never a number or placeholder."""
     return len(tok) == 1 and tok.isalpha() and tok != "a"
@@ -123,6 +126,8 @@ def _is_junk(tok: str) -> bool:
 
 def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None = None) -> bool:
     """Whether a changed run of keys (old → new) is OCR noise rather than a change of wording."""
+    if old and new and "".join(old) == "".join(new):
+        return True  # a word split or joined ("immi gration", "287 (b)")
     old = [t for t in old if not _is_junk(t)]
     new = [t for t in new if not _is_junk(t)]
     if not old and not new:
@@ -130,8 +135,8 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
     if not old or not new:
         return False  # a whole word added or removed
     a, b = "".join(old), "".join(new)
-    if a == b:
-        return True  # a word split or joined ("immi gration")
+    if a.translate(_DIGIT_LOOKS) == b.translate(_DIGIT_LOOKS):
+        return True  # a split word whose halves were read apart ("(L EA" → "1", "ea")
     if any(t.startswith("§") for t in old + new) or any(t.isdigit() for t in old + new):
         return False  # placeholders and numbers must match exactly
     if df is not None and len(old) == len(new):

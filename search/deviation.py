@@ -30,14 +30,19 @@ def deviation_report(records: Sequence[dict], model: str | None = None, revision
                 "section": d["section"]["key"], "number": d["section"]["number"], "page": d["page"], "variant": d["variant"],
                 "standard_variant": d["standard_variant"], "changed_words": d["changed_words"],
                 "similarity": d["similarity"]})
-    # Which keys each (model, revision) group normally has.
+    # Which keys each (model, revision) group normally has; a group too small to say falls back to its model.
     group_size: Counter[tuple[str, str]] = Counter(_group(r) for r in recs)
     key_count: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for r in recs:
-        key_count[_group(r)].update(set(section_keys([r])))
+        keys_r = set(section_keys([r]))
+        key_count[_group(r)].update(keys_r)
+        key_count[(_group(r)[0], "*")].update(keys_r)
+        group_size[(_group(r)[0], "*")] += 1
     rows = []
     for r in recs:
         g = _group(r)
+        if group_size[g] <= 3:
+            g = (g[0], "*")
         own = set(section_keys([r]))
         n = group_size[g]
         missing = sorted(k for k, c in key_count[g].items() if k not in own and c * 2 > n) if n > 2 else []

@@ -38,7 +38,8 @@ _DATES = [
 _FURNITURE = [
     re.compile(r"(?:⟦AGENCY⟧[\s,]*(?:⟦STATE⟧)?\s*)?\b\d{1,3}\s+Revised\s+⟦DATE⟧|\bRevised\s+⟦DATE⟧", re.I),
     re.compile(r"\bPage\s+\d+\s+of\s+\d+\b", re.I),
-    re.compile(r"(?m)^\s*\d{1,2}\s*$"),
+    # A page number alone on its line between blank lines (a lone number inside a sentence stays).
+    re.compile(r"\n[ \t]*\n[ \t]*\d{1,3}[ \t]*\n(?=[ \t]*\n)|(?<=\n)[ \t]*\n[ \t]*\d{1,3}[ \t]*\n[ \t]*\n"),
 ]
 _AGENCY_WORDS = re.compile(
     r"\b(?:County|Parish|City|Town|Township|Village|Borough|Sheriff'?s?|Police|Department|Dept\.?|Office|"
@@ -64,10 +65,15 @@ class Context:
         return cls(agency=agency.get("name"), state=agency.get("state"), names=tuple(names))
 
 
+_CHAR_CLASS = {"i": "[il1|!]", "l": "[il1|!]", "1": "[il1|!]", "o": "[o0]", "0": "[o0]", "m": "(?:m|rn|nn)",
+               "w": "(?:w|vv)", "d": "(?:d|cl)", "'": "'?"}
+
+
 def _flex(phrase: str) -> str:
-    """A regex for a phrase that tolerates any whitespace, and optional apostrophes, between its words."""
-    parts = [re.escape(p).replace("'", "'?") for p in phrase.split()]
-    return r"\s+".join(parts)
+    """A regex for a phrase as OCR may print it: any whitespace between words, optional apostrophes, and the
+    usual look-alike letters (use with re.I)."""
+    parts = ["".join(_CHAR_CLASS.get(ch.lower(), re.escape(ch)) for ch in p) for p in phrase.split()]
+    return r"\s*(?:\s[^\w\s]|\sx)?\s+".join(parts)  # a speck OCR read between two words may sit there
 
 
 def _agency_forms(name: str) -> list[str]:
@@ -115,12 +121,14 @@ def prepare(text: str, ctx: Context | None = None) -> str:
         t = rx.sub(" ", t)
     t = re.sub(r"_{3,}", " ", t)  # blank signature/fill-in lines
     # A placeholder repeated (", Alabama" after the agency) is one mention.
-    t = re.sub(r"⟦AGENCY⟧[\s,]*(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)
+    t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)
     return re.sub(r"\s+", " ", t).strip()
 
 
-# Order matters: "civil" → "clvll" → "cml" (the IVI→M misreading) before cl → d.
-_LETTER_FIXES = [("lvl", "m"), ("rn", "m"), ("rm", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d")]
+_LETTER_FIXES = [("rn", "m"), ("rm", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d")]
+# Whole words OCR reads as other letters: "CIVIL" as "CML" (IVI → M).
+_WORD_FIXES = {"cml": "civil", "cmlian": "civilian"}
+_LOOKALIKE = set("lio|")
 
 
 def canon(word: str) -> str:
@@ -132,8 +140,12 @@ def canon(word: str) -> str:
     w = re.sub(r"[^0-9a-z|]", "", word.lower())
     if not w:
         return ""
+    w = _WORD_FIXES.get(w, w)
+    if w in ("l", "i", "|"):
+        return "1"  # a lone l or I is a misread 1 ("1) the requesting individual"), or a roman i either side
     digits = sum(c.isdigit() for c in w)
-    if digits and digits * 2 >= len(w):
+    letters = {c for c in w if not c.isdigit()}
+    if digits and (digits * 2 > len(w) or letters <= _LOOKALIKE):
         # Mostly digits: a section number or citation ("287.5(a)(l)"): letters that look like digits → digits.
         return w.translate(str.maketrans("lio|", "1101"))
     w = w.translate(str.maketrans("1i|0", "lllo"))

@@ -1,0 +1,137 @@
+"""Clause comparison on real clauses cut from born-digital MOAs: OCR noise never makes a variant, a genuine
+change of wording always does, the agency's own particulars never do."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from compare_support import ocr_corrupt, text_layer_records
+
+from search.compare import (
+    Clause,
+    clause_of,
+    compare_all,
+    compare_clauses,
+    compare_pair,
+    compare_section,
+    group_variants,
+    substantive_changes,
+)
+from search.deviation import deviation_report
+from search.normalize import Context, normalize
+
+EXPECTED = Path(__file__).parent / "expected" / "compare"
+TFM_2025 = [
+    "FranklinCoAL_TFM_MOA_031825.pdf", "FranklinCoPA_TFM_MOA_03.10.2025.pdf", "IowaDeptPublicSafety_TFM_MOA_03.24.2025.pdf",
+    "JupiterPDFL_TFM_MOA_032425.pdf", "OkechobeePoliceDeptFL_TFM_MOA_03.10.2025.pdf",
+    "OklahomaBureauNarcotics_TFM_MOA_02.18.25.pdf", "OklahomaDeptPublicSafety_TFM_MOA_02.18.25.pdf",
+    "SmithCoSheriffsOfficeTX_TFM_MOA_02.18.25.pdf", "TavaresPoliceDeptFL_TFM_MOA_03.06.2025.pdf",
+    "TexasOfficeAttorneyGeneral_TFM_MOA_01.30.25.pdf", "daviePoliceDeptFL_TFM_MOA_03.05.25.pdf",
+    "treasureIslandPoliceDeptFL_TFM_MOA_03.07.25.pdf",
+]
+KEYS = ["costs-and-expenditures", "nomination-of-personnel", "certification-and-authorization",
+        "liability-and-responsibility", "ice-supervision", "designation-of-authorized-functions"]
+
+
+@pytest.fixture(scope="module")
+def tfm(corpus: Path) -> list[dict]:
+    return text_layer_records(corpus, TFM_2025)
+
+
+def _clause(record: dict, key: str, text: str | None = None, agency: str | None = None) -> Clause:
+    c = clause_of(record, key)
+    assert c is not None, (record["file"], key)
+    if text is not None or agency is not None:
+        ctx = Context(agency or c.ctx.agency, c.ctx.state, c.ctx.names)
+        c = Clause(**{**{k: getattr(c, k) for k in ("sha256", "file", "agency", "state", "model", "revision",
+                                                     "date_signed", "key", "number", "title", "page")},
+                      "sha256": c.sha256 + ("-x" if text is not None else "-a"), "text": text or c.text, "ctx": ctx})
+    return c
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_ocr_noise_alone_never_makes_a_variant(tfm: list[dict], key: str) -> None:
+    base = _clause(tfm[0], key)
+    noisy = [_clause(tfm[0], key, text=ocr_corrupt(base.text, random.Random(seed), rate=0.06)) for seed in range(12)]
+    for n in noisy:
+        assert n.text != base.text
+        assert substantive_changes(base.toks, n.toks) == 0, (key, n.text)
+    variants = group_variants([base, *noisy])
+    assert len(variants) == 1
+
+
+def test_the_classic_misreadings_normalize_away() -> None:
+    clean = "Either party terminates this MOA; civil rights laws and the government's l0cal rules apply."
+    ocr = "Either party tenninates this MOA; CML rights 1aws and the govemment's local ru1es apply."
+    assert normalize(clean) == normalize(ocr)
+
+
+@pytest.mark.parametrize("key", KEYS[:3])
+def test_agency_name_and_particulars_never_make_a_variant(tfm: list[dict], key: str) -> None:
+    base = _clause(tfm[0], key)
+    agency = base.ctx.agency
+    assert agency
+    other = "Lake Wobegon Police Department"
+    moved = base.text.replace(agency, other)
+    c = _clause(tfm[0], key, text=moved, agency=other)
+    assert len(group_variants([base, c])) == 1
+
+
+@pytest.mark.parametrize("old,new", [
+    ("at the LEA's expense", "at ICE's expense"),
+    ("two years", "three years"),
+    ("ICE will provide instructors", "ICE will not provide instructors"),
+    ("necessary security equipment", "necessary security equipment and vehicles"),
+])
+def test_a_genuine_change_of_wording_is_a_deviation(tfm: list[dict], old: str, new: str) -> None:
+    key = "costs-and-expenditures" if "two" not in old else "certification-and-authorization"
+    base = _clause(tfm[0], key)
+    assert old in base.text.replace("’", "'"), old
+    changed = _clause(tfm[0], key, text=base.text.replace("’", "'").replace(old, new))
+    # ... even once OCR noise is added on top of the change
+    noisy = _clause(tfm[0], key, text=ocr_corrupt(changed.text, random.Random(7), rate=0.03))
+    res = compare_clauses([base, _clause(tfm[1], key), _clause(tfm[2], key), noisy], key)
+    assert any(d["sha256"] == noisy.sha256 for d in res["deviations"]), res["variants"]
+    dev = next(d for d in res["deviations"] if d["sha256"] == noisy.sha256)
+    added = " ".join(op["new"] for op in dev["ops"]).split()
+    assert any(w in added for w in set(new.split()) - set(old.split())), dev["ops"]
+    assert dev["changed_words"] >= 1
+
+
+def test_variant_counts_on_real_tfm_2025_agreements(tfm: list[dict]) -> None:
+    got = {r["section"]: [r["agreements"], r["variants"], r["deviating"]] for r in compare_all(tfm)["rows"]}
+    expected = json.loads((EXPECTED / "tfm2025_variants.json").read_text())
+    assert got == expected
+
+
+def test_real_deviation_found_with_redline_and_citation(tfm: list[dict]) -> None:
+    res = compare_section(tfm, "liability-and-responsibility")
+    davie = next(d for d in res["deviations"] if d["file"] == "daviePoliceDeptFL_TFM_MOA_03.05.25.pdf")
+    # ICE's template leaves the OPLA field office blank ("ADDRESS"); Davie's agreement names Miami.
+    assert "[-ADDRESS.-]" in davie["redline"] and "Miami" in davie["redline"]
+    assert davie["agency"] and davie["page"] and davie["section"]["number"] == "XIV"
+    assert "<del>ADDRESS.</del>" in davie["redline_html"]
+
+
+def test_compare_pair_aligns_by_key_not_position(tfm: list[dict]) -> None:
+    texas = next(r for r in tfm if r["file"].startswith("TexasOffice"))
+    smith = next(r for r in tfm if r["file"].startswith("SmithCo"))
+    res = compare_pair(smith, texas)
+    rows = {r["section"]: r for r in res["rows"]}
+    # Texas's MOA numbers its sections differently (it adds DETENTION ISSUES and COMMUNITY OUTREACH).
+    assert rows["community-outreach"]["status"] == "only_b"
+    assert rows["purpose"]["status"] == "same"
+    assert all(r["status"] in ("same", "differs", "only_a", "only_b") for r in res["rows"])
+    assert "|" in next(r["side_by_side"] for r in res["rows"] if r["status"] == "differs")
+
+
+def test_deviation_report_ranks_by_changed_words(tfm: list[dict]) -> None:
+    rep = deviation_report(tfm)
+    words = [r["changed_words"] for r in rep["rows"]]
+    assert words == sorted(words, reverse=True)
+    assert rep["rows"][0]["clauses_deviating"] >= 1
+    texas = next(r for r in rep["rows"] if r["file"].startswith("TexasOffice"))
+    assert "community-outreach" in texas["added"]
