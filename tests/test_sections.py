@@ -1,0 +1,79 @@
+"""Numbered articles, lettered subsections and appendices, including headings damaged by OCR."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from extract.clean import clean_heading, clean_text
+from extract.pages import Page, read_pages
+from extract.sections import ARTICLE_KEYS, canonical, extract_sections, roman_value
+
+EXPECTED = Path(__file__).parent / "expected" / "fields"
+
+
+@pytest.mark.parametrize(
+    ("printed", "clean"),
+    [
+        ("CML RIGHTS STANDARDS", "CIVIL RIGHTS STANDARDS"),
+        ("CIVIl, RIGHTS STANDARDS", "CIVIL RIGHTS STANDARDS"),
+        ("MODIFICATIONS TO TIIlS MOA", "MODIFICATIONS TO THIS MOA"),
+        ("RELEASE OF INFORMATION TO TIDRD PARTIES", "RELEASE OF INFORMATION TO THIRD PARTIES"),
+        ("POINTS OF CONT ACT", "POINTS OF CONTACT"),
+        ("EFFECTIVE DA TE, SUSPENSION, AND TERMINATION OF Tms MOA",
+         "EFFECTIVE DATE, SUSPENSION, AND TERMINATION OF THIS MOA"),
+        ("MODIFICATIONS 10 THIS MOA", "MODIFICATIONS TO THIS MOA"),
+    ],
+)
+def test_clean_heading(printed: str, clean: str) -> None:
+    assert clean_heading(printed) == clean
+
+
+def test_clean_text_repairs_rn_read_as_nn_only() -> None:
+    assert clean_text("ICE tenninates the tenns and will detennine") == "ICE terminates the terms and will determine"
+    assert clean_text("perfonn the fonn") == "perform the form"
+    assert clean_text("Tennessee Valley") == "Tennessee Valley"
+
+
+def test_roman_numerals() -> None:
+    assert [roman_value(s) for s in ("I", "IV", "VIII", "XVIII", "l1", "IIL", "ID")] == [1, 4, 8, 18, 2, None, None]
+
+
+def test_canonical_titles_tolerate_spacing() -> None:
+    assert canonical("POINTSOFCONTACT", ARTICLE_KEYS) == ("POINTS OF CONTACT", "points-of-contact")
+    assert canonical("MODIFICATION OF THIS MOA", ARTICLE_KEYS)[1] == "modifications"
+    assert canonical("SOMETHING ELSE ENTIRELY", ARTICLE_KEYS) is None
+
+
+def test_mangled_numerals_accepted_only_where_the_template_puts_the_title() -> None:
+    text = ("MEMORANDUM OF AGREEMENT\nI. PARTIES\ntext\nD. PURPOSE\ntext\nID. AUTHORITY\ntext\n"
+            "IV. RESPONSIBILITIES\ntext\nA. DESIGNATION OF AUTHORIZED FUNCTIONS\nx\n"
+            "D. CERTIFICATION AND AUTHORIZATION\nx\n")
+    sections, _ = extract_sections([Page(1, text, "ocr", 0.9, "", len(text))])
+    assert [(s["number"], s["title"]) for s in sections] == [
+        ("I", "PARTIES"), ("II", "PURPOSE"), ("III", "AUTHORITY"), ("IV", "RESPONSIBILITIES")]
+    assert [u["letter"] for u in sections[3]["subsections"]] == ["A"]
+
+
+@pytest.mark.parametrize("stem", ["287gWSO_LaPazCoAz2020-02-27", "ClayCoSheriffsOffice_TFM_MOA_02.26.2025"])
+def test_sections_of_real_moas(corpus: Path, stem: str) -> None:
+    """A 2020 WSO with an old OCR layer ('D. PURPOSE', 'VD. POINTS OF CONTACT') and a 2025 TFM."""
+    sections, appendices = extract_sections(read_pages(corpus / "moa" / f"{stem}.pdf", mode="skip"))
+    got = {
+        "sections": [{"number": s["number"], "title": s["title"], "key": s["key"], "pages": [s["page_start"],
+                      s["page_end"]], "chars": len(s["text"]), "subsections": [
+                          [u["letter"], u["title"], u["key"], u["page_start"]] for u in s["subsections"]]}
+                     for s in sections],
+        "appendices": [[a["letter"], a["title"], a["key"], a["page_start"], a["page_end"]] for a in appendices],
+    }
+    path = EXPECTED / f"sections_{stem}.json"
+    if os.environ.get("MOA_REGEN_EXPECTED") or not path.exists():
+        path.write_text(json.dumps(got, indent=2) + "\n")
+    assert got == json.loads(path.read_text())
+    label = json.loads(next(line for line in (corpus / "labels" / "dev.jsonl").open() if stem in line))
+    assert [f"{s['number']}. {s['title']}" for s in sections] == label["sections"]
+    assert [f"APPENDIX {a['letter']}: {a['title']}" for a in appendices] == label["appendices"]
+    assert all(s["text"] for s in sections)
