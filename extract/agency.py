@@ -23,6 +23,13 @@ _PARTIES = re.compile(
 _PREAMBLE = re.compile(
     r"Security\s*\(\s*\w{2,4}\s*\)\s*,?\s*and\s+(?:the\s+)?(?P<name>[^()]{3,160}?)(?:\s*\([A-Z]{2,6}\))?\s*,?\s*pursuant\s+to\s+which", re.IGNORECASE
 )
+# A filled-in form field that the text layer places after "pursuant to": "and the____, pursuant to Boca
+# Raton Police Svs Dept (BRPSD) which ICE delegates".
+_PREAMBLE_FIELD = re.compile(
+    r"\(DHS\)\s*,?\s*and\s+the\s*_+\s*,?\s*pursuant\s+to\s+(?P<name>[^()_]{3,120}?)(?:\s*\([A-Z]{2,8}\))?"
+    r"\s+which\s+ICE",
+    re.IGNORECASE,
+)
 _COMPLAINT = re.compile(
     r"agreement\s+between\s+ICE\s+and\s+(?:the\s+)?(?P<name>[^()]{3,160}?)\s*,?\s*\(?\s*hereinafter", re.IGNORECASE
 )
@@ -88,7 +95,8 @@ def _first(rx: re.Pattern, pages: list[Any]) -> tuple[str, int, str] | None:
 def extract_agency(pages: list[Any]) -> dict[str, Any]:
     """{"name", "state", "evidence"}; name/state None with a reason when the document does not say."""
     name, evidence = None, {}
-    for how, rx in (("parties", _PARTIES), ("preamble", _PREAMBLE), ("complaint-appendix", _COMPLAINT)):
+    for how, rx in (("parties", _PARTIES), ("preamble", _PREAMBLE), ("preamble-field", _PREAMBLE_FIELD),
+                    ("complaint-appendix", _COMPLAINT)):
         hit = _first(rx, pages)
         if hit:
             name, evidence = hit[0], {"how": how, "page": hit[1], "text": hit[2]}

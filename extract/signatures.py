@@ -346,10 +346,17 @@ def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str]
             continue
         if lab is not None:
             continue
-        known = [k for k in ICE_SIGNERS if k.lower() in ln.lower()]
-        if known and ice.name is None:
-            _set_name(ice, known[0], 0.85)
-        names = _names_in(ln)
+        bare = _LEA_HDR.sub(" ", _ICE_HDR.sub(" ", ln))
+        known = [k for k in ICE_SIGNERS if k.lower() in bare.lower()]
+        if known:
+            if ice.name is None:
+                _set_name(ice, known[0], 0.85)
+            # "Donald Hagan Todd M. Lyons": what is left beside the ICE official is the other signer.
+            rest = re.sub(re.escape(known[0]), " ", bare, flags=re.I)
+            if clean_name(rest):
+                _set_name(lea, rest, 0.7)
+            continue
+        names = _names_in(bare)
         if not names:
             continue
         if len(names) == 2:
@@ -431,6 +438,12 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
         if target is None:
             _, sc = max(((k, fuzz.ratio(who.lower(), k.lower())) for k in ICE_SIGNERS), key=lambda x: x[1])
             target = ice if sc >= 80 or any(surname in k.lower() for k in ICE_SIGNERS) else None
+            # A clean signer name unlike any ICE official's, while the LEA block has no printed name:
+            # the stamp is the LEA's ("Digitally signed by Michele Michele Miuccio").
+            dedup = " ".join(t for j, t in enumerate(who.split()) if j == 0 or t != who.split()[j - 1])
+            ice_toks = {t.lower().strip(".") for t in (ice.name or "").split()}
+            if target is None and lea.name is None and clean_name(dedup) and sc < 50 and not tokens & ice_toks:
+                target, who = lea, dedup
         if target is not None:
             target.date, target.date_source, target.date_conf = hits[0].iso, "digital-signature", 0.98
             if target.name is None:
