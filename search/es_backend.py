@@ -154,6 +154,9 @@ class ElasticsearchBackend(Backend):
         self.shards = shards
         self.client = Elasticsearch(self.urls, request_timeout=request_timeout, max_retries=3,
                                     retry_on_timeout=True, retry_on_status=(429, 502, 503, 504))
+        # the client logs every retried connection with a traceback; moa reports the final failure in one line
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+            logging.getLogger("elastic_transport").setLevel(logging.ERROR)
         self._staged: str | None = None  # a rebuild in progress: the index being filled beside the live one
         self._modes: dict[str, str] = {}
 
