@@ -84,6 +84,9 @@ class Backend(abc.ABC):
     def stats(self) -> dict:
         """At least {"backend", "documents", "units": {"document": n, "page": n, "clause": n}}."""
 
+    def finish(self) -> None:  # noqa: B027 - optional hook
+        """Make what was written since `reset()` live (Elasticsearch swaps its alias); update_index calls it."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 

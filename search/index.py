@@ -92,6 +92,7 @@ def update_index(conn: sqlite3.Connection, backend: Backend, records: Iterable[d
             if len(batch) >= BATCH:
                 flush()
         flush()
+    backend.finish()  # a rebuild goes live only now (Elasticsearch: one atomic alias swap)
     gone = [sha for sha in known if sha not in seen]
     if gone and records is None:  # a partial list of records given by a caller removes nothing
         counts["removed"] = backend.delete(gone)
