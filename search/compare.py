@@ -13,6 +13,7 @@ import difflib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -25,9 +26,19 @@ from .normalize import Context, canon, prepare, tokens, vocabulary
 # candidates for one variant only when their normalized forms are at least PREFILTER_RATIO similar.
 NOISE_EDIT = 0.25
 PREFILTER_RATIO = 85.0
-# A key found in this many clauses is a real word of the template: swapping it for another real word is a
-# change of meaning (alien → aliens, his → her), never noise.
+# Without a dictionary, a key found in this many clauses counts as a real word.
 REAL_WORD_DF = 3
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> frozenset[str]:
+    """Comparison keys of real English words (extraction's wordlist): one real word swapped for another is a
+    change of meaning (alien → aliens, his → her, shall → may), never OCR noise."""
+    try:
+        from extract.wordlist import words
+    except ImportError:
+        return frozenset()
+    return frozenset(canon(w) for w in words())
 
 
 @dataclass
@@ -139,10 +150,15 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
         return True  # a split word whose halves were read apart ("(L EA" → "1", "ea")
     if any(t.startswith("§") for t in old + new) or any(t.isdigit() for t in old + new):
         return False  # placeholders and numbers must match exactly
-    if df is not None and len(old) == len(new):
+    real = dictionary()
+    if len(old) == len(new):
         for x, y in zip(old, new, strict=True):
-            if x != y and df.get(x, 0) >= REAL_WORD_DF and df.get(y, 0) >= REAL_WORD_DF:
+            if x == y:
+                continue
+            if real and x in real and y in real:
                 return False  # one real word for another
+            if not real and df is not None and df.get(x, 0) >= REAL_WORD_DF and df.get(y, 0) >= REAL_WORD_DF:
+                return False
     return Levenshtein.distance(a, b) <= max(1, int(NOISE_EDIT * max(len(a), len(b))))
 
 
@@ -360,7 +376,7 @@ def load_records(conn, model: str | None = None, revision: str | None = None) ->
 
         raise UserError("no extracted records: this moa has no extraction stage; run `moa extract` first") from e
     try:
-        recs = iter_records(conn, with_text=True)
+        recs = iter_records(conn)  # clause texts are in the record; page texts are not needed
     except TypeError:
         recs = iter_records(conn)
     return sorted(select(recs, model, revision), key=lambda r: r["sha256"])

@@ -61,12 +61,25 @@ class Context:
     @classmethod
     def of_record(cls, record: dict) -> Context:
         agency = record.get("agency") or {}
-        names = [s.get("name") for s in record.get("signatories") or [] if s.get("name")]
+        names = [s.get("name") for s in record.get("signatories") or [] if _personal_name(s.get("name"))]
         return cls(agency=agency.get("name"), state=agency.get("state"), names=tuple(names))
 
 
 _CHAR_CLASS = {"i": "[il1|!]", "l": "[il1|!]", "1": "[il1|!]", "o": "[o0]", "0": "[o0]", "m": "(?:m|rn|nn)",
                "w": "(?:w|vv)", "d": "(?:d|cl)", "'": "'?"}
+
+
+_NOT_NAMES = {"act", "nationality", "immigration", "customs", "enforcement", "security", "homeland", "department",
+              "office", "county", "sheriff", "state", "united", "states", "director", "agreement", "memorandum",
+              "federal", "law", "police", "field", "agency", "ice", "dhs", "lea", "moa", "the", "of", "and"}
+
+
+def _personal_name(name: str | None) -> bool:
+    """Whether a signatory name read by extraction looks like a person's (two words or more, no template words)."""
+    if not name:
+        return False
+    parts = re.findall(r"[A-Za-z]+", name)
+    return len(parts) >= 2 and not any(p.lower() in _NOT_NAMES for p in parts)
 
 
 def _flex(phrase: str) -> str:
