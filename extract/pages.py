@@ -38,6 +38,7 @@ class Page:
     words: list[tuple[str, float, tuple[int, int, int, int]]] = field(default_factory=list)  # OCR only
     mean_conf: float | None = None  # OCR only, 0..100
     layer: dict = field(default_factory=dict)  # the text layer's score, kept as evidence
+    layer_text: str = ""  # on an OCR page, what the text layer said (typed fields over a scan are exact there)
 
     def info(self) -> dict:
         """The page as the record lists it (no text)."""
@@ -131,6 +132,8 @@ def read_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None 
 
 def _apply_ocr(page: Page, result: ocr.OcrResult) -> None:
     score = score_text(result.text)
+    if page.text.strip():
+        page.layer_text = page.text
     page.method = "ocr"
     page.text = result.text
     page.words = result.words

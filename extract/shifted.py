@@ -81,6 +81,8 @@ def _split(run: str) -> tuple[str, ...] | None:
 
 
 def _respace(text: str) -> str:
+    # Labels run into the value after them ("ICE:Caleb"): a colon before a letter gets its space back.
+    text = re.sub(r":(?=[A-Za-z])", ": ", text)
     return _ALPHA.sub(lambda m: " ".join(_split(m.group(0)) or (m.group(0),)), text)
 
 

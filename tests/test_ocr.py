@@ -1,0 +1,44 @@
+"""OCR of a rendered page: Tesseract through pytesseract, words with confidences, cached by image hash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from extract import ocr
+from extract.pages import read_pages
+
+EXPECTED = json.loads((Path(__file__).parent / "expected" / "pages" / "ocr_etowah_p11.json").read_text())
+
+
+@pytest.mark.slow
+def test_ocr_of_a_rendered_page_and_its_cache(corpus: Path, tmp_path: Path) -> None:
+    source = str(corpus / "moa" / EXPECTED["file"])
+    cache = tmp_path / "ocr"
+    first = ocr.ocr_page_task("doc", source, EXPECTED["page"] - 1, ocr.DPI, str(cache))
+    assert not first.cached and first.seconds > 0
+    for line in EXPECTED["lines"]:
+        assert line in first.text, line
+    assert len(first.words) >= EXPECTED["min_words"]
+    assert first.mean_conf >= EXPECTED["min_mean_conf"]
+    word, conf, box = first.words[0]
+    assert word == "APPENDIX" and 0 <= conf <= 100 and len(box) == 4 and box[2] > 0
+    assert len(list(cache.rglob("*.json"))) == 1
+
+    again = ocr.ocr_page_task("doc", source, EXPECTED["page"] - 1, ocr.DPI, str(cache))
+    assert again.cached and again.text == first.text and again.words == first.words
+
+
+@pytest.mark.slow
+def test_read_pages_ocrs_only_the_scanned_page_and_keeps_confidences(corpus: Path, tmp_path: Path) -> None:
+    # Laramie: a born-digital TFM whose signature page (9) is a scan with one typed date on it.
+    pages = read_pages(corpus / "moa" / "LaramieCoSheriffsOfficeWY_TFM_MOA_06112025.pdf", cache_dir=tmp_path, jobs=1)
+    ocr_pages = [p for p in pages if p.method == "ocr"]
+    assert [p.number for p in ocr_pages] == [9]
+    page = ocr_pages[0]
+    assert page.reason.startswith("almost empty text layer (9 chars) over an image")
+    assert page.layer_text.strip() == "6/11/2025"
+    assert page.words and page.mean_conf is not None and 0 < page.quality <= 1
+    assert "Signature" in page.text

@@ -1,0 +1,63 @@
+"""Per-page decisions (text layer or OCR, and why) on real pages of the shared corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from extract.pages import decide, read_pages
+from extract.textlayer import read_layer, score_text
+
+EXPECTED = Path(__file__).parent / "expected" / "pages"
+CASES = json.loads((EXPECTED / "decisions.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])
+def test_page_decision(corpus: Path, case: dict) -> None:
+    pdf = pdfium.PdfDocument(str(corpus / "moa" / case["file"]))
+    try:
+        text, score = read_layer(pdf[case["page"] - 1])
+    finally:
+        pdf.close()
+    needs, reason = decide(score, "auto")
+    got = {"ocr": needs, "reason": reason, "chars": score.chars, "dict_share": score.dict_share,
+           "image_cover": score.image_cover, "shifted_tokens": score.shifted_tokens, "quality": score.quality}
+    assert got == {k: case[k] for k in got}
+    for phrase in case["text_contains"]:
+        assert phrase in text
+
+
+def test_modes_force_and_skip(corpus: Path) -> None:
+    pdf = pdfium.PdfDocument(str(corpus / "moa" / "GraysonCountyDCKY_JEM_MOA_030425.pdf"))
+    try:
+        _, score = read_layer(pdf[0])
+    finally:
+        pdf.close()
+    assert decide(score, "force") == (True, "--ocr force")
+    # skip never OCRs: a scanned page without a layer is reported as such, with method 'none'.
+    pages = read_pages(corpus / "moa" / "BlaineCo_WSO_MOA_02.18.2025.pdf", mode="skip")
+    assert pages[0].method == "none" and pages[0].reason.endswith("not OCR'd (--ocr skip)")
+    assert all(p.method in ("none", "text") for p in pages)
+
+
+def test_born_digital_document_needs_no_ocr(corpus: Path) -> None:
+    pages = read_pages(corpus / "moa" / "GraysonCountyDCKY_JEM_MOA_030425.pdf", mode="auto")
+    assert [p.method for p in pages] == ["text"] * 11
+    assert all(p.quality >= 0.95 for p in pages)
+    assert "For the LEA:" in pages[6].text  # decoded, not OCR'd
+
+
+def test_unmappable_glyphs_send_a_page_to_ocr() -> None:
+    # pdfminer-style `(cid:N)` runs and U+FFFD are what an unmapped font leaves in a layer.
+    text = "MEMORANDUM OF AGREEMENT " + "(cid:72)(cid:105)(cid:33) " * 30 + "\ufffd" * 10
+    score = score_text(text, image_cover=1.0)
+    needs, reason = decide(score, "auto")
+    assert needs and reason.startswith("unmappable glyphs")
+
+
+def test_bad_mode_is_rejected(corpus: Path) -> None:
+    with pytest.raises(ValueError):
+        read_pages(corpus / "moa" / "GraysonCountyDCKY_JEM_MOA_030425.pdf", mode="redo")
