@@ -3,15 +3,20 @@
 Pure functions over plain row dicts (state, agency, agency_key, model, agency_type, county, signed,
 moa_file, addendum_files); `harvest.ledger` reads and writes the catalog around them.
 
-Identity. An agreement is one (state, model, agency) line of a list. Rows that agree on every normalized
-field (state, agency, model, type, county, signed date, MOA document) are one agreement listed twice: ICE's
-list has exact duplicate rows and they are counted once. Rows of one agency and model that differ (two MOAs,
-two signed dates) are distinct agreements.
+Identity. An agreement is one (state, model, agency) line of a list. ICE's list repeats some lines: exact
+duplicates (West York Borough PD, 2025-08-04 pm; Volusia County SO, Aug 2025) and near duplicates of one
+agreement, one copy incomplete (St. Cloud PD 2025-07: same model, signed 04-14 with the MOA link and 04-15
+without; Fort Walton Beach PD 2025-08: the same row with a wrong agency type). No agency holds two
+agreements of one model at once in any snapshot, so rows sharing state, model and agency are one agreement,
+counted once.
 
 Matching consecutive snapshots, most certain first, so that a typo fix reads as a change and not as a
 removal plus an addition: (1) every normalized field equal; (2) same state, model and agency key;
 (3) same MOA document; (4) same state and model and an agency name at least 90% alike (rapidfuzz
-token_sort_ratio on the keys); (5) same model and agency key in another state (a state typo fixed).
+token_sort_ratio on the keys, and the distinctive words, county/office/police… left out, 85% alike, so
+"Lake County" never becomes "Clay County"); (5) same model and agency key in another state (a state typo
+fixed: Lake Placid PD "NY" → FL). Steps 4 and 5 also need the signed dates not to disagree (Brown County
+NE and Brown County KS are two agencies).
 A new row that matches nothing but an agreement removed earlier (same state, model, agency key) takes that
 agreement back ("added", relisted). Everything else is added or removed.
 
@@ -40,16 +45,30 @@ def identity(row: dict) -> tuple:
     return tuple(row.get(k) for k in IDENTITY)
 
 
+def agreement_key(row: dict) -> tuple:
+    return (row.get("state"), row.get("model"), row.get("agency_key"))
+
+
+def _completeness(row: dict) -> tuple:
+    return (row.get("moa_file") is not None, sum(row.get(f) not in (None, "", ()) for f in FIELDS))
+
+
 def collapse(rows: Iterable[dict]) -> tuple[list[dict], dict[int, int]]:
-    """Exact duplicate rows → one agreement. Returns (agreement rows, {row number: index in that list})."""
+    """Rows → agreements: rows of one (state, model, agency) are one agreement listed more than once.
+
+    Returns (one representative row per agreement, in first-seen order; {row number: index in that list}).
+    The representative is the most complete row (a MOA link first, then the most fields filled).
+    """
     seen: dict[tuple, int] = {}
     out: list[dict] = []
     index: dict[int, int] = {}
     for r in rows:
-        k = identity(r)
+        k = agreement_key(r)
         if k not in seen:
             seen[k] = len(out)
             out.append(r)
+        elif _completeness(r) > _completeness(out[seen[k]]):
+            out[seen[k]] = r
         index[r["row"]] = seen[k]
     return out, index
 
@@ -105,11 +124,11 @@ class Tracker:
                 del prev[best]
 
         pair(identity)
-        pair(lambda r: (r.get("state"), r.get("model"), r.get("agency_key")))
+        pair(agreement_key)
         pair(lambda r: r.get("moa_file") or None)
-        pair(lambda r: (r.get("state"), r.get("model")),
-             score=lambda a, b: fuzz.token_sort_ratio(a.get("agency_key", ""), b.get("agency_key", "")))
-        pair(lambda r: (r.get("model"), r.get("agency_key")))
+        pair(lambda r: (r.get("state"), r.get("model")), score=_alike)
+        pair(lambda r: (r.get("model"), r.get("agency_key")),
+             score=lambda a, b: 100 if _same_signing(a, b) else 0)
 
         result = Step(ids=[])
         for i in sorted(free_new):
@@ -136,6 +155,33 @@ class Tracker:
         self.current = new_current
         result.ids = [a for a in ids if a is not None]
         return result
+
+
+# Words that name the kind of office, not which one ("county", "city" stay: they tell jurisdictions apart).
+_GENERIC = {"sheriffs", "office", "department", "police", "jail", "corrections", "correctional", "facility",
+            "detention", "center", "division", "bureau", "law", "enforcement", "agency"}
+
+
+def _distinctive(key: str) -> str:
+    return " ".join(w for w in key.split() if w not in _GENERIC)
+
+
+def _same_signing(a: dict, b: dict) -> bool:
+    """Not contradicted by the signed date (equal, or one side blank)."""
+    return not (a.get("signed") and b.get("signed") and a["signed"] != b["signed"])
+
+
+def _alike(a: dict, b: dict) -> float:
+    """How alike two agency names are (0-100), 0 when the distinctive words differ ("Lake County Sheriff's
+    Office" is not "Clay County Sheriff's Office") or the signed dates disagree."""
+    ka, kb = a.get("agency_key") or "", b.get("agency_key") or ""
+    da, db = _distinctive(ka), _distinctive(kb)
+    if not _same_signing(a, b) or (da and db and fuzz.ratio(da, db) < 85):
+        return 0.0
+    full = fuzz.token_sort_ratio(ka, kb)
+    if da and da == db and full >= 70:  # "Sheriff's Office" renamed "Sheriff's Department"
+        return max(full, 90.0)
+    return full
 
 
 def _distance(a: dict, b: dict) -> int:

@@ -49,20 +49,38 @@ def _atomic(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("RELEASE ledger")
 
 
-def _store_content(conn: sqlite3.Connection, sha: str, sheet: Sheet) -> None:
-    conn.execute(
+_LINE_FIELDS = ("state", "agency", "agency_key", "agency_type", "county", "model", "signed", "signed_raw",
+                "moa_url", "moa_file", "moa_urls", "addendum_urls", "raw")
+
+
+def _line(r) -> dict:
+    return {
+        "state": r.state, "agency": r.agency, "agency_key": agency_key(r.agency), "agency_type": r.agency_type,
+        "county": r.county, "model": r.model, "signed": r.signed, "signed_raw": r.signed_raw,
+        "moa_url": r.moa_urls[0] if r.moa_urls else None,
+        "moa_file": file_name(r.moa_urls[0]) if r.moa_urls else None,
+        "moa_urls": json.dumps(r.moa_urls), "addendum_urls": json.dumps(r.addendum_urls),
+        "raw": json.dumps(r.raw, default=str, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _store_content(conn: sqlite3.Connection, sha: str, sheet: Sheet) -> int:
+    cur = conn.execute(
         "INSERT INTO ledger_contents(sha256, kind, sheet_name, header, row_count, modified, created, warnings,"
         " parsed_at) VALUES (?,?,?,?,?,?,?,?,?)",
         (sha, sheet.kind, sheet.sheet_name, json.dumps(sheet.header), len(sheet.rows), sheet.modified,
          sheet.created, json.dumps(sheet.warnings), now_iso()))
-    conn.executemany(
-        "INSERT INTO ledger_rows(sha256, row, state, agency, agency_key, agency_type, county, model, signed,"
-        " signed_raw, moa_url, moa_file, moa_urls, addendum_urls, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [(sha, r.row, r.state, r.agency, agency_key(r.agency), r.agency_type, r.county, r.model, r.signed,
-          r.signed_raw, r.moa_urls[0] if r.moa_urls else None,
-          file_name(r.moa_urls[0]) if r.moa_urls else None, json.dumps(r.moa_urls), json.dumps(r.addendum_urls),
-          json.dumps(r.raw, default=str, ensure_ascii=False))
-         for r in sheet.rows])
+    content_id = cur.lastrowid
+    pairs = []
+    for r in sheet.rows:
+        line = _line(r)
+        digest = sha256_bytes(json.dumps(line, sort_keys=True).encode("utf-8"))
+        conn.execute(f"INSERT OR IGNORE INTO ledger_lines(digest, {', '.join(_LINE_FIELDS)})"
+                     f" VALUES (?{',?' * len(_LINE_FIELDS)})", (digest, *(line[k] for k in _LINE_FIELDS)))
+        pairs.append((content_id, r.row, digest))
+    conn.executemany("INSERT INTO ledger_rows(content_id, row, line_id)"
+                     " SELECT ?, ?, id FROM ledger_lines WHERE digest=?", pairs)
+    return content_id
 
 
 def import_snapshot(conn: sqlite3.Connection, data: bytes, name: str, source: str | None = None,
@@ -81,7 +99,7 @@ def import_snapshot(conn: sqlite3.Connection, data: bytes, name: str, source: st
     if known:
         return {"name": name, "sha256": sha, "status": "known", "snapshot": known["id"], "kind": known["kind"],
                 "published": known["published_local"]}
-    content = conn.execute("SELECT kind, modified, row_count FROM ledger_contents WHERE sha256=?",
+    content = conn.execute("SELECT id, kind, modified, row_count FROM ledger_contents WHERE sha256=?",
                            (sha,)).fetchone()
     sheet = None
     if content is None:
@@ -98,12 +116,12 @@ def import_snapshot(conn: sqlite3.Connection, data: bytes, name: str, source: st
         register_blob(conn, data)
         conn.execute("INSERT OR IGNORE INTO files(sha256, name, origin, source, added_at) VALUES (?,?,?,?,?)",
                      (sha, name, "import" if fetched_at is None else "harvest", source, now_iso()))
-        if sheet is not None:
-            _store_content(conn, sha, sheet)
+        content_id = _store_content(conn, sha, sheet) if sheet is not None else content["id"]
         cur = conn.execute(
-            "INSERT INTO ledger_snapshots(sha256, name, source, kind, kind_by_name, published, published_local,"
-            " published_date, basis, name_date, note, fetched_at, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (sha, name, source, kind, kind_by_name, pub.published_utc, pub.published_local, pub.published_date,
+            "INSERT INTO ledger_snapshots(sha256, content_id, name, source, kind, kind_by_name, published,"
+            " published_local, published_date, basis, name_date, note, fetched_at, imported_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (sha, content_id, name, source, kind, kind_by_name, pub.published_utc, pub.published_local, pub.published_date,
              pub.basis, pub.name_date, pub.note, fetched_at, now_iso()))
         snapshot_id = cur.lastrowid
     if rebuild_after:
@@ -114,9 +132,11 @@ def import_snapshot(conn: sqlite3.Connection, data: bytes, name: str, source: st
 
 # ---------------------------------------------------------------------------------------------- rebuild
 
-def _rows(conn: sqlite3.Connection, sha: str) -> list[dict]:
+def content_rows(conn: sqlite3.Connection, content_id: int) -> list[dict]:
+    """The rows of one parsed roster, in sheet order, as dicts (row number + line fields)."""
     out = []
-    for r in conn.execute("SELECT * FROM ledger_rows WHERE sha256=? ORDER BY row", (sha,)):
+    for r in conn.execute("SELECT r.row, l.* FROM ledger_rows r JOIN ledger_lines l ON l.id=r.line_id"
+                          " WHERE r.content_id=? ORDER BY r.row", (content_id,)):
         d = dict(r)
         d["addendum_files"] = tuple(sorted(filter(None, (file_name(u) for u in json.loads(d["addendum_urls"])))))
         out.append(d)
@@ -124,7 +144,7 @@ def _rows(conn: sqlite3.Connection, sha: str) -> list[dict]:
 
 
 def _ordered(conn: sqlite3.Connection, kind: str | None = None) -> list[sqlite3.Row]:
-    sql = ("SELECT s.*, c.modified FROM ledger_snapshots s JOIN ledger_contents c USING(sha256)"
+    sql = ("SELECT s.*, c.modified FROM ledger_snapshots s JOIN ledger_contents c ON c.id=s.content_id"
            + (" WHERE s.kind=?" if kind else "") + " ORDER BY s.published, c.modified, s.name")
     return conn.execute(sql, (kind,) if kind else ()).fetchall()
 
@@ -150,7 +170,7 @@ def rebuild(conn: sqlite3.Connection) -> dict:
                 if s["kind_by_name"] not in (s["kind"], "unknown"):
                     flags.append(f"swapped: published as the {s['kind_by_name']} list, holds the {s['kind']} list")
                 if s["sha256"] not in cache:
-                    cache[s["sha256"]] = ev.collapse(_rows(conn, s["sha256"]))
+                    cache[s["sha256"]] = ev.collapse(content_rows(conn, s["content_id"]))
                 agreements, index = cache[s["sha256"]]
                 count = len(agreements)
                 agencies = len({(a["state"], a["agency_key"]) for a in agreements})

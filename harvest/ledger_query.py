@@ -36,8 +36,9 @@ def _check_date(value: str | None, what: str) -> str | None:
     return value.strip()
 
 
-def _rows(conn: sqlite3.Connection, sha: str) -> list[dict]:
-    return [dict(r) for r in conn.execute("SELECT * FROM ledger_rows WHERE sha256=? ORDER BY row", (sha,))]
+def _rows(conn: sqlite3.Connection, content_id: int) -> list[dict]:
+    return [dict(r) for r in conn.execute("SELECT r.row, l.* FROM ledger_rows r JOIN ledger_lines l"
+                                          " ON l.id=r.line_id WHERE r.content_id=? ORDER BY r.row", (content_id,))]
 
 
 def _snapshot_info(s: sqlite3.Row) -> dict:
@@ -47,7 +48,7 @@ def _snapshot_info(s: sqlite3.Row) -> dict:
 
 def _pick(conn: sqlite3.Connection, kind: str, as_of: str) -> tuple[sqlite3.Row | None, list[sqlite3.Row]]:
     """The snapshot that stood at the end of as_of, and the malformed newer ones passed over."""
-    rows = conn.execute("SELECT s.* FROM ledger_snapshots s JOIN ledger_contents c USING(sha256)"
+    rows = conn.execute("SELECT s.* FROM ledger_snapshots s JOIN ledger_contents c ON c.id=s.content_id"
                         " WHERE s.kind=? AND s.published_date<=? ORDER BY s.published DESC, c.modified DESC,"
                         " s.name DESC", (kind, as_of)).fetchall()
     skipped = []
@@ -96,14 +97,14 @@ def counts_as_of(conn: sqlite3.Connection, as_of: str) -> dict:
         out.update({"snapshot": None, "agreements": None, "agencies": None, "by_model": {}, "states": None,
                     "states_by_model": {}, "by_state": {}})
     else:
-        t = tally(_rows(conn, part["sha256"]))
+        t = tally(_rows(conn, part["content_id"]))
         out["snapshot"] = _snapshot_info(part)
         out.update({k: t[k] for k in ("agreements", "agencies", "by_model", "states", "states_by_model",
                                       "by_state", "rows", "duplicate_rows")})
     if pend is None:
         out["pending"] = {"agreements": None, "agencies": None, "by_model": {}, "snapshot": None}
     else:
-        t = tally(_rows(conn, pend["sha256"]))
+        t = tally(_rows(conn, pend["content_id"]))
         out["pending"] = {"agreements": t["agreements"], "agencies": t["agencies"], "by_model": t["by_model"],
                           "states": t["states"], "snapshot": _snapshot_info(pend)}
     out["skipped"] = [_snapshot_info(s) for s in skipped + skipped_pending]
@@ -126,7 +127,7 @@ def events_since(conn: sqlite3.Connection, since: str | None = None, until: str 
     if kind:
         where.append("s.kind=?")
         params.append(kind)
-    snaps = conn.execute(f"SELECT s.* FROM ledger_snapshots s JOIN ledger_contents c USING(sha256)"
+    snaps = conn.execute(f"SELECT s.* FROM ledger_snapshots s JOIN ledger_contents c ON c.id=s.content_id"
                          f" WHERE {' AND '.join(where)} ORDER BY s.published, c.modified, s.name",
                          params).fetchall()
     names = {r["id"]: r["name"] for r in conn.execute("SELECT id, name FROM ledger_snapshots")}
@@ -157,7 +158,7 @@ def events_since(conn: sqlite3.Connection, since: str | None = None, until: str 
 
 def snapshots(conn: sqlite3.Connection, kind: str | None = None) -> list[dict]:
     """Every snapshot in publication order, with the rule's basis, status and flags."""
-    sql = ("SELECT s.*, c.modified FROM ledger_snapshots s JOIN ledger_contents c USING(sha256)"
+    sql = ("SELECT s.*, c.modified FROM ledger_snapshots s JOIN ledger_contents c ON c.id=s.content_id"
            + (" WHERE s.kind=?" if kind else "") + " ORDER BY s.kind, s.published, c.modified, s.name")
     return [{"id": s["id"], "kind": s["kind"], "name": s["name"], "published": s["published_local"],
              "basis": s["basis"], "name_date": s["name_date"], "modified": s["modified"], "status": s["status"],
@@ -191,10 +192,11 @@ def listings_for_document(conn: sqlite3.Connection, file_name_: str, url: str | 
             names.add(n.lower())
     ids = set()
     for n in names:
-        for r in conn.execute("SELECT DISTINCT m.agreement_id FROM ledger_rows r"
-                              " JOIN ledger_snapshots s ON s.sha256=r.sha256"
+        for r in conn.execute("SELECT DISTINCT m.agreement_id FROM ledger_lines l"
+                              " JOIN ledger_rows r ON r.line_id=l.id"
+                              " JOIN ledger_snapshots s ON s.content_id=r.content_id"
                               " JOIN ledger_membership m ON m.snapshot_id=s.id AND m.row=r.row"
-                              " WHERE lower(r.moa_file)=?", (n,)):
+                              " WHERE l.moa_file=? COLLATE NOCASE", (n,)):
             ids.add(r[0])
     rows = [conn.execute("SELECT * FROM ledger_agreements WHERE id=?", (i,)).fetchone() for i in sorted(ids)]
     return [_agreement_dict(conn, a) for a in rows if a is not None]

@@ -34,6 +34,7 @@ CODES = set(STATES.values())
 MODELS = {"JEM": "Jail Enforcement Model", "WSO": "Warrant Service Officer", "TFM": "Task Force Model"}
 
 AGENCY_TYPES = ("County", "Municipality", "State Agency")
+_MISSING = {"#NA", "#N/A", "N/A", "NA", "NONE", "-", "--", "TBD"}  # how the sheets say "no value"
 
 
 def clean_text(value: object) -> str:
@@ -67,7 +68,7 @@ def model_code(raw: object) -> str | None:
     for code in MODELS:
         if re.search(rf"\b{code}\b", text):
             return code
-    if "JAIL" in text or "ENFORC" in text and "MODEL" in text and "TASK" not in text:
+    if "JAIL" in text or ("ENFORC" in text and "TASK" not in text and "WARRANT" not in text):
         return "JEM"
     if "WARRANT" in text:
         return "WSO"
@@ -81,7 +82,7 @@ def model_code(raw: object) -> str | None:
 def agency_type(raw: object) -> str | None:
     """'County ', 'Muncipality ', 'Municipal', 'State' → County / Municipality / State Agency; '#NA' → None."""
     text = clean_text(raw)
-    if not text or text.upper() in {"#NA", "#N/A", "N/A", "NA", "NONE", "-"}:
+    if not text or text.upper() in _MISSING:
         return None
     low = text.lower()
     if low.startswith("state"):
@@ -92,6 +93,12 @@ def agency_type(raw: object) -> str | None:
         return "Municipality"
     match = process.extractOne(text, list(AGENCY_TYPES), scorer=fuzz.ratio, score_cutoff=70)
     return match[0] if match else text
+
+
+def county(raw: object) -> str | None:
+    """A COUNTY cell: tidied, or None for blanks and spreadsheet error markers ('#N/A')."""
+    text = clean_text(raw)
+    return None if not text or text.upper() in _MISSING else text
 
 
 def agency_name(raw: object) -> str:

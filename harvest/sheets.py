@@ -160,7 +160,7 @@ def _build(name: str, sheet_name: str, grid: list[list[object]], links: list[lis
         rows.append(SheetRow(
             row=i + 1, raw=raw, state=state, agency=norm.agency_name(cell.get("agency")),
             agency_type=norm.agency_type(cell.get("type")) if "type" in has else None,
-            county=_text(cell.get("county")), model=model, signed=signed, signed_raw=signed_raw,
+            county=norm.county(cell.get("county")), model=model, signed=signed, signed_raw=signed_raw,
             moa_urls=_urls(link.get("moa"), moa_text, base_url),
             addendum_urls=_urls(link.get("addendum"), _text(cell.get("addendum")), base_url),
             moa_text=moa_text,

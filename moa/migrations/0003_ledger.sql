@@ -3,7 +3,8 @@
 
 -- One parsed roster per distinct file content.
 CREATE TABLE ledger_contents (
-    sha256      TEXT PRIMARY KEY REFERENCES blobs(sha256),
+    id          INTEGER PRIMARY KEY,
+    sha256      TEXT NOT NULL UNIQUE REFERENCES blobs(sha256),
     kind        TEXT NOT NULL,              -- 'participating' | 'pending', decided by the content
     sheet_name  TEXT,
     header      TEXT NOT NULL,              -- JSON list of header cells
@@ -14,10 +15,11 @@ CREATE TABLE ledger_contents (
     parsed_at   TEXT NOT NULL
 );
 
--- The rows of each content, normalized, with the raw cells kept as JSON.
-CREATE TABLE ledger_rows (
-    sha256        TEXT NOT NULL REFERENCES ledger_contents(sha256),
-    row           INTEGER NOT NULL,         -- row number in the sheet (1-based, header included)
+-- Distinct roster lines (normalized fields + raw cells as JSON), shared by every content that lists them:
+-- most lines repeat unchanged across hundreds of snapshots.
+CREATE TABLE ledger_lines (
+    id            INTEGER PRIMARY KEY,
+    digest        TEXT NOT NULL UNIQUE,     -- sha256 of the line's JSON
     state         TEXT,
     agency        TEXT NOT NULL,
     agency_key    TEXT NOT NULL,            -- comparison key (harvest.normalize.agency_key)
@@ -30,15 +32,24 @@ CREATE TABLE ledger_rows (
     moa_file      TEXT,                     -- unquoted file name of moa_url
     moa_urls      TEXT NOT NULL DEFAULT '[]',
     addendum_urls TEXT NOT NULL DEFAULT '[]',
-    raw           TEXT NOT NULL,
-    PRIMARY KEY (sha256, row)
+    raw           TEXT NOT NULL
 );
-CREATE INDEX ledger_rows_moa_file ON ledger_rows(moa_file);
+CREATE INDEX ledger_lines_moa_file ON ledger_lines(moa_file COLLATE NOCASE);
+
+-- The rows of each content: row number in the sheet (1-based, header included) → line.
+CREATE TABLE ledger_rows (
+    content_id  INTEGER NOT NULL REFERENCES ledger_contents(id),
+    row         INTEGER NOT NULL,
+    line_id     INTEGER NOT NULL REFERENCES ledger_lines(id),
+    PRIMARY KEY (content_id, row)
+) WITHOUT ROWID;
+CREATE INDEX ledger_rows_line ON ledger_rows(line_id);
 
 -- Every file imported (the same content under two names is two snapshots).
 CREATE TABLE ledger_snapshots (
     id              INTEGER PRIMARY KEY,
     sha256          TEXT NOT NULL REFERENCES ledger_contents(sha256),
+    content_id      INTEGER NOT NULL REFERENCES ledger_contents(id),
     name            TEXT NOT NULL,
     source          TEXT,
     kind            TEXT NOT NULL,          -- by content
@@ -86,7 +97,7 @@ CREATE TABLE ledger_membership (
     row           INTEGER NOT NULL,
     agreement_id  INTEGER NOT NULL REFERENCES ledger_agreements(id),
     PRIMARY KEY (snapshot_id, row)
-);
+) WITHOUT ROWID;
 CREATE INDEX ledger_membership_agreement ON ledger_membership(agreement_id);
 
 CREATE TABLE ledger_events (
