@@ -158,6 +158,8 @@ class ElasticsearchBackend(Backend):
         if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
             logging.getLogger("elastic_transport").setLevel(logging.ERROR)
         self._staged: str | None = None  # a rebuild in progress: the index being filled beside the live one
+        self._staged_shas: set[str] = set()  # documents already written into it (only those can have old units)
+        self._dirty: dict[str, set[str]] = {}  # index → documents written since its last refresh
         self._modes: dict[str, str] = {}
 
     # ---------------------------------------------------------------------------------------- plumbing
@@ -264,6 +266,12 @@ class ElasticsearchBackend(Backend):
 
     def _refresh(self, index: str) -> None:
         self._call("refresh", self.client.indices.refresh, index=index)
+        self._dirty.pop(index, None)
+
+    def _settle(self) -> None:
+        """Make this backend's writes searchable before it reads (a refresh per write batch would be slow)."""
+        for index in sorted(self._dirty):
+            self._refresh(index)
 
     # ---------------------------------------------------------------------------------------- writing
 
@@ -274,7 +282,13 @@ class ElasticsearchBackend(Backend):
         index = self._write_index()
         mode = self._mode(index)
         new_ids = {u.uid for d in docs for u in d.units}
-        stale = [uid for uid in self._unit_ids(index, [d.sha256 for d in docs]) if uid not in new_ids]
+        shas = [d.sha256 for d in docs]
+        if index == self._staged:  # a fresh index holds nothing of a document this rebuild has not written
+            shas = [sha for sha in shas if sha in self._staged_shas]
+            self._staged_shas.update(d.sha256 for d in docs)
+        if self._dirty.get(index, set()).intersection(shas):
+            self._settle()  # their earlier units must be visible to the search that finds them
+        stale = [uid for uid in self._unit_ids(index, shas) if uid not in new_ids]
 
         def actions() -> Iterator[dict]:
             for uid in stale:
@@ -284,7 +298,7 @@ class ElasticsearchBackend(Backend):
                     yield {"_op_type": "index", "_index": index, "_id": u.uid, "_source": _unit_source(u, n, mode)}
 
         done = self._bulk(actions())
-        self._refresh(index)
+        self._dirty.setdefault(index, set()).update(d.sha256 for d in docs)
         return max(0, done - len(stale))
 
     def delete(self, shas: Iterable[str]) -> int:
@@ -292,15 +306,17 @@ class ElasticsearchBackend(Backend):
         index = self._staged or self.live_index()
         if index is None or not shas:
             return 0
+        self._settle()
         ids = self._unit_ids(index, shas)
         self._bulk({"_op_type": "delete", "_index": index, "_id": uid} for uid in ids)
-        self._refresh(index)
+        self._dirty.setdefault(index, set()).update(shas)
         return len(set(ids.values()))
 
     def reset(self) -> None:
         """Start a rebuild: later writes fill a new index; `finish()` swaps the alias to it atomically."""
         self._drop_orphans()
         self._staged = self._new_index(with_alias=False)
+        self._staged_shas = set()
 
     def rebuild(self, docs: Iterable[IndexDoc]) -> int:
         """Index `docs` into a new index and swap the alias to it in one step; return units written."""
@@ -311,10 +327,11 @@ class ElasticsearchBackend(Backend):
 
     def finish(self) -> None:
         """Make a rebuild live: one `_aliases` call moves the alias, then the old index is deleted."""
+        self._settle()
         if not self._staged:
             return
         staged, self._staged = self._staged, None
-        self._refresh(staged)
+        self._staged_shas = set()
         old = []
         try:
             old = sorted(self._call("get alias", self.client.indices.get_alias, name=self.alias).keys())
@@ -347,6 +364,7 @@ class ElasticsearchBackend(Backend):
             self.client.close()
 
     def stats(self) -> dict:
+        self._settle()
         index = self._staged or self.live_index()
         units = {lv: 0 for lv in LEVELS}
         out = {"backend": self.name, "url": self.url, "alias": self.alias, "index": index, "documents": 0,
