@@ -126,6 +126,11 @@ def _clauses(record: dict) -> list[tuple[str, str, str, int | None, int | None, 
     return out
 
 
+def join_pages(texts: Iterable[str]) -> str:
+    """A document's text: its pages' text in page order (the sqlite backend rebuilds it the same way)."""
+    return "\n\n".join(texts)
+
+
 def units_for_record(record: dict, status: str = "unknown") -> list[Unit]:
     """The document, page and clause units of one extracted record (DESIGN.md's record, with page text)."""
     sha = record["sha256"]
@@ -146,7 +151,7 @@ def units_for_record(record: dict, status: str = "unknown") -> list[Unit]:
     all_keys = sorted({k for c in clauses for k in c[5]})
     units = [Unit(uid=f"{sha}:document", level="document", page=None, page_end=None, section_number=None,
                   section_title=None, section_key=None, section_keys=all_keys,
-                  text="\n\n".join(pages[n] for n in sorted(pages)), **base)]
+                  text=join_pages(pages[n] for n in sorted(pages)), **base)]
     for n in sorted(pages):
         keys = sorted({k for c in clauses if c[3] and c[3] <= n <= (c[4] or c[3]) for k in c[5]})
         units.append(Unit(uid=f"{sha}:page:{n}", level="page", page=n, page_end=n, section_number=None,

@@ -29,7 +29,7 @@ from .backend import (
     rollup_level,
     sort_facets,
 )
-from .documents import LEVELS, IndexDoc
+from .documents import LEVELS, IndexDoc, join_pages
 from .query import And, Field, Near, Node, Not, Or, Phrase, Term, text_leaves
 
 SHIFT = 16
@@ -254,12 +254,15 @@ class SqliteBackend(Backend):
 
     def _delete_units(self, doc_no: int) -> None:
         lo, hi = doc_no << SHIFT, ((doc_no + 1) << SHIFT) - 1
-        rows = self.conn.execute("SELECT id, level, body FROM search_units WHERE id BETWEEN ? AND ?",
+        rows = self.conn.execute("SELECT id, level, body FROM search_units WHERE id BETWEEN ? AND ? ORDER BY id",
                                  (lo, hi)).fetchall()
+        # The document unit's text is not stored: it is its pages' text joined as documents.py joins it.
+        doc_text = join_pages([r[2] for r in rows if r[1] == "page"])
         for r in rows:
+            body = doc_text if r[1] == "document" else r[2]
             for kind in (STEM, EXACT):
                 t = f"search_{kind}_{r[1]}"
-                self.conn.execute(f"INSERT INTO {t}({t}, rowid, body) VALUES('delete', ?, ?)", (r[0], r[2]))
+                self.conn.execute(f"INSERT INTO {t}({t}, rowid, body) VALUES('delete', ?, ?)", (r[0], body))
         self.conn.execute("DELETE FROM search_units WHERE id BETWEEN ? AND ?", (lo, hi))
 
     def _write(self, doc: IndexDoc) -> int:
@@ -292,7 +295,7 @@ class SqliteBackend(Backend):
                 "INSERT INTO search_units(id, uid, level, page, page_end, section_number, section_title, "
                 "section_key, section_keys, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (uid, u.uid, u.level, u.page, u.page_end, u.section_number, u.section_title, u.section_key,
-                 keys, u.text))
+                 keys, "" if u.level == "document" else u.text))
             for kind in (STEM, EXACT):
                 self.conn.execute(f"INSERT INTO search_{kind}_{u.level}(rowid, body) VALUES (?, ?)", (uid, u.text))
         return len(doc.units)

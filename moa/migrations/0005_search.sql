@@ -31,17 +31,19 @@ CREATE TABLE search_units (
     section_title  TEXT,
     section_key    TEXT,
     section_keys   TEXT NOT NULL DEFAULT '|',   -- '|costs|iv.e|' for section: filters
-    body           TEXT NOT NULL
+    body           TEXT NOT NULL          -- '' for document units (see below)
 );
 CREATE INDEX search_units_level ON search_units(level);
 
--- Per level, a porter-stemmed table and an exact (unstemmed) one, both external-content on search_units.
-CREATE VIRTUAL TABLE search_stem_document USING fts5(body, content='search_units', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
+-- Per level, a porter-stemmed table and an exact (unstemmed) one. Page and clause tables are external-content
+-- on search_units (snippets read the text there); document tables are contentless: a document's text is its
+-- pages' text, so storing it again would only double the catalog (deleting re-joins the pages' text).
+CREATE VIRTUAL TABLE search_stem_document USING fts5(body, content='', tokenize='porter unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE search_stem_page     USING fts5(body, content='search_units', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE search_stem_clause   USING fts5(body, content='search_units', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
-CREATE VIRTUAL TABLE search_exact_document USING fts5(body, content='search_units', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3');
-CREATE VIRTUAL TABLE search_exact_page     USING fts5(body, content='search_units', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3');
-CREATE VIRTUAL TABLE search_exact_clause   USING fts5(body, content='search_units', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+CREATE VIRTUAL TABLE search_exact_document USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE search_exact_page     USING fts5(body, content='search_units', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE search_exact_clause   USING fts5(body, content='search_units', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
 
 -- What each index (the sqlite one, an Elasticsearch index) holds, so `moa index` only redoes changed records.
 CREATE TABLE search_indexed (
