@@ -202,7 +202,7 @@ def test_large_result_sets_stream(catalog, tmp_path: Path) -> None:
         for k in range(n):
             it = items[k % len(items)]
             consumed.append(k)
-            yield {**it, "fields": {**it["fields"], "variant": k}}
+            yield {**it, "quote": it["quote"][:300], "fields": {"variant": k, "changed_words": k % 7}}
 
     for fmt in ("csv", "jsonl", "xlsx"):
         consumed.clear()
