@@ -16,8 +16,8 @@ from extract import states
 
 _WS = re.compile(r"\s+")
 _PARTIES = re.compile(
-    r"Security\s*\(\s*\w{2,4}\s*\)\s*,?\s*and\s+(?:the\s+)?(?P<name>[^()]{3,160}?)(?:\s*\([A-Z]{2,6}\))?\s*,?\s*\(?\s*hereinafter\s+(?:referred\s+to\s+as\s+)?"
-    r"(?:the\s+)?[\"“”']?\s*law\s+enforcement\s+agency",
+    r"Security\s*\(\s*\w{2,4}\s*\)\s*,?\s*and\s+(?:the\s+)?(?P<name>[^()]{3,160}?)(?:\s*\([A-Z]{2,6}\))?\s*,?\s*\(?\s*hereinafter\s+(?:(?:known|referred\s+to)\s+as\s+)?"
+    r"(?:the\s+)?[\"“”']?\s*[lJI]aw\s+enforcement\s+agency",
     re.IGNORECASE,
 )
 _PREAMBLE = re.compile(
@@ -46,7 +46,12 @@ _AGENCY_WORDS = re.compile(
 def _clean(name: str) -> str:
     t = re.sub(r"[\x00-\x1f]", " ", name)
     t = _WS.sub(" ", t).strip(" ,.;:_-\"'“”")
+    t = re.sub(r"^the\s*(?=[A-Z])", "", t)
     t = re.sub(r"^the\s+", "", t, flags=re.IGNORECASE)
+    t = re.sub(r"\s*,?\s*hereinafter\b.*$", "", t, flags=re.IGNORECASE)
+    # "Tarrant County, by and through the Tarrant County Sheriffs Office that is": the office signs.
+    t = re.sub(r"^.*?\bby\s+and\s+through\s+(?:the\s+)?", "", t, flags=re.IGNORECASE)
+    t = re.sub(r"\s+(?:that|which)\s+is$", "", t, flags=re.IGNORECASE)
     t = re.sub(r"\bCount[vy]\b", "County", t)  # OCR 'Countv'
     t = re.sub(r"\bSherif[fr]s\b", "Sheriffs", t)
     t = re.sub(r"\s*\([A-Z]{2,6}\)\s*$", "", t)  # "(CCSO)" acronym after a filled-in form field
@@ -56,6 +61,11 @@ def _clean(name: str) -> str:
 
 def _plausible(name: str) -> bool:
     if not name or "_" in name or len(name) > 120 or len(name) < 4:
+        return False
+    if re.fullmatch(r"[A-Z]{2,8}", name):  # an acronym alone ("NCPD") names nobody to a reader
+        return False
+    odd = sum(1 for c in name if not (c.isalpha() or c in " ,.'’&-/();"))
+    if odd > 2 or re.search(r"[a-z][A-Z]{2}|\d", name):  # OCR debris ("Depar1menl", "41=")
         return False
     if _ICE_WORDS.search(name):
         return False

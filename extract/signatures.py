@@ -16,7 +16,8 @@ from rapidfuzz import fuzz
 
 from extract.dates import DateHit, find_dates
 
-_LEA_HDR = re.compile(r"For\s+(?:the\s+)?(?:LEA|Law\s+Enforcement\s+Agency)\b\s*:?", re.IGNORECASE)
+# "/($" is "LEA" in the shifted font encoding, when a decoder left the token half-decoded.
+_LEA_HDR = re.compile(r"For\s+(?:the\s+)?(?:LEA\b|Law\s+Enforcement\s+Agency\b|/\(\$)\s*:?", re.IGNORECASE)
 _ICE_HDR = re.compile(r"For\s+(?:ICE|U\.?\s*S\.?\s+Immigration|DHS)\b\s*:?", re.IGNORECASE)
 _LABEL = re.compile(r"\b(Date|Signature|Name|Title|Tit[il1]e|Tite|Agency)\s*[:;.,·]?", re.IGNORECASE)
 _ICE_ORG = re.compile(r"Immigration|Customs\s+Enforcement|Removal\s+Operations|Homeland\s+Security", re.IGNORECASE)
@@ -79,10 +80,10 @@ def repair_ice_name(s: str) -> tuple[str | None, float]:
         sc = fuzz.ratio(raw.lower(), known.lower())
         if sc > score:
             best, score = known, sc
-    if name and score >= 95:
+    if name and score >= 88:
         return best, 0.95
-    if name:
-        return name, 0.8
+    if name and len(name.split()[0].strip(".")) >= 2 and not name.split()[0].isupper():
+        return name, 0.8  # an official not in the list, printed in full
     if best and score >= 80:
         return best, 0.75
     return None, 0.0
@@ -165,11 +166,12 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
     page = pages[idx]
     method = getattr(page, "method", "text")
     lea, ice = Party("lea", page=page.number), Party("ice", page=page.number)
-    side_by_side = any(_LEA_HDR.search(ln) and _ICE_HDR.search(ln) for ln in lines)
+    side_by_side = any(_LEA_HDR.search(ln) and _ICE_HDR.search(ln) for ln in lines) or any(
+        len(_split_two(ln, lab)) >= 2 for ln in lines if (lab := _label_of(ln)) in ("name", "title", "date"))
     has_headers = any(_LEA_HDR.search(ln) for ln in lines) or any(re.search(r"For\s+ICE", ln, re.I) for ln in lines)
     order = _column_order(lines, revision)
     if has_headers:
-        _labelled(lines, lea, ice, side_by_side, method)
+        _labelled(lines, lea, ice, side_by_side, method, order)
     _unlabelled(lines, lea, ice, order, method, has_headers)
     _digital(lines, lea, ice)
     out = []
@@ -210,6 +212,10 @@ def _set_date(p: Party, raw: str, method: str, conf: float) -> bool:
 def _set_name(p: Party, raw: str, conf: float) -> bool:
     if p.name and p.name_conf >= conf:
         return False
+    for known in ICE_SIGNERS:  # "Eddie Farris Caleb Vitello": two columns on one line
+        if known.lower() in raw.lower() and clean_name(re.sub(re.escape(known), " ", raw, flags=re.I)):
+            raw = re.sub(re.escape(known), " ", raw, flags=re.I) if p.party == "lea" else known
+            break
     if p.party == "lea" and clean_name(raw) and _known_ice(clean_name(raw) or ""):
         p.reasons.append(f"{raw.strip()!r} is an ICE official, not the LEA signer")
         return False
@@ -258,7 +264,8 @@ def _who(block: list[str]) -> str | None:
     return None
 
 
-def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str) -> None:
+def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str,
+              order: tuple[str, str] = ("lea", "ice")) -> None:
     """Labelled 2025 forms. Stacked: values belong to the block under "For the LEA:" / "For ICE:". Side by
     side: "Name: A Name: B" gives A to the left (LEA) column and B to the right; a label alone on its line
     goes to the party its value names (an ICE title or organisation, an LEA title), else by occurrence."""
@@ -272,30 +279,33 @@ def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str)
                 _set_name(lea, ln[a.end():b.start()], 0.8) if ln[a.end():b.start()].strip() else None
                 _set_name(ice, ln[b.end():], 0.8) if ln[b.end():].strip() else None
             continue
-        if not side:
-            if _LEA_HDR.search(ln):
-                cur = lea
-            elif re.search(r"For\s+ICE\b", ln, re.I):
-                cur = ice
+        if _LEA_HDR.search(ln) and not _ICE_HDR.search(ln):
+            cur = lea
+        elif re.search(r"For\s+ICE\b", ln, re.I) and not _LEA_HDR.search(ln):
+            cur = ice
         lab = _label_of(ln)
-        if lab is None or (not side and cur is None):
+        if lab is None:
             continue
         if lab == "date" and re.match(r"Date\s*:?\s*\d{4}\s*[.\-]\s*\d", ln, re.I):
             continue  # the date line of a digital-signature stamp: read by _digital
         vals = _split_two(ln, {"title": r"Tit[il1]?e"}.get(lab, lab))
-        if side:
-            if len(vals) >= 2:
-                targets = [(lea, vals[0]), (ice, vals[1])]
-            else:
-                k = seen.get(lab, 0)
-                v = vals[0] if vals else ""
-                who = _who([v] + lines[i + 1 : i + 3]) if v.strip(" _-") else None
-                if who is None and k >= 2:
-                    continue  # a third "Date:" etc. is not a form field
-                targets = [(parties[who] if who else (lea, ice)[min(k, 1)], v)]
-            seen[lab] = seen.get(lab, 0) + 1
-        else:
+        if len(vals) >= 2:  # "Name: A Name: B": the two columns, left then right
+            targets = [(parties[order[0]], vals[0]), (parties[order[1]], vals[1])]
+        elif cur is not None:  # stacked blocks under their own headers
             targets = [(cur, vals[0] if vals else "")]
+        elif side:
+            k = seen.get(lab, 0)
+            v = vals[0] if vals else ""
+            bare = v
+            for h in reversed(find_dates(v)):
+                bare = bare[: h.start] + " " + bare[h.end :]
+            who = _who([bare] + lines[i + 1 : i + 3]) if v.strip(" _-") else None
+            seen[lab] = k + 1
+            if who is None and k >= 2:
+                continue  # a third "Date:" etc. is not a form field
+            targets = [(parties[who] if who else parties[order[min(k, 1)]], v)]
+        else:
+            continue
         for p, v in targets:
             if lab == "name" and not v.strip(" _-") and i + 1 < len(lines) and not _label_of(lines[i + 1]):
                 if clean_name(lines[i + 1]):
@@ -355,6 +365,8 @@ def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str]
             rest = re.sub(re.escape(known[0]), " ", bare, flags=re.I)
             if clean_name(rest):
                 _set_name(lea, rest, 0.7)
+            elif i + 1 < n and _ICE_TITLE.search(lines[i + 1]) and not _LEA_TITLE.search(lines[i + 1]):
+                _set_title(ice, lines[i + 1])
             continue
         names = _names_in(bare)
         if not names:

@@ -83,7 +83,9 @@ def state_in_name(name: str) -> str | None:
     m = _CODE_SUFFIX_RE.search(name.strip())
     if m and m.group(1) in STATES:
         return m.group(1)
-    found = {NAME_TO_CODE[x.lower()] for x in _NAMES_RE.findall(name)}
+    # "Washington County", "Lincoln Parish": a state's name that is part of a county's is no state.
+    found = {NAME_TO_CODE[m.group(1).lower()] for m in _NAMES_RE.finditer(name)
+             if not re.match(r"\s*(?:County|Co\.|Parish|Borough)\b", name[m.end():], re.IGNORECASE)}
     if len(found) == 1:
         return found.pop()
     return None
