@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
 import re
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
+from xml.etree import ElementTree
+
+from openpyxl.utils.cell import range_boundaries
 
 from moa.errors import ExternalError
 
@@ -169,32 +173,89 @@ def _build(name: str, sheet_name: str, grid: list[list[object]], links: list[lis
                  header=header, rows=rows, warnings=warnings)
 
 
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
+    """Relationship id → target of one package part (empty when the part has no .rels)."""
+    folder, _, base = part.rpartition("/")
+    try:
+        root = ElementTree.fromstring(z.read(f"{folder}/_rels/{base}.rels"))
+    except KeyError:
+        return {}
+    return {r.get("Id"): r.get("Target") for r in root.iter(f"{_NS_PKG}Relationship")}
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet title → its part name inside the package."""
+    rels = _rels(z, "xl/workbook.xml")
+    out = {}
+    for sh in ElementTree.fromstring(z.read("xl/workbook.xml")).iter(f"{_NS_MAIN}sheet"):
+        target = rels.get(sh.get(f"{_NS_REL}id"), "")
+        out[sh.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+    return out
+
+
+def _hyperlinks(z: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
+    """(row, column) 1-based → external hyperlink target, read from the worksheet XML (openpyxl's fast
+    read-only mode does not expose hyperlinks). A link over a range applies to every cell of it."""
+    rels = _rels(z, part)
+    links: dict[tuple[int, int], str] = {}
+    found = False
+    with z.open(part) as fh:
+        for _, el in ElementTree.iterparse(fh):
+            if el.tag == f"{_NS_MAIN}hyperlink":
+                found = True
+                target = rels.get(el.get(f"{_NS_REL}id") or "")
+                if not target:
+                    continue
+                (c1, r1, c2, r2) = range_boundaries(el.get("ref") if ":" in el.get("ref", "") else
+                                                     f"{el.get('ref')}:{el.get('ref')}")
+                for row in range(r1, r2 + 1):
+                    for col in range(c1, c2 + 1):
+                        links[(row, col)] = target
+            elif found and el.tag != f"{_NS_MAIN}hyperlinks":
+                break
+            if el.tag == f"{_NS_MAIN}row":
+                el.clear()
+    return links
+
+
 def _read_xlsx(data: bytes, name: str, base_url: str) -> Sheet:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError, ValueError) as e:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+        parts = _sheet_parts(z)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError, ValueError,
+            ElementTree.ParseError) as e:
         raise SheetError(f"{name}: not a readable xlsx workbook ({type(e).__name__}: {e})") from e
     best: Sheet | None = None
     errors = []
-    for ws in wb.worksheets:
-        grid: list[list[object]] = []
-        links: list[list[str | None]] = []
-        for row in ws.iter_rows():
-            grid.append([c.value for c in row])
-            links.append([(c.hyperlink.target if c.hyperlink is not None else None) for c in row])
-        try:
-            sheet = _build(name, ws.title, grid, links, base_url)
-        except SheetError as e:
-            errors.append(f"{ws.title}: {e}")
-            continue
-        if best is None or len(sheet.rows) > len(best.rows):
-            best = sheet
+    try:
+        for ws in wb.worksheets:
+            try:
+                grid = [list(r) for r in ws.iter_rows(values_only=True)]
+                found = _hyperlinks(z, parts[ws.title]) if ws.title in parts else {}
+            except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, ElementTree.ParseError) as e:
+                raise SheetError(f"{name}: not a readable xlsx workbook ({type(e).__name__}: {e})") from e
+            links = [[found.get((i + 1, j + 1)) for j in range(len(row))] for i, row in enumerate(grid)]
+            try:
+                sheet = _build(name, ws.title, grid, links, base_url)
+            except SheetError as e:
+                errors.append(f"{ws.title}: {e}")
+                continue
+            if best is None or len(sheet.rows) > len(best.rows):
+                best = sheet
+        props = wb.properties
+    finally:
+        wb.close()
     if best is None:
         raise SheetError(f"{name}: {'; '.join(errors) or 'workbook has no sheets'}")
-    props = wb.properties
     best.modified = props.modified.strftime("%Y-%m-%dT%H:%M:%SZ") if props.modified else None
     best.created = props.created.strftime("%Y-%m-%dT%H:%M:%SZ") if props.created else None
     return best
