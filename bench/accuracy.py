@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--labels", choices=["dev", "ours", "all"], default="all")
     ap.add_argument("--cache", type=Path, default=None, help="OCR cache for documents not in the catalog")
     ap.add_argument("--only", default=None, help="substring of file names to run")
+    ap.add_argument("--missing", choices=["read", "skip"], default="read",
+                    help="documents not in the catalog: read (and OCR) them, or leave them out")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     labels = load_labels(args.labels)
@@ -219,17 +221,21 @@ def main(argv: list[str] | None = None) -> int:
     sources: dict[str, int] = defaultdict(int)
     for lb in labels:
         pdf = shared_corpus() / lb["file"]
+        if args.missing == "skip" and catalog.get(hashlib.sha256(pdf.read_bytes()).hexdigest()) is None:
+            sources["skipped (not in catalog)"] += 1
+            continue
         pages, src = pages_for(pdf, catalog, args.cache)
         sources[src] += 1
         score_doc(lb, extract_fields(pages), t)
-    rep = report(t, len(labels))
+    rep = report(t, len(labels) - sources.get("skipped (not in catalog)", 0))
     rep["page_sources"] = dict(sources)
     cmd = "python -m bench.accuracy" + (f" --data {args.data}" if args.data else "") + f" --labels {args.labels}"
+    cmd += f" --missing {args.missing}" + (f" --only {args.only}" if args.only else "")
     rep["command"] = cmd
     if args.json:
         print(json.dumps(rep, indent=2))
         return 0
-    print(f"{len(labels)} labeled documents ({args.labels}); page text from {dict(sources)}")
+    print(f"{rep['documents']} labeled documents ({args.labels}); page text from {dict(sources)}")
     print(f"{'field':<18}{'accuracy when given':>20}{'coverage':>10}{'given':>7}{'labeled':>9}")
     for f, r in rep["fields"].items():
         acc = f"{r['accuracy_when_given']:.1%}" if r["accuracy_when_given"] is not None else "-"

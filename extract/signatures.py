@@ -433,26 +433,33 @@ def _names_in(line: str) -> list[str]:
 
 
 def _digital(lines: list[str], lea: Party, ice: Party) -> None:
-    """"Digitally signed by NAME Date: 2025.03.18 …": the date of the signer whose surname matches."""
+    """"Digitally signed by NAME Date: 2025.03.18 09:52:57": the stamp's date goes to the signer whose
+    surname the stamp carries (the words around it are often out of order in the text layer)."""
     text = " ".join(lines)
-    for m in re.finditer(r"Digitally\s+signed\s+by\s*:?\s*(?P<who>[A-Za-z .\-']{3,60}?)\s*Date\s*:?\s*"
-                         r"(?P<date>\d{4}[.\-/]\d\d[.\-/]\d\d)", text, re.IGNORECASE):
-        who = re.sub(r"\s+", " ", m["who"]).strip()
-        hits = find_dates(m["date"])
+    for m in re.finditer(r"Date\s*:?\s*(?P<date>(?:19|20)\d\d\s?[.]\s?\d\d\s?[.]\s?\d\d)\s+\d\d?\s?:\s?\d\d", text):
+        before = text[max(0, m.start() - 120) : m.start()]
+        sig = re.search(r"Dig\w{2,6}(?:\s+\S+){0,3}?\s+signed(?:\s+by)?\s*:?", before, re.IGNORECASE)
+        if not sig and not re.search(r"Dig\w{2,6}", text[m.end() : m.end() + 40], re.IGNORECASE):
+            continue
+        who = re.sub(r"[^A-Za-z .'\-]", " ", before[sig.end():] if sig else before[-60:])
+        who = re.sub(r"\b(?:Date|Digitally|signed|by)\b", " ", who, flags=re.IGNORECASE)
+        who = re.sub(r"\s+", " ", who).strip(" .-")
+        hits = find_dates(re.sub(r"\s", "", m["date"]))
         if not hits:
             continue
         target = None
-        tokens = {t.lower() for t in re.findall(r"[A-Za-z]{3,}", who)}
+        tokens = {t.lower() for t in re.findall(r"[A-Za-z]{3,}", before)}
         surname = who.split()[-1].lower() if who.split() else ""
         for p in (lea, ice):
             if p.name and p.name.split()[-1].lower().strip(".") in tokens:
                 target = p
         if target is None:
             _, sc = max(((k, fuzz.ratio(who.lower(), k.lower())) for k in ICE_SIGNERS), key=lambda x: x[1])
-            target = ice if sc >= 80 or any(surname in k.lower() for k in ICE_SIGNERS) else None
+            target = ice if sc >= 80 or (surname and any(surname in k.lower() for k in ICE_SIGNERS)) else None
             # A clean signer name unlike any ICE official's, while the LEA block has no printed name:
             # the stamp is the LEA's ("Digitally signed by Michele Michele Miuccio").
-            dedup = " ".join(t for j, t in enumerate(who.split()) if j == 0 or t != who.split()[j - 1])
+            words = who.split()
+            dedup = " ".join(t for j, t in enumerate(words) if j == 0 or t != words[j - 1])
             ice_toks = {t.lower().strip(".") for t in (ice.name or "").split()}
             if target is None and lea.name is None and clean_name(dedup) and sc < 50 and not tokens & ice_toks:
                 target, who = lea, dedup
