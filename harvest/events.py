@@ -12,9 +12,8 @@ counted once.
 
 Matching consecutive snapshots, most certain first, so that a typo fix reads as a change and not as a
 removal plus an addition: (1) every normalized field equal; (2) same state, model and agency key;
-(3) same MOA document; (4) same state and model and an agency name at least 90% alike (rapidfuzz
-token_sort_ratio on the keys, and the distinctive words, county/office/police… left out, 85% alike, so
-"Lake County" never becomes "Clay County"); (5) same model and agency key in another state (a state typo
+(3) same MOA document; (4) same state and model and the same agency name but for a spelling slip in a long distinctive
+name (see `_alike`: "Lake County" never becomes "Clay County"); (5) same model and agency key in another state (a state typo
 fixed: Lake Placid PD "NY" → FL). Steps 4 and 5 also need the signed dates not to disagree (Brown County
 NE and Brown County KS are two agencies).
 A new row that matches nothing but an agreement removed earlier (same state, model, agency key) takes that
@@ -157,13 +156,20 @@ class Tracker:
         return result
 
 
-# Words that name the kind of office, not which one ("county", "city" stay: they tell jurisdictions apart).
-_GENERIC = {"sheriffs", "office", "department", "police", "jail", "corrections", "correctional", "facility",
-            "detention", "center", "division", "bureau", "law", "enforcement", "agency"}
+# Filler that names no particular office; the words of _JURISDICTION (which office, which kind of
+# jurisdiction) and numbers must agree exactly: a county's jail is not its sheriff's office.
+_GENERIC = {"office", "department", "division", "center", "facility", "bureau", "agency"}
+_JURISDICTION = {"sheriffs", "police", "jail", "corrections", "correctional", "detention", "law", "enforcement",
+                 "county", "city", "town", "village", "borough", "township", "parish", "state", "district",
+                 "precinct", "pct", "constable", "constables", "university", "college", "school", "marshal",
+                 "marshals", "attorneys", "attorney", "port", "airport", "north", "south", "east", "west",
+                 "board", "commissioners"}
 
 
-def _distinctive(key: str) -> str:
-    return " ".join(w for w in key.split() if w not in _GENERIC)
+def _parts(key: str) -> tuple[str, frozenset, frozenset]:
+    words = key.split()
+    core = " ".join(w for w in words if w not in _GENERIC and w not in _JURISDICTION and not w.isdigit())
+    return core, frozenset(w for w in words if w in _JURISDICTION), frozenset(w for w in words if w.isdigit())
 
 
 def _same_signing(a: dict, b: dict) -> bool:
@@ -172,16 +178,23 @@ def _same_signing(a: dict, b: dict) -> bool:
 
 
 def _alike(a: dict, b: dict) -> float:
-    """How alike two agency names are (0-100), 0 when the distinctive words differ ("Lake County Sheriff's
-    Office" is not "Clay County Sheriff's Office") or the signed dates disagree."""
-    ka, kb = a.get("agency_key") or "", b.get("agency_key") or ""
-    da, db = _distinctive(ka), _distinctive(kb)
-    if not _same_signing(a, b) or (da and db and fuzz.ratio(da, db) < 85):
+    """How alike two agency names are (0-100), for the fuzzy matching step.
+
+    Only a spelling slip in a long distinctive name passes ("Albermarle District Jail" = "Albemarle District
+    Jail", "Fish and Wildlife" = "Fish & Wildlife"): jurisdiction words and numbers must be the same
+    (precinct 2 is not precinct 3, a county office is not a city's), and short names never match fuzzily,
+    because Coke and Cooke, Lake and Lee, Madison and Marion are all real, different counties.
+    """
+    if not _same_signing(a, b):
         return 0.0
-    full = fuzz.token_sort_ratio(ka, kb)
-    if da and da == db and full >= 70:  # "Sheriff's Office" renamed "Sheriff's Department"
-        return max(full, 90.0)
-    return full
+    ca, ja, na = _parts(a.get("agency_key") or "")
+    cb, jb, nb = _parts(b.get("agency_key") or "")
+    if ja != jb or na != nb or not ca or not cb:
+        return 0.0
+    if ca == cb:
+        return 95.0
+    score = fuzz.ratio(ca, cb)
+    return score if min(len(ca), len(cb)) >= 8 and score >= 90 else 0.0
 
 
 def _distance(a: dict, b: dict) -> int:

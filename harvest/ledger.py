@@ -154,6 +154,10 @@ def rebuild(conn: sqlite3.Connection) -> dict:
     summary: Counter = Counter()
     with _atomic(conn):
         conn.execute("PRAGMA defer_foreign_keys = ON")  # membership and events name agreements written last
+        # Keys follow the current normalization rules, so an upgraded moa re-keys lines imported earlier.
+        stale = [(key, line_id) for line_id, agency, old in conn.execute("SELECT id, agency, agency_key FROM ledger_lines")
+                 if (key := agency_key(agency)) != old]
+        conn.executemany("UPDATE ledger_lines SET agency_key=? WHERE id=?", stale)
         for table in ("ledger_events", "ledger_membership", "ledger_agreements"):
             conn.execute(f"DELETE FROM {table}")
         next_id = 1

@@ -112,6 +112,7 @@ _NAME_NOISE = re.compile(r"[^a-z0-9 ]")
 _ABBREV = [
     (r"\bco\b", "county"), (r"\bcnty\b", "county"), (r"\bdept\b", "department"), (r"\bpd\b", "police department"),
     (r"\bso\b", "sheriffs office"), (r"\bsheriff s\b", "sheriffs"), (r"\bsheriff\b(?! s)", "sheriffs"),
+    (r"\bsheriffs department\b", "sheriffs office"), (r"\bpct\b", "precinct"),
     (r"\bst\b", "saint"), (r"\bft\b", "fort"), (r"\bmt\b", "mount"), (r"\bthe\b", ""), (r"\bof\b", ""),
     (r"\band\b", ""), (r"\bcorr\b", "corrections"), (r"\bdoc\b", "department corrections"),
 ]
