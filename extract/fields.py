@@ -16,6 +16,9 @@ from extract.model import extract_model
 from extract.sections import extract_sections
 from extract.signatures import extract_signatories
 
+# Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
+VERSION = "4"
+
 
 def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
     """The "Revised MM/DD/YYYY" footer of the 2025 templates, by majority over pages (OCR misreads one)."""

@@ -81,9 +81,9 @@ APPENDIX_KEYS: dict[str, str] = {
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 _TO_ROMAN = [(50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
 
-ARTICLE_RE = re.compile(r"^\s*(?P<num>[IVXLlDUTi1|!]{1,5})\s*[.,:;]?\s+(?P<title>[A-Za-z0-9][A-Za-z0-9 ,.'&/()\-]{2,100}?)\s*$")
+ARTICLE_RE = re.compile(r"^\s*(?P<num>[IVXLlDUTivnu1|!]{1,5})\s*[.,:;]?\s+(?P<title>[A-Za-z0-9][A-Za-z0-9 ,.'&/()\-]{2,100}?)\s*$")
 SUB_RE = re.compile(r"^\s*(?P<letter>[A-Z])\s*\.\s+(?P<title>[A-Z][A-Za-z0-9 ,.'&/()\-]{3,90}?)\s*$")
-APPENDIX_RE = re.compile(r"^\s*APPENDIX\s*(?P<letter>[A-Z8&])?\b\s*[:.\-]?\s*(?P<title>[A-Z].*)?$")
+APPENDIX_RE = re.compile(r"^\s*APPENDIX\s*(?P<letter>[A-Z8&](?![A-Za-z]))?\s*[:.\-]?\s*(?P<title>[A-Z].*)?$")
 
 
 def to_roman(n: int) -> str:
