@@ -75,10 +75,10 @@ def _mapping(mode: str) -> dict:
     props |= {"page": {"type": "integer"}, "page_end": {"type": "integer"}, "ord": {"type": "integer"}}
     if mode == SERVER:
         props["text"] = {"type": "text", "analyzer": "moa_stem",
-                         "fields": {"exact": {"type": "text", "analyzer": "moa_exact"}}}
+                         "fields": {"exact": {"type": "text", "analyzer": "moa_exact", "index_options": "offsets"}}}
         source: dict = {}
     else:
-        props["text"] = {"type": "text", "analyzer": "standard"}
+        props["text"] = {"type": "text", "analyzer": "standard", "index_options": "offsets"}
         props["stem"] = {"type": "text", "analyzer": "standard"}
         props["exact"] = {"type": "text", "analyzer": "standard"}
         source = {"excludes": ["stem", "exact"]}
@@ -195,6 +195,15 @@ class ElasticsearchBackend(Backend):
         names = sorted(got.keys())
         return names[-1] if names else None
 
+    def _alias_mode(self) -> str | None:
+        """How the live index stems (asked once per alias; None while nothing is indexed)."""
+        if self.alias not in self._modes:
+            live = self.live_index()
+            if live is None:
+                return None
+            self._modes[self.alias] = self._mode(live)
+        return self._modes[self.alias]
+
     def _mode(self, index: str) -> str:
         if index not in self._modes:
             m = self._call("get mapping", self.client.indices.get_mapping, index=index)
@@ -216,6 +225,8 @@ class ElasticsearchBackend(Backend):
                     continue
                 raise
             self._modes[name] = mode
+            if with_alias:
+                self._modes[self.alias] = mode
             log.info("created index %s (%s stemming)", name, mode)
             return name
         raise AssertionError("unreachable")
@@ -340,6 +351,7 @@ class ElasticsearchBackend(Backend):
         actions = [{"remove": {"index": o, "alias": self.alias}} for o in old]
         actions.append({"add": {"index": staged, "alias": self.alias}})
         self._call("swap alias", self.client.indices.update_aliases, actions=actions)
+        self._modes[self.alias] = self._mode(staged)
         for o in old:
             try:
                 self._call("delete old index", self.client.indices.delete, index=o)
@@ -414,10 +426,10 @@ class ElasticsearchBackend(Backend):
     def search(self, query: Node | None, level: str = "document", limit: int = 20, offset: int = 0) -> dict:
         check_level(level)
         self.finish()  # a rebuild made through this backend is what its own searches must see
-        live = self.live_index()
-        if live is None:
+        mode = self._alias_mode()
+        if mode is None:
             return {"total": 0, "facets": sort_facets(empty_facets()), "hits": []}
-        fields = Fields.for_mode(self._mode(live))
+        fields = Fields.for_mode(mode)
         unit_level = rollup_level(query, level)
         by_doc = level == "document"
         rolled = by_doc and unit_level != "document"
@@ -435,7 +447,11 @@ class ElasticsearchBackend(Backend):
         if not by_doc:
             body["highlight"] = self._highlight(fields, hq)
             body["_source"] = True
-        r = self._search(**body)
+        try:
+            r = self._search(**body)
+        except NotFoundError:  # the alias went away (another process reset it)
+            self._modes.pop(self.alias, None)
+            return {"total": 0, "facets": sort_facets(empty_facets()), "hits": []}
         aggs = r["aggregations"]
         total = int(aggs["documents"]["value"]) if by_doc else int(r["hits"]["total"]["value"])
         facets = empty_facets()
