@@ -261,8 +261,11 @@ def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = Tru
             continue
         ref = std.representative
         ops = clause_redline(ref, c, df)
+        changed = redline.changed_words(ops)
         dev = {**c.cite(), "text": c.text, "variant": variant_of[c.sha256].id, "standard_variant": std.id,
-               "changed_words": redline.changed_words(ops),
+               "changed_words": changed,
+               # More than half the clause different: another clause boundary or another text, not an edit.
+               "kind": "extent" if changed * 2 > max(len(ref.toks), len(c.toks), 1) else "wording",
                "similarity": round(fuzz.ratio(" ".join(ref.toks), " ".join(c.toks)) / 100, 3)}
         if redlines:
             dev["redline"] = redline.render_text(ops)

@@ -130,8 +130,9 @@ def render(result: dict) -> str:
     if result["deviations"]:
         lines.append("\nDeviations from the standard (word-level redline: [-standard-]{+this agreement+}):")
     for d in result["deviations"]:
+        extent = ", differs in extent" if d.get("kind") == "extent" else ""
         lines.append(f"\n* {_who(d)} — signed {d['date_signed'] or 'n.d.'} — {_where(d)} — "
-                     f"{d['changed_words']} words changed (variant {d['variant']})")
+                     f"{d['changed_words']} words changed (variant {d['variant']}{extent})")
         text = d["redline"] if full else d["redline_brief"]
         lines.extend(textwrap.wrap(text, 100, initial_indent="  ", subsequent_indent="  "))
     return "\n".join(lines)

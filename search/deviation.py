@@ -18,8 +18,9 @@ def _group(r: dict) -> tuple[str, str]:
 
 
 def deviation_report(records: Sequence[dict], model: str | None = None, revision: str | None = None) -> dict:
-    """Per agreement: the clauses that differ from its standard (changed words, page, variant), plus missing and
-    added clauses; agreements ranked by total changed words, the most deviant first."""
+    """Per agreement: the clauses that differ from its standard (changed words, page, variant, kind: 'wording'
+    for an edit, 'extent' when more than half differs), plus missing and added clauses; agreements ranked by
+    words changed in edits of wording, the most deviant first."""
     recs = select(records, model, revision)
     keys = section_keys(recs)
     by_sha: dict[str, list[dict]] = defaultdict(list)
@@ -28,7 +29,7 @@ def deviation_report(records: Sequence[dict], model: str | None = None, revision
         for d in res["deviations"]:
             by_sha[d["sha256"]].append({
                 "section": d["section"]["key"], "number": d["section"]["number"], "page": d["page"], "variant": d["variant"],
-                "standard_variant": d["standard_variant"], "changed_words": d["changed_words"],
+                "standard_variant": d["standard_variant"], "changed_words": d["changed_words"], "kind": d["kind"],
                 "similarity": d["similarity"]})
     # Which keys each (model, revision) group normally has; a group too small to say falls back to its model.
     group_size: Counter[tuple[str, str]] = Counter(_group(r) for r in recs)
@@ -47,13 +48,16 @@ def deviation_report(records: Sequence[dict], model: str | None = None, revision
         n = group_size[g]
         missing = sorted(k for k, c in key_count[g].items() if k not in own and c * 2 > n) if n > 2 else []
         added = sorted(k for k in own if key_count[g][k] * 4 < n) if n > 3 else []
-        clauses = sorted(by_sha.get(r["sha256"], []), key=lambda c: (-c["changed_words"], c["section"]))
+        clauses = sorted(by_sha.get(r["sha256"], []),
+                         key=lambda c: (c["kind"] != "wording", -c["changed_words"], c["section"]))
+        wording = [c for c in clauses if c["kind"] == "wording"]
         agency = r.get("agency") or {}
         rows.append({
             "sha256": r["sha256"], "file": r.get("file"), "agency": agency.get("name"), "state": agency.get("state"),
             "model": r.get("model"), "template_revision": r.get("template_revision"), "date_signed": date_signed(r),
             "clauses_compared": len(own), "clauses_deviating": len(clauses),
-            "changed_words": sum(c["changed_words"] for c in clauses),
+            # Ranked by edits of wording; clauses that differ in extent (more than half) are listed, not summed.
+            "changed_words": sum(c["changed_words"] for c in wording), "clauses_rewritten": len(clauses) - len(wording),
             "missing": missing, "added": added, "clauses": clauses})
     rows.sort(key=lambda x: (-x["changed_words"], -len(x["missing"]) - len(x["added"]), x["agency"] or "",
                              x["sha256"]))
