@@ -337,3 +337,50 @@ def test_browser_renders_search_and_document(server, catalog, tmp_path):
     shot = tmp_path / "search.png"
     r = browse(server["url"] + q(query, level="clause"), f"--screenshot={shot}", "--window-size=1280,900")
     assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", r.stderr[-2000:]
+
+
+# ---------------------------------------------------------------------------------------------- elasticsearch
+
+
+@pytest.mark.slow
+@pytest.mark.es
+def test_serve_on_elasticsearch_answers_like_the_library(catalog, es_url, monkeypatch):
+    """`moa serve --backend elasticsearch` against a real node: the same answers as the library gives."""
+    from moa.catalog import connect
+
+    alias = f"moa-serve-test-{os.getpid()}"
+    monkeypatch.setenv("MOA_ES_INDEX", alias)
+    conn = connect(catalog["data"])
+    backend = get_backend("elasticsearch", conn, es_url)
+    try:
+        update_index(conn, backend, rebuild=True)
+    finally:
+        backend.close()
+    query = "model:TFM section:costs overtime"
+    try:
+        want = run_search(conn, query, "clause", "elasticsearch", es_url=es_url)
+    finally:
+        conn.close()
+    proc = subprocess.Popen([sys.executable, "-m", "moa", "serve", "--data", str(catalog["data"]), "--port", "0",
+                             "--backend", "elasticsearch", "--es-url", es_url],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "MOA_ES_INDEX": alias})
+    try:
+        m = re.search(r"at (http://127\.0\.0\.1:\d+)/", proc.stderr.readline())
+        assert m
+        srv = {"url": m.group(1)}
+        code, _, body = fetch(srv, "/api/search?" + urllib.parse.urlencode({"q": query, "level": "clause"}))
+        assert code == 200
+        got = json.loads(body)
+        assert got["total"] == want["total"] >= 1
+        assert [(h["sha256"], h["page"]) for h in got["hits"]] == [(h["sha256"], h["page"]) for h in want["hits"]]
+        html_body = page(srv, q(query, level="clause"))
+        assert f'<b id="total">{want["total"]}</b>' in html_body and "<mark>" in html_body.lower()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stderr.close()
+        from elasticsearch import Elasticsearch
+
+        with Elasticsearch(es_url) as es:  # leave a user's cluster ($MOA_ES_URL) as it was
+            es.options(ignore_status=404).indices.delete(index=f"{alias}-*", allow_no_indices=True)

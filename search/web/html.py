@@ -58,16 +58,33 @@ def snippet_html(snippet: str | None) -> str:
 _WORD_DIFF = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
 
 
-def word_diff_html(text: str | None) -> str:
-    """`[-old-]{+new+}` redline text (search/redline.render_text) as escaped HTML with <del>/<ins>."""
-    out, pos = [], 0
+def _elide(words: list[str], context: int, first: bool, last: bool) -> str:
+    if len(words) <= 2 * context + 1:
+        return " ".join(words)
+    head = [] if first else words[:context]
+    tail = [] if last else words[-context:]
+    return " ".join([*head, "…", *tail])
+
+
+def word_diff_html(text: str | None, context: int | None = None) -> str:
+    """`[-old-]{+new+}` redline text (search/redline.render_text) as escaped HTML with <del>/<ins>; with
+    `context`, unchanged runs keep only that many words either side of a change."""
     s = text or ""
+    segs: list[tuple[str, str]] = []
+    pos = 0
     for m in _WORD_DIFF.finditer(s):
-        out.append(esc(s[pos:m.start()]))
-        out.append(f"<del>{esc(m.group(1))}</del>" if m.group(1) is not None else f"<ins>{esc(m.group(2))}</ins>")
+        segs.append(("equal", s[pos:m.start()]))
+        segs.append(("del", m.group(1)) if m.group(1) is not None else ("ins", m.group(2)))
         pos = m.end()
-    out.append(esc(s[pos:]))
-    return "".join(out)
+    segs.append(("equal", s[pos:]))
+    out = []
+    for i, (tag, part) in enumerate(segs):
+        if tag == "equal":
+            words = part.split()
+            out.append(esc(_elide(words, context, i == 0, i == len(segs) - 1) if context else part.strip()))
+        else:
+            out.append(f"<{tag}>{esc(part)}</{tag}>")
+    return " ".join(x for x in out if x)
 
 
 def section_label(section: dict | None) -> str:

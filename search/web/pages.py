@@ -357,11 +357,13 @@ def compare_section_page(result: dict, form: str) -> str:
         + "".join(f"<li>{_cite(m)}</li>" for m in v["members"]) + "</ul></td></tr>"
         for v in result["variants"])
     devs = "".join(
-        f'<li class="deviation"><div class="cite">{_cite(d)} — <b>{int(d["changed_words"])}</b> words changed '
+        f'<li class="deviation"><div class="dev-cite">{_cite(d)} — <b>{int(d["changed_words"])}</b> words changed '
         f'(variant {esc(d["variant"])} against standard {esc(d["standard_variant"])}, similarity '
         f'{float(d["similarity"]):.2f})</div>'
+        f'<div class="redline">{word_diff_html(d.get("redline_brief") or d.get("redline"))}</div>'
         # redline_html comes from search/redline.render_html, which escapes every word itself
-        f'<div class="redline">{d.get("redline_html") or word_diff_html(d.get("redline"))}</div></li>'
+        f'<details><summary>whole clause</summary><div class="redline">'
+        f'{d.get("redline_html") or word_diff_html(d.get("redline"))}</div></details></li>'
         for d in result["deviations"])
     model = result.get("model")
     body = (f'<h1>Clause <code>{esc(result["section"])}</code>{f" — {esc(model)}" if model else ""}</h1>'
@@ -397,7 +399,11 @@ def compare_pair_page(result: dict, form: str) -> str:
             if c and c.get("page"):
                 where.append(f'{tag.upper()}: {esc(section_label(c.get("section")))} '
                              f'<a href="{esc(doc_url(c["sha256"], c["page"]))}">p. {int(c["page"])}</a>')
-        red = f'<div class="redline">{word_diff_html(r.get("redline"))}</div>' if st == "differs" else ""
+        red = ""
+        if st == "differs":
+            red = (f'<div class="redline">{word_diff_html(r.get("redline"), context=12)}</div>'
+                   f'<details><summary>whole clause</summary><div class="redline">{word_diff_html(r.get("redline"))}'
+                   "</div></details>")
         rows.append(f'<li class="row {esc(st)}"><h3><code>{esc(r["section"])}</code> <span class="st">{esc(label)}'
                     f'</span></h3><div class="where">{" · ".join(where)}</div>{red}</li>')
     body = (f'<h1>Clause by clause</h1>{head(a, "A")}{head(b, "B")}'
