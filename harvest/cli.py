@@ -67,7 +67,7 @@ def render_harvest(r: dict) -> str:
         f"{s['unchanged']} unchanged, {s['failed']} failed, {s['imported']} imported into the ledger",
         f"documents: {p['linked']} linked, {p['downloaded']} downloaded, {p['already']} already held, "
         f"{p['same_content']} same content as another URL, {p['failed']} failed, "
-        f"{p['backing_off']} dead links backing off, {p['not_attempted']} not attempted",
+        f"{p['backing_off']} failed earlier and waiting (back-off), {p['not_attempted']} not attempted",
     ]
     if r["stopped"]:
         lines.append(f"stopped: {r['stopped']}")

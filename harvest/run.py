@@ -93,6 +93,7 @@ class Harvest:
         self.limit = limit
         self.store = BlobStore(data_path(conn))
         self.summary = Summary(self.base_url, now_iso())
+        self.dead = 0
 
     # ---- state ----------------------------------------------------------------------------------------
     def state(self, url: str) -> sqlite3.Row | None:
@@ -137,10 +138,12 @@ class Harvest:
                 " retry_after=excluded.retry_after",
                 (url, kind, "failed", failures, status, reason, int(permanent), now_iso(), now_iso(), retry_after))
         self._note(url, kind, status, reason)
-        if permanent:  # dead links are many and expected: one summary line at the end of the run
+        if permanent and kind == "pdf":  # dead links are many and expected: one summary line at the end
             log.debug("%s %s: %s (dead link; next try after %s)", kind, url, reason, retry_after)
         elif not isinstance(err, PoliteStop):
             log.warning("%s %s: %s (will retry next run)", kind, url, reason)
+        if permanent and kind == "pdf":
+            self.dead += 1
 
     def _note(self, url: str, kind: str, status: int | None, reason: str) -> None:
         if len(self.summary.errors) < MAX_ERRORS:
@@ -224,7 +227,7 @@ class Harvest:
             log.error("stopping politely: %s; run `moa harvest` again later to resume", e)
         finally:
             self.summary.requests = self.fetcher.requests
-        dead = self.summary.failures.get("HTTP 404", 0) + self.summary.failures.get("HTTP 410", 0)
+        dead = self.dead
         if dead:
             log.warning("%d linked documents are dead links (404/410): recorded, asked again after %s "
                         "(or with --retry-failed)", dead, "a back-off of 1 day, doubling")
