@@ -26,7 +26,7 @@ from moa.store import register_blob
 from . import events as ev
 from .links import file_name
 from .normalize import agency_key
-from .sheets import Sheet, read_sheet
+from .sheets import Sheet, kind_from_name, read_sheet
 from .snapshots import publication
 
 KINDS = ("participating", "pending")
@@ -97,6 +97,8 @@ def import_snapshot(conn: sqlite3.Connection, data: bytes, name: str, source: st
     known = conn.execute("SELECT id, kind, published_local FROM ledger_snapshots WHERE sha256=? AND name=?",
                          (sha, name)).fetchone()
     if known:
+        if rebuild_after and needs_rebuild(conn):
+            rebuild(conn)
         return {"name": name, "sha256": sha, "status": "known", "snapshot": known["id"], "kind": known["kind"],
                 "published": known["published_local"]}
     content = conn.execute("SELECT id, kind, modified, row_count FROM ledger_contents WHERE sha256=?",
@@ -108,8 +110,6 @@ def import_snapshot(conn: sqlite3.Connection, data: bytes, name: str, source: st
         kind_by_name = sheet.kind_by_name
     else:
         kind, modified, rows = content["kind"], content["modified"], content["row_count"]
-        from .sheets import kind_from_name
-
         kind_by_name = kind_from_name(name)
     pub = publication(name, modified=modified, fetched_at=fetched_at, hint=published_hint)
     with _atomic(conn):
@@ -147,6 +147,11 @@ def _ordered(conn: sqlite3.Connection, kind: str | None = None) -> list[sqlite3.
     sql = ("SELECT s.*, c.modified FROM ledger_snapshots s JOIN ledger_contents c ON c.id=s.content_id"
            + (" WHERE s.kind=?" if kind else "") + " ORDER BY s.published, c.modified, s.name")
     return conn.execute(sql, (kind,) if kind else ()).fetchall()
+
+
+def needs_rebuild(conn: sqlite3.Connection) -> bool:
+    """True when a snapshot was imported without a rebuild after it (e.g. an import cut short by Ctrl-C)."""
+    return conn.execute("SELECT 1 FROM ledger_snapshots WHERE seq IS NULL LIMIT 1").fetchone() is not None
 
 
 def rebuild(conn: sqlite3.Connection) -> dict:
@@ -248,5 +253,5 @@ from .ledger_query import (  # noqa: E402
     tally,
 )
 
-__all__ = ["import_snapshot", "rebuild", "counts_as_of", "events_since", "snapshots", "tally",
+__all__ = ["import_snapshot", "rebuild", "needs_rebuild", "counts_as_of", "events_since", "snapshots", "tally",
            "listings_for_document", "agreement_status", "current_agreements"]

@@ -47,8 +47,7 @@ def cmd_import(args: argparse.Namespace) -> dict:
                 log.warning("%s", e)
             progress.advance()
     imported = [r for r in results if r["status"] == "imported"]
-    summary = ledger.rebuild(conn) if imported or not conn.execute(
-        "SELECT 1 FROM ledger_agreements LIMIT 1").fetchone() else {}
+    summary = ledger.rebuild(conn) if imported or ledger.needs_rebuild(conn) else {}
     if errors:
         args.exit_code = 1
     return {"files": len(files), "imported": len(imported), "known": len(results) - len(imported),
