@@ -54,7 +54,8 @@ def _clean(name: str) -> str:
     t = re.sub(r"\s+(?:that|which)\s+is$", "", t, flags=re.IGNORECASE)
     t = re.sub(r"\bCount[vy]\b", "County", t)  # OCR 'Countv'
     t = re.sub(r"\bSherif[fr]s\b", "Sheriffs", t)
-    t = re.sub(r"\s*\([A-Z]{2,6}\)\s*$", "", t)  # "(CCSO)" acronym after a filled-in form field
+    # "(CCSO)": an acronym after a filled-in form field is dropped; "(FL)" is a state and stays.
+    t = re.sub(r"\s*\(([A-Z]{2,6})\)\s*$", lambda m: m.group(0) if m.group(1) in states.STATES else "", t)
     t = re.sub(r"\s+\d{1,3}$", "", t)  # a stray form-field number after the name
     return t.strip(" ,.;:")
 
@@ -145,6 +146,8 @@ def _state(name: str | None, footer: str | None, pages: list[Any]) -> tuple[str 
     for how, cand in (("agency-name", name), ("footer", footer)):
         if cand and (st := states.state_in_name(cand)):
             return st, {"how": how, "text": cand}
+    if name is None:  # without the agency, an address or field office says nothing about its state
+        return None, {"how": "none", "reason": "no agency name to place"}
     full = "\n".join(p.text or "" for p in pages)
     # Addresses and "X County, State" phrases, leaving out lines about ICE (its offices may be elsewhere).
     lea_text = "\n".join(ln for ln in full.splitlines() if not _ICE_WORDS.search(ln))

@@ -25,7 +25,7 @@ _NAMES_RE = re.compile(
 )
 # Two-letter codes are only trusted in address or suffix position: "Gadsden, AL 35901", "Heritage Creek PD, KY".
 _CODE_ZIP_RE = re.compile(r",?\s\b([A-Z]{2})\.?,?\s+(\d{5})(?:-\d{4})?\b")
-_CODE_SUFFIX_RE = re.compile(r"[,;]\s*([A-Z]{2})\.?\s*$")
+_CODE_SUFFIX_RE = re.compile(r"(?:[,;]\s*|\s\()([A-Z]{2})\.?\)?\s*$")
 
 # ICE ERO field offices and the states of their areas of responsibility, used to narrow a county name
 # that exists in several states ("Walker County": AL, GA, TX; with "For DHS: Houston" it is TX).
@@ -93,7 +93,8 @@ def state_in_name(name: str) -> str | None:
 
 def strip_state(name: str) -> str:
     """The agency name without a trailing ", FL" / ", Florida" / "; Florida" suffix."""
-    t = re.sub(r"[,;]\s*([A-Z]{2})\.?\s*$", lambda m: "" if m.group(1) in STATES else m.group(0), name.strip())
+    t = re.sub(r"(?:[,;]\s*|\s\()([A-Z]{2})\.?\)?\s*$", lambda m: "" if m.group(1) in STATES else m.group(0),
+               name.strip())
     t = re.sub(r"[,;]\s*(" + _NAMES_RE.pattern[3:-3] + r")\s*$", "", t, flags=re.IGNORECASE)
     return t.strip()
 
