@@ -24,6 +24,7 @@ from moa.catalog import connect
 from moa.errors import ExternalError, UserError
 
 from ..api import run_search
+from ..backend import get_backend
 from ..documents import LEVELS
 from ..query import QuerySyntaxError
 from . import pages
@@ -98,6 +99,11 @@ class App:
             return html(400, pages.error_page(400, "Cannot do that", str(e)))
         except ExternalError as e:
             return html(502, pages.error_page(502, "A service this page needs failed", str(e)))
+        except sqlite3.OperationalError as e:  # e.g. a catalog older than this moa, opened read-only
+            log.warning("catalog error on %s: %s", path, e)
+            return html(503, pages.error_page(503, "The catalog is not ready",
+                                              f"{e}. Run `moa index` (it also brings the catalog's schema up to "
+                                              "date), then reload."))
 
     def not_found(self, title: str, message: str) -> Response:
         return html(404, pages.error_page(404, title, message))
@@ -113,7 +119,14 @@ class App:
     def _search(self, query: str, level: str, limit: int, offset: int) -> dict:
         conn = self.connect()
         try:
-            return run_search(conn, query, level, self.backend, limit=limit, offset=offset, es_url=self.es_url)
+            backend = get_backend(self.backend, conn, self.es_url)
+            try:
+                result = run_search(conn, query, level, backend, limit=limit, offset=offset)
+                if result["total"] == 0 and not backend.stats().get("documents"):
+                    result["index_empty"] = True  # shown as a hint; the JSON API drops it
+                return result
+            finally:
+                backend.close()
         finally:
             conn.close()
 
@@ -136,7 +149,9 @@ class App:
             level = self._level(params)
             limit = _int(params.get("limit"), 20, 0, 1000)
             offset = _int(params.get("offset"), 0, 0, MAX_OFFSET)
-            return as_json(200, self._search(query, level, limit, offset))
+            result = self._search(query, level, limit, offset)
+            result.pop("index_empty", None)
+            return as_json(200, result)
         except QuerySyntaxError as e:
             return as_json(400, {"error": str(e), "message": e.message, "position": e.position, "query": query})
         except UserError as e:

@@ -122,6 +122,9 @@ exactly. Combine with <code>AND</code>, <code>OR</code>, <code>NOT</code> and pa
     last = min(total, page * PAGE_SIZE)
     summary = (f'<p class="summary"><b id="total">{total}</b> {noun}{"s" if total != 1 else ""} match '
                f'<code>{esc(query)}</code>' + (f" — showing {first}–{last}" if total else "") + "</p>")
+    if result.get("index_empty"):
+        summary += ('<p class="hint">The search index is empty: run <code>moa index</code> (after '
+                    "<code>moa extract</code>), then search again.</p>")
     hits = "".join(hit_html(h, level) for h in result["hits"])
     nav = []
     if page > 1:
