@@ -90,9 +90,11 @@ def render(result: dict) -> str:
                 continue
             lines.append(f"{r['rank']:>3}. {_who(r)} — {r['model'] or '?'} rev {r['template_revision'] or '?'}, "
                          f"signed {r['date_signed'] or 'n.d.'}: {r['changed_words']} words changed in "
-                         f"{r['clauses_deviating']} clause(s)")
+                         f"{r['clauses_deviating'] - r['clauses_rewritten']} clause(s)"
+                         + (f"; {r['clauses_rewritten']} clause(s) differ in extent" if r["clauses_rewritten"] else ""))
             for c in r["clauses"]:
-                lines.append(f"       {c['section']} (p. {c['page'] or '?'}): {c['changed_words']} words, "
+                what = "words" if c["kind"] == "wording" else "words: differs in extent (other text or boundary)"
+                lines.append(f"       {c['section']} (p. {c['page'] or '?'}): {c['changed_words']} {what}, "
                              f"variant {c['variant']} vs standard {c['standard_variant']}")
             if r["missing"]:
                 lines.append(f"       missing: {', '.join(r['missing'])}")
