@@ -113,6 +113,10 @@ def canonical(href: str, page_url: str = PAGE_URL, aliases: tuple[str, ...] = ()
         if alias and href.startswith(alias + "/"):
             href = href[len(alias):]
             break
+    # A web-archive capture rewrites links to /web/<ts>/https://www.ice.gov/…: keep the ICE URL inside.
+    m = re.search(r"https?:/+(www\.)?ice\.gov/", href[1:], re.I)
+    if m and not href.lower().startswith(("https://www.ice.gov/", "http://www.ice.gov/")):
+        href = href[m.start() + 1:]
     # ICE's "doclib/…" links are site-relative; repair_link also unwraps SafeLinks and broken schemes.
     url = repair_link(href, ICE_BASE) if not href.startswith(("/", "#", "?")) else None
     url = url or urljoin(page_url, href)

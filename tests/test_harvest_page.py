@@ -42,5 +42,7 @@ def test_mirror_links_map_back_to_ice() -> None:
     base = "http://127.0.0.1:8287"
     assert canonical(base + "/doclib/287gMOA/a.pdf", aliases=(base,)) == "https://www.ice.gov/doclib/287gMOA/a.pdf"
     assert canonical("http://ice.gov/doclib/x.xlsx") == "https://www.ice.gov/doclib/x.xlsx"
+    wayback = "/web/20250219163339/https://www.ice.gov/doclib/287gMOA/a.pdf"
+    assert canonical(wayback) == "https://www.ice.gov/doclib/287gMOA/a.pdf"
     assert sheet_kind("/doclib/about/offices/ero/287g/ParticipatingEntities-2021.xlsx", "") == "participating"
     assert sheet_kind("/doclib/about/offices/ero/287g/participatingAgencies.pdf", "Participating") is None

@@ -1,0 +1,45 @@
+"""Request counts (and wall time) of a first and a second `moa harvest` against `moa mirror` of a corpus.
+
+    python bench/harvest_requests.py [CORPUS_DIR]      # default ../shared/corpus
+
+Starts the mirror in a thread on 127.0.0.1, harvests twice into a temporary data directory with --delay 0,
+and prints both runs' figures as JSON, with the mirror's own count of requests it answered.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harvest.mirror import Mirror
+from harvest.run import harvest
+from moa.catalog import connect
+from moa.config import shared_corpus
+
+
+def main() -> None:
+    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else shared_corpus()
+    out = {"command": f"python bench/harvest_requests.py {corpus}", "runs": []}
+    with tempfile.TemporaryDirectory() as tmp, Mirror(corpus) as mirror:
+        conn = connect(Path(tmp) / "data")
+        for label in ("first", "second"):
+            served = len(mirror.requests)
+            start = time.monotonic()
+            r = harvest(conn, mirror.url, delay=0, timeout=30, retries=2, backoff=0.5)
+            out["runs"].append({
+                "run": label, "seconds": round(time.monotonic() - start, 1), "requests": r["requests"],
+                "mirror_answered": len(mirror.requests) - served, "sheets": r["sheets"], "pdfs": r["pdfs"],
+                "failures": r["failures"],
+            })
+        out["stored"] = {
+            "sheets": conn.execute("SELECT COUNT(*) FROM downloads WHERE kind='sheet' AND state='done'").fetchone()[0],
+            "pdfs": conn.execute("SELECT COUNT(*) FROM downloads WHERE kind='pdf' AND state='done'").fetchone()[0],
+        }
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
