@@ -85,6 +85,7 @@ FAULTS = {
     "429:120@*X*": ("stop", {}),
     "403@/identify-and-arrest/287g": ("stop", {}),
     "404@*participatingAgencies*": ("sheet", {}),
+    "html200@*pendingAgencies*": ("not a spreadsheet", {}),
 }
 
 
@@ -109,6 +110,9 @@ def test_fault_is_recorded_logged_once_and_recovered(spec, site, data_dir, small
     elif what == "sheet":
         assert first["sheets"]["failed"] == 1 and first["pdfs"]["downloaded"] == 0
         assert "404" in loud[0].getMessage()
+    elif what == "not a spreadsheet":
+        assert first["sheets"]["failed"] == 1 and first["pdfs"]["downloaded"] == len(small_pdfs)
+        assert what in loud[0].getMessage() and "pendingAgencies" in loud[0].getMessage()
     else:
         assert what in loud[0].getMessage() and victim.split("_")[0] in loud[0].getMessage()
         assert first["pdfs"]["downloaded"] == len(small_pdfs) - 1 and not first["stopped"]
@@ -127,6 +131,19 @@ def test_fault_is_recorded_logged_once_and_recovered(spec, site, data_dir, small
     assert all(after[u] == s for u, s in held.items())
     assert second["pdfs"]["downloaded"] == len(small_pdfs) - len(before)
     check_store(conn, data_dir)
+
+
+def test_cli_polite_stop_exits_1_with_one_line(site, data_dir) -> None:
+    site.set_faults(["403@/identify-and-arrest/287g"])
+    try:
+        r = subprocess.run([sys.executable, "-m", "moa", "harvest", "--data", str(data_dir), "--base-url", site.url,
+                            "--delay", "0"], capture_output=True, text=True, timeout=120)
+    finally:
+        site.set_faults([])
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "stopping politely" in lines[0] and "403" in lines[0]
+    assert "stopped: HTTP 403" in r.stdout
 
 
 def test_killed_midway_resumes_without_duplicates(site, data_dir, small_pdfs) -> None:
