@@ -20,6 +20,7 @@ prefix; the catalog keys stay the ICE URLs, so a mirror on another port later is
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from dataclasses import dataclass, field
@@ -290,46 +291,74 @@ class Harvest:
                             urls.setdefault(u, None)
 
     def _sheet_links(self, doc: Doc, name: str) -> list[str]:
-        """MOA and addendum URLs a sheet links (read once per content, then from the cache)."""
-        done = self.conn.execute("SELECT imported_at FROM harvest_sheets WHERE sha256=?", (doc.sha256,)).fetchone()
-        if done is None:
-            from .sheets import SheetError, read_sheet
+        """MOA and addendum URLs a sheet links. Every fetched sheet goes to the ledger (idempotent: a sheet it
+        holds under this name costs one lookup); the links are read once per content, then cached."""
+        result = self._import(doc.sha256, doc.body, name, doc.url)
+        cached = self.conn.execute("SELECT 1 FROM harvest_sheets WHERE sha256=?", (doc.sha256,)).fetchone()
+        if cached is None:
+            links = self._links_from_ledger(result)
+            if links is None:  # no ledger, or it refused the file: read the sheet ourselves
+                from .sheets import SheetError, read_sheet
 
-            try:
-                sheet = read_sheet(doc.body, name)
-            except SheetError as e:
-                log.warning("sheet %s: %s", doc.url, e)
-                self._note(doc.url, "sheet", None, str(e))
-                return []
+                try:
+                    sheet = read_sheet(doc.body, name)
+                except SheetError as e:
+                    log.warning("sheet %s: %s", doc.url, e)
+                    self._note(doc.url, "sheet", None, str(e))
+                    return []
+                kind, nrows = sheet.kind, len(sheet.rows)
+                links = [(u, fld) for row in sheet.rows
+                         for fld, urls in (("moa", row.moa_urls), ("addendum", row.addendum_urls)) for u in urls]
+            else:
+                kind, nrows = result.get("kind"), result.get("rows")
             with transaction(self.conn):
-                self.conn.execute("INSERT OR IGNORE INTO harvest_sheets(sha256, name, kind, rows, parsed_at)"
-                                  " VALUES (?,?,?,?,?)", (doc.sha256, name, sheet.kind, len(sheet.rows), now_iso()))
-                for row in sheet.rows:
-                    for fld, links in (("moa", row.moa_urls), ("addendum", row.addendum_urls)):
-                        for u in links:
-                            self.conn.execute("INSERT OR IGNORE INTO harvest_links(sha256, url, field) VALUES (?,?,?)",
-                                              (doc.sha256, u, fld))
-        if done is None or done["imported_at"] is None:
-            self._import(doc.sha256, doc.body, name, doc.url)
+                self.conn.execute("INSERT OR IGNORE INTO harvest_sheets(sha256, name, kind, rows, parsed_at, imported_at)"
+                                  " VALUES (?,?,?,?,?,?)", (doc.sha256, name, kind, nrows, now_iso(),
+                                                            now_iso() if result else None))
+                self.conn.executemany("INSERT OR IGNORE INTO harvest_links(sha256, url, field) VALUES (?,?,?)",
+                                      [(doc.sha256, u, fld) for u, fld in links])
         rows = self.conn.execute("SELECT url FROM harvest_links WHERE sha256=? ORDER BY rowid", (doc.sha256,))
         return [r["url"] for r in rows]
 
-    def _import(self, sha: str, body: bytes, name: str, url: str) -> None:
-        """Hand a fetched roster to the ledger (H2's import_snapshot); retried next run when it fails."""
+    def _links_from_ledger(self, result: dict | None) -> list[tuple[str, str]] | None:
+        """The links of a sheet the ledger just parsed (so a sheet is parsed once, not twice)."""
+        if not result or result.get("snapshot") is None:
+            return None
+        try:
+            from .ledger import content_rows
+
+            snap = self.conn.execute("SELECT content_id FROM ledger_snapshots WHERE id=?",
+                                     (result["snapshot"],)).fetchone()
+            rows = content_rows(self.conn, snap["content_id"])
+            return [(u, fld) for r in rows for fld, key in (("moa", "moa_urls"), ("addendum", "addendum_urls"))
+                    for u in (json.loads(r[key]) if isinstance(r[key], str) else (r[key] or []))]
+        except Exception as e:  # noqa: BLE001 - the ledger's layout changed: fall back to reading the sheet
+            log.debug("links from the ledger unavailable (%s); reading the sheet", e)
+            return None
+
+    def _import(self, sha: str, body: bytes, name: str, url: str) -> dict | None:
+        """Hand a fetched roster to the ledger (harvest.ledger.import_snapshot). None when it failed or there
+        is no ledger; a failure is logged and the import is tried again on the next run."""
         try:
             from .ledger import import_snapshot
-        except ImportError:  # the ledger module is not there yet
-            return
+            from .sheets import SheetError
+        except ImportError:
+            return None
         try:
             # One ledger rebuild at the end of the run, not one per sheet.
             result = import_snapshot(self.conn, body, name, source=url, fetched_at=now_iso(), rebuild_after=False)
+        except SheetError:  # not a roster: reported once, by the sheet reader's own attempt
+            return None
         except Exception as e:  # noqa: BLE001 - a ledger failure must not stop the harvest
-            log.warning("ledger import of %s failed: %s (retried next run)", name, e)
-            return
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            log.warning("ledger import of %s failed: %s (tried again next run)", name, e)
+            return None
         self.conn.execute("UPDATE harvest_sheets SET imported_at=? WHERE sha256=?", (now_iso(), sha))
         self.conn.commit()
         if result.get("status") == "imported":
             self.summary.sheets["imported"] += 1
+        return result
 
     def _pdfs(self, urls: list[str]) -> None:
         s = self.summary.pdfs
