@@ -122,8 +122,6 @@ def _doc_condition(f: Field) -> tuple[str, list]:
 
 
 def _unit_condition(f: Field) -> tuple[str, list]:
-    if f.name == "section":
-        return "instr(u.section_keys, ?) > 0", [f"|{f.value}|"]
     if f.name == "page":
         lo, hi = (int(f.value), int(f.value2)) if f.op == "range" else (int(f.value), int(f.value))
         if f.op in (">", ">="):
@@ -135,7 +133,9 @@ def _unit_condition(f: Field) -> tuple[str, list]:
 
 
 def _field_condition(f: Field, col: str) -> tuple[str, list]:
-    if f.name in ("section", "page"):
+    if f.name == "section":
+        return f"{col} IN (SELECT id FROM search_sections WHERE key = ?)", [f.value]
+    if f.name == "page":
         cond, params = _unit_condition(f)
         return f"{col} IN (SELECT u.id FROM search_units u WHERE {cond})", params
     cond, params = _doc_condition(f)
@@ -168,8 +168,8 @@ class _Compiler:
         joiner = " AND " if isinstance(node, And) else " OR "
         return "(" + joiner.join(c for c, _ in parts) + ")", [x for _, p in parts for x in p]
 
-    def select(self, tree: Node | None) -> tuple[str, list]:
-        """SQL yielding (id, score) rows; score is higher-is-better."""
+    def select(self, tree: Node | None, scored: bool = True) -> tuple[str, list]:
+        """SQL yielding (id, score) rows; score is higher-is-better (0 when not `scored`: counting only)."""
         if tree is None:
             return f"SELECT id, 0.0 AS score FROM search_units WHERE level = '{self.level}'", []
         children = list(tree.children) if isinstance(tree, And) else [tree]
@@ -191,14 +191,16 @@ class _Compiler:
             table = self.table(drive_kind)
             where, params = [f"{table} MATCH ?"], [_fts(node)]
             for c in rest:
-                cond, p = self.condition(c, "rowid")
+                # "+rowid": keep SQLite from pushing `rowid IN (…)` into FTS5 as one MATCH per candidate row
+                cond, p = self.condition(c, "+rowid")
                 where.append(cond)
                 params += p
-            return (f"SELECT rowid AS id, -bm25({table}) AS score FROM {table} WHERE " + " AND ".join(where),
+            score = f"-bm25({table})" if scored else "0.0"
+            return (f"SELECT rowid AS id, {score} AS score FROM {table} WHERE " + " AND ".join(where),
                     params)
         # No positive text to drive from: filters, NOTs or mixed ORs over every unit of the level.
         cond, params = self.condition(tree, "u.id")
-        score_sql, score_params = self.score_joins(tree)
+        score_sql, score_params = self.score_joins(tree) if scored else ({"joins": "", "expr": "0.0"}, [])
         sql = (f"SELECT u.id AS id, {score_sql['expr']} AS score FROM search_units u {score_sql['joins']} "
                f"WHERE u.level = '{self.level}' AND {cond}")
         return sql, score_params + params
@@ -242,6 +244,15 @@ class SqliteBackend(Backend):
         ok = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_units'").fetchone()
         if not ok:
             raise UserError("this catalog has no search tables; open it read-write once to migrate it")
+        # Catalogs migrated by a development version of 0005 lack these (same DDL as the migration).
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_sections'").fetchone():
+            conn.executescript(
+                "CREATE TABLE IF NOT EXISTS search_sections (key TEXT NOT NULL, id INTEGER NOT NULL, "
+                "PRIMARY KEY (key, id)) WITHOUT ROWID; "
+                "CREATE INDEX IF NOT EXISTS search_units_page ON search_units(page, page_end); "
+                "INSERT OR IGNORE INTO search_sections(key, id) SELECT lower(j.value), u.id FROM search_units u, "
+                "json_each('[\"' || replace(trim(u.section_keys, '|'), '|', '\",\"') || '\"]') j "
+                "WHERE u.section_keys != '|';")
 
     def target(self) -> str:
         return "sqlite"
@@ -264,6 +275,7 @@ class SqliteBackend(Backend):
                 t = f"search_{kind}_{r[1]}"
                 self.conn.execute(f"INSERT INTO {t}({t}, rowid, body) VALUES('delete', ?, ?)", (r[0], body))
         self.conn.execute("DELETE FROM search_units WHERE id BETWEEN ? AND ?", (lo, hi))
+        self.conn.execute("DELETE FROM search_sections WHERE id BETWEEN ? AND ?", (lo, hi))
 
     def _write(self, doc: IndexDoc) -> int:
         if not doc.units:
@@ -296,6 +308,8 @@ class SqliteBackend(Backend):
                 "section_key, section_keys, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (uid, u.uid, u.level, u.page, u.page_end, u.section_number, u.section_title, u.section_key,
                  keys, "" if u.level == "document" else u.text))
+            self.conn.executemany("INSERT OR IGNORE INTO search_sections(key, id) VALUES (?, ?)",
+                                  [(k.lower(), uid) for k in u.section_keys])
             for kind in (STEM, EXACT):
                 self.conn.execute(f"INSERT INTO search_{kind}_{u.level}(rowid, body) VALUES (?, ?)", (uid, u.text))
         return len(doc.units)
@@ -322,6 +336,7 @@ class SqliteBackend(Backend):
     def reset(self) -> None:
         with transaction(self.conn):
             self.conn.execute("DELETE FROM search_units")
+            self.conn.execute("DELETE FROM search_sections")
             self.conn.execute("DELETE FROM search_docs")
             for level in LEVELS:
                 for kind in (STEM, EXACT):
@@ -346,16 +361,19 @@ class SqliteBackend(Backend):
     def search(self, query: Node | None, level: str = "document", limit: int = 20, offset: int = 0) -> dict:
         check_level(level)
         unit_level = rollup_level(query, level)
-        sql, params = _Compiler(unit_level).select(query)
+        compiler = _Compiler(unit_level)
+        sql, params = compiler.select(query)
+        count_sql, count_params = compiler.select(query, scored=False)
         try:
-            return self._answer(query, level, unit_level, sql, params, limit, offset)
+            return self._answer(query, level, unit_level, (sql, params), (count_sql, count_params), limit, offset)
         except sqlite3.OperationalError as e:
             if "fts5" in str(e) or "MATCH" in str(e):
                 raise UserError(f"the index cannot answer this query: {e}") from e
             raise
 
-    def _answer(self, query: Node | None, level: str, unit_level: str, sql: str, params: list,
-                limit: int, offset: int) -> dict:
+    def _answer(self, query: Node | None, level: str, unit_level: str, ranked_sql: tuple[str, list],
+                count_sql: tuple[str, list], limit: int, offset: int) -> dict:
+        sql, params = ranked_sql
         by_doc = level == "document"
         no_text = query is None or not text_leaves(query)
         order = "d.signed DESC NULLS LAST, d.doc_no" if no_text else "score DESC, id"
@@ -368,13 +386,14 @@ class SqliteBackend(Backend):
             hits_sql = (f"WITH m AS MATERIALIZED ({sql}) SELECT m.id, m.score FROM m JOIN search_docs d "
                         f"ON d.doc_no = (m.id >> {SHIFT}) ORDER BY {order} LIMIT ? OFFSET ?")
         rows = self.conn.execute(hits_sql, [*params, limit, offset]).fetchall()
-        total, facets = self._total_and_facets(sql, params, by_doc)
+        total, facets = self._total_and_facets(*count_sql, by_doc)
         hl = highlight_query(query)
+        best = self._best_pages([unit_id >> SHIFT for unit_id, _ in rows], hl) if by_doc else {}
         hits = []
         for unit_id, score in rows:
             meta = self._meta(unit_id)
             if by_doc:
-                pages = self._best_pages(unit_id >> SHIFT, hl)
+                pages = best.get(unit_id >> SHIFT, [])
                 snippet = pages[0]["snippet"] if pages else ""
                 hits.append(make_hit(meta, level, score, snippet, pages))
             else:
@@ -419,13 +438,26 @@ class SqliteBackend(Backend):
         words = (row[0] if row else "").split()
         return " ".join(words[:SNIPPET_TOKENS]) + (" …" if len(words) > SNIPPET_TOKENS else "")
 
-    def _best_pages(self, doc_no: int, hl: tuple[str, str] | None) -> list[dict]:
-        if hl is None:
-            return []
+    def _best_pages(self, doc_nos: list[int], hl: tuple[str, str] | None) -> dict[int, list[dict]]:
+        """The best pages (≤ BEST_PAGES) of each document: one ranked pass over the matching pages of all of
+        them (bm25 computes its term statistics once per statement), then snippets for the chosen pages."""
+        if hl is None or not doc_nos:
+            return {}
         table = f"search_{hl[0]}_page"
+        docs = ",".join(str(int(d)) for d in set(doc_nos))
         rows = self.conn.execute(
-            f"SELECT u.page, -bm25({table}) AS score, snippet({table}, 0, ?, ?, '…', {SNIPPET_TOKENS}) "
-            f"FROM {table} JOIN search_units u ON u.id = {table}.rowid WHERE {table} MATCH ? "
-            f"AND {table}.rowid BETWEEN ? AND ? ORDER BY score DESC LIMIT {BEST_PAGES}",
-            (HIGHLIGHT_PRE, HIGHLIGHT_POST, hl[1], doc_no << SHIFT, ((doc_no + 1) << SHIFT) - 1)).fetchall()
-        return [{"page": p, "score": round(s, 4), "snippet": snip} for p, s, snip in rows]
+            f"SELECT rowid, -bm25({table}) AS score FROM {table} WHERE {table} MATCH ? "
+            f"AND +(rowid >> {SHIFT}) IN ({docs})", (hl[1],)).fetchall()
+        chosen: dict[int, list[tuple[int, float]]] = {}
+        for unit_id, score in sorted(rows, key=lambda r: (-r[1], r[0])):
+            best = chosen.setdefault(unit_id >> SHIFT, [])
+            if len(best) < BEST_PAGES:
+                best.append((unit_id, score))
+        out: dict[int, list[dict]] = {}
+        for doc, units in chosen.items():
+            pages = []
+            for unit_id, score in units:
+                page = self.conn.execute("SELECT page FROM search_units WHERE id = ?", (unit_id,)).fetchone()[0]
+                pages.append({"page": page, "score": round(score, 4), "snippet": self._snippet(unit_id, "page", hl)})
+            out[doc] = pages
+        return out

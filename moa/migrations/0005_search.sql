@@ -34,6 +34,14 @@ CREATE TABLE search_units (
     body           TEXT NOT NULL          -- '' for document units (see below)
 );
 CREATE INDEX search_units_level ON search_units(level);
+CREATE INDEX search_units_page ON search_units(page, page_end);
+
+-- section: filters — every section key and number a unit lies in ('costs', 'iv.e'), kept narrow for speed.
+CREATE TABLE search_sections (
+    key TEXT NOT NULL,
+    id  INTEGER NOT NULL,
+    PRIMARY KEY (key, id)
+) WITHOUT ROWID;
 
 -- Per level, a porter-stemmed table and an exact (unstemmed) one. Page and clause tables are external-content
 -- on search_units (snippets read the text there); document tables are contentless: a document's text is its
