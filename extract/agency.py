@@ -45,7 +45,7 @@ _AGENCY_WORDS = re.compile(
 
 def _clean(name: str) -> str:
     t = re.sub(r"[\x00-\x1f]", " ", name)
-    t = _WS.sub(" ", t).strip(" ,.;:_-\"'“”")
+    t = _WS.sub(" ", t).replace(" ,", ",").strip(" ,.;:_-\"'“”")
     t = re.sub(r"^the\s*(?=[A-Z])", "", t)
     t = re.sub(r"^the\s+", "", t, flags=re.IGNORECASE)
     t = re.sub(r"\s*,?\s*hereinafter\b.*$", "", t, flags=re.IGNORECASE)
@@ -71,6 +71,40 @@ def _plausible(name: str) -> bool:
     if _ICE_WORDS.search(name):
         return False
     return bool(_AGENCY_WORDS.search(name)) or states.state_in_name(name) is not None
+
+
+_TEMPLATE_PHRASES = re.compile(
+    r"Department\s+of\s+Homeland\s+Security|Immigration\s+and\s+Customs\s+Enforcement|Law\s+Enforcement\s+Agency|"
+    r"Memorandum\s+of\s+Agreement|United\s+States|Task\s+Force\s+Model|Points?\s+of\s+Contact|Appendix",
+    re.IGNORECASE,
+)
+_PROPER_RUN = re.compile(
+    r"(?:[A-Z][\w'’.&-]*|of|and|the|for)(?:[ ,]+(?:[A-Z][\w'’.&-]*|of|and|the|for)){1,9}(?:\s*\([A-Z]{2,6}\))?"
+)
+_AGENCY_HEAD = re.compile(
+    r"\b(?:Sheriff\S*|Police|Department|Dept\.?|Office|Bureau|Patrol|Division|Guard|Commission|Safety|"
+    r"Corrections?|Jail|Marshal\S*)\b"
+)
+
+
+def _floating_field(pages: list[Any]) -> str | None:
+    """A filled-in form field the text layer places out of line in a Task Force preamble (after
+    "to nominated," or repeated on one line): a run of capitalised words naming an agency that is not
+    part of the template's own wording."""
+    if not pages:
+        return None
+    head = re.split(r"\n\s*I\s*\.\s+(?:PURPOSE|PARTIES)", pages[0].text or "")[0]
+    head = _TEMPLATE_PHRASES.sub("|", head)
+    for m in _PROPER_RUN.finditer(head):
+        cand = _clean(re.sub(r"^(?:of|and|the|for)\s+", "", m.group(0)))
+        words = cand.split()
+        for n in range(1, len(words) // 2 + 1):  # the same field printed several times on one line
+            if len(words) % n == 0 and words == words[:n] * (len(words) // n):
+                cand = _clean(" ".join(words[:n]))
+                break
+        if _AGENCY_HEAD.search(cand) and _plausible(cand) and len(cand.split()) >= 2:
+            return cand
+    return None
 
 
 def _footer(pages: list[Any]) -> tuple[str, list[int]] | None:
@@ -115,6 +149,8 @@ def extract_agency(pages: list[Any]) -> dict[str, Any]:
     footer = _footer(pages)
     if name is None and footer:
         name, evidence = footer[0], {"how": "footer", "pages": footer[1]}
+    if name is None and (field := _floating_field(pages)):
+        name, evidence = field, {"how": "preamble-form-field", "page": pages[0].number}
     if name is None and pages:
         # A filled-in form field printed above the title of a Task Force MOA.
         head = (pages[0].text or "").split("MEMORANDUM OF AGREEMENT")[0]
