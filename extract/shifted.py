@@ -43,8 +43,13 @@ def decode(raw: str) -> str:
     return "".join(chr(ord(c) + SHIFT) if _LO <= ord(c) <= _HI else c for c in raw)
 
 
+_CANDIDATE = re.compile(r"[\x03-\x61]+")
+# Whole tokens made only of such characters (most words hold a lower-case letter and are skipped here).
+_CANDIDATE_TOKEN = re.compile(r"(?<![^ \t\r\n])[\x03-\x08\x0b\x0c\x0e-\x1f!-a]+(?![^ \t\r\n])")
+
+
 def _could_be_shifted(token: str) -> bool:
-    return all(_LO <= ord(c) <= _HI for c in token)
+    return _CANDIDATE.fullmatch(token) is not None
 
 
 def _is_wordy(text: str) -> bool:
@@ -105,7 +110,7 @@ def decode_token(token: str, page_is_shifted: bool = False) -> str | None:
 
 def decode_page(text: str) -> tuple[str, int]:
     """A page's text with its shifted tokens decoded, and how many tokens were decoded."""
-    sure = [t for t in _TOKEN.findall(text) if decode_token(t) is not None]
+    sure = [t for t in _CANDIDATE_TOKEN.findall(text) if decode_token(t) is not None]
     # One token with a control character is proof; without one, want two distinct longer words.
     if not (any(_CONTROL.search(t) for t in sure) or len({t for t in sure if len(t) >= 4}) >= 2):
         return text, 0

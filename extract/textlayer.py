@@ -8,6 +8,7 @@ image-only signature page with a typed footer still needs OCR).
 
 from __future__ import annotations
 
+import ctypes
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from .shifted import decode_page
 from .wordlist import words
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]")
+_SPACE = re.compile(r"\s+")
 _BAD_GLYPH = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff]")
 
 
@@ -42,7 +44,7 @@ class LayerScore:
 def score_text(text: str, image_cover: float = 0.0, shifted_tokens: int = 0) -> LayerScore:
     """Score a page's text (from any source) against the wordlist."""
     dictionary = words()
-    chars = sum(1 for c in text if not c.isspace())
+    chars = len(_SPACE.sub("", text))
     tokens = [t.replace("’", "'").lower() for t in _TOKEN.findall(text)]
     tokens = [t for t in tokens if len(t) >= 2]
     known = sum(1 for t in tokens if t in dictionary or t.split("'")[0] in dictionary)
@@ -57,17 +59,30 @@ def score_text(text: str, image_cover: float = 0.0, shifted_tokens: int = 0) -> 
     )
 
 
+def _image_area(container, count_fn, get_fn, width: float, height: float, depth: int) -> float:
+    # Raw pdfium calls: wrapping every text object in a Python object costs more than the text itself.
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    area = 0.0
+    for k in range(count_fn(container)):
+        obj = get_fn(container, k)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+                w = max(0.0, min(right.value, width) - max(left.value, 0.0))
+                h = max(0.0, min(top.value, height) - max(bottom.value, 0.0))
+                area += w * h
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth > 0:
+            area += _image_area(obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject,
+                                width, height, depth - 1)
+    return area
+
+
 def image_cover(page: pdfium.PdfPage) -> float:
-    """Share of the page area under image objects (summed, capped at 1)."""
+    """Share of the page area under image objects (summed, capped at 1), form XObjects included."""
     width, height = page.get_size()
-    area = max(width * height, 1.0)
-    covered = 0.0
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
-        left, bottom, right, top = obj.get_bounds()
-        w = max(0.0, min(right, width) - max(left, 0.0))
-        h = max(0.0, min(top, height) - max(bottom, 0.0))
-        covered += w * h
-    return min(1.0, covered / area)
+    covered = _image_area(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject,
+                          width, height, depth=2)
+    return min(1.0, covered / max(width * height, 1.0))
 
 
 def page_text(page: pdfium.PdfPage) -> str:
