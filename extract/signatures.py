@@ -176,6 +176,7 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
     _digital(lines, lea, ice)
     out = []
     for p in (lea, ice):
+        _check_ocr_confidence(p, getattr(page, "words", None) or [])
         _finish(p, revision, method)
         out.append({
             "party": p.party, "name": p.name, "title": p.title, "date": p.date, "page": p.page,
@@ -484,6 +485,25 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
             if iso and who.date is None:
                 who.date, who.date_source, who.date_conf = iso[0].iso, "digital-signature", 0.7
                 who.reasons.append("date read from a noisy digital-signature stamp")
+
+
+MIN_WORD_CONF = 20  # Tesseract's confidence (0-100) under which a word of a name or date is a guess
+
+
+def _check_ocr_confidence(p: Party, words: list[Any]) -> None:
+    """Drop a name or date whose OCR'd words Tesseract itself was not sure of ("Efe" at 0 for "Eric")."""
+    conf: dict[str, float] = {}
+    for w in words:
+        key = re.sub(r"[^\w]", "", str(w[0])).lower()
+        if key:
+            conf[key] = max(conf.get(key, -1.0), float(w[1]))
+    if not conf:
+        return
+    if p.name and p.name_conf < 0.95:  # a name repaired from the list of ICE officials is not OCR's guess
+        low = [t for t in p.name.split() if conf.get(re.sub(r"[^\w]", "", t).lower(), 100.0) < MIN_WORD_CONF]
+        if low:
+            p.reasons.append(f"name {p.name!r} dropped: OCR confidence under {MIN_WORD_CONF} for {low}")
+            p.name, p.name_conf = None, 0.0
 
 
 def _finish(p: Party, revision: str | None, method: str) -> None:
