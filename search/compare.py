@@ -128,6 +128,13 @@ def section_keys(records: Iterable[dict]) -> list[str]:
 # --- noise-tolerant diff -------------------------------------------------------------------------------------
 
 _DIGIT_LOOKS = str.maketrans("10", "lo")
+# Letters OCR confuses on these scans, folded together only to judge a changed run (DHS/OHS, FOD/FOO, B./8.).
+_CONFUSABLE = str.maketrans("do8b5sh1l0ceu", "oobbsssllooen")
+
+
+def _furniture(toks: Sequence[str]) -> bool:
+    """A run of placeholders, numbers and specks only: a footer or a bare name, no wording."""
+    return any(t.startswith("§") for t in toks) and all(t.startswith("§") or t.isdigit() or _is_junk(t) for t in toks)
 
 
 def _is_junk(tok: str) -> bool:
@@ -139,10 +146,15 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
     """Whether a changed run of keys (old → new) is OCR noise rather than a change of wording."""
     if old and new and "".join(old) == "".join(new):
         return True  # a word split or joined ("immi gration", "287 (b)")
+    a, b = "".join(old), "".join(new)
+    if a.translate(_CONFUSABLE) == b.translate(_CONFUSABLE):
+        return True
     old = [t for t in old if not _is_junk(t)]
     new = [t for t in new if not _is_junk(t)]
     if not old and not new:
         return True
+    if (not old and len(new) <= 4 and _furniture(new)) or (not new and len(old) <= 4 and _furniture(old)):
+        return True  # page furniture: "⟦AGENCY⟧ 4" left of a footer
     if not old or not new:
         return False  # a whole word added or removed
     a, b = "".join(old), "".join(new)

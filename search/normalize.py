@@ -38,6 +38,8 @@ _DATES = [
 _FURNITURE = [
     re.compile(r"(?:⟦AGENCY⟧[\s,]*(?:⟦STATE⟧)?\s*)?\b\d{1,3}\s+Revised\s+⟦DATE⟧|\bRevised\s+⟦DATE⟧", re.I),
     re.compile(r"\bPage\s+\d+\s+of\s+\d+\b", re.I),
+    # A footer whose date OCR garbled ("Revised 03107/2025"), with the page number and what precedes it.
+    re.compile(r"(?m)^[^\n]{0,90}?\b\d{1,2}\s+Revised\s+[\dOoIl|/.\- ]{6,14}\s*$|\bRevised\s+[\dOoIl|/.-]{8,12}\b"),
     # A page number alone on its line between blank lines (a lone number inside a sentence stays).
     re.compile(r"\n[ \t]*\n[ \t]*\d{1,3}[ \t]*\n(?=[ \t]*\n)|(?<=\n)[ \t]*\n[ \t]*\d{1,3}[ \t]*\n[ \t]*\n"),
 ]
@@ -71,7 +73,8 @@ _CHAR_CLASS = {"i": "[il1|!]", "l": "[il1|!]", "1": "[il1|!]", "o": "[o0]", "0":
 
 _NOT_NAMES = {"act", "nationality", "immigration", "customs", "enforcement", "security", "homeland", "department",
               "office", "county", "sheriff", "state", "united", "states", "director", "agreement", "memorandum",
-              "federal", "law", "police", "field", "agency", "ice", "dhs", "lea", "moa", "the", "of", "and"}
+              "federal", "law", "police", "field", "agency", "ice", "dhs", "lea", "moa", "the", "of", "and",
+              "standard", "operating", "procedures", "procedure", "appendix", "section", "chief", "officer"}
 
 
 def _personal_name(name: str | None) -> bool:
@@ -102,11 +105,31 @@ def _agency_forms(name: str) -> list[str]:
     core = re.sub(r"\s+", " ", core).strip(" ,'")
     if len(core) >= 4:
         forms.add(core)
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w']*", name) if w.lower() not in _SHORT_STOP)
-    if len(initials) >= 3:
-        forms.add(initials.upper())
-    return sorted((f for f in forms if len(f) >= 3 and f not in _TEMPLATE_WORDS and f.lower() not in _TEMPLATE_WORDS),
-                  key=len, reverse=True)
+    words = [w for w in re.findall(r"[A-Za-z][\w']*", re.sub(r"\(.*?\)", " ", name)) if w.lower() not in _SHORT_STOP]
+    # The acronyms an MOA coins for its agency: "BCSO" and "BSO" for Broward County Sheriff's Office.
+    for drop in ((), ("county", "parish"), ("county", "parish", "department", "dept", "office")):
+        initials = "".join(w[0] for w in words if w.lower() not in drop)
+        if len(initials) >= 2:
+            forms.add(initials.upper())
+    forms.update(m for m in re.findall(r"\(([A-Z]{2,8})\)", name))  # "Arcadia Police Dept (APD)"
+    return sorted((f for f in forms if (len(f) >= 3 or (f.isupper() and len(f) >= 2)) and f not in _TEMPLATE_WORDS
+                   and f.lower() not in _TEMPLATE_WORDS), key=len, reverse=True)
+
+
+def _drop_name_lines(text: str, agency: str) -> str:
+    """Drop lines that hold only the agency's name (a running footer or header, spelled as the footer spells it:
+    "Okechobee Police Department, Florida"), with page number, state and revision date around it."""
+    from rapidfuzz import fuzz
+
+    out = []
+    for line in text.split("\n"):
+        core = re.sub(r"\bRevised\b.*$|\b\d{1,3}\b|[,;|]", " ", line)
+        core = " ".join(w for w in core.split() if w.title() not in STATES.values() and w not in STATES)
+        if 0 < len(core) <= 90 and fuzz.token_set_ratio(core.lower(), agency.lower()) >= 85 and \
+                len(core.split()) <= len(agency.split()) + 2:
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def prepare(text: str, ctx: Context | None = None) -> str:
@@ -116,6 +139,8 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     t = unicodedata.normalize("NFKC", text or "")
     t = t.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     t = re.sub(r"[\u00ad\u200b]", "", t)
+    if ctx.agency:
+        t = _drop_name_lines(t, ctx.agency)
     t = re.sub(r"(\w)[-‐‑]\s*\n\s*(\w)", r"\1\2", t)  # immigra-\ntion
     t = re.sub(r"([a-z])[-‐‑] +([a-z])", r"\1\2", t)  # immigra- tion (newline already collapsed)
     for rx in _DATES:
@@ -124,6 +149,8 @@ def prepare(text: str, ctx: Context | None = None) -> str:
         for form in _agency_forms(ctx.agency):
             flags = 0 if form.isupper() else re.I
             t = re.sub(rf"(?<!\w){_flex(form)}(?!\w)", " ⟦AGENCY⟧ ", t, flags=flags)
+    # The 2025 templates call the agency "the LEA" where older ones use its acronym: both are the agency.
+    t = re.sub(r"(?<![\w'])LEA(?![\w])", " ⟦AGENCY⟧ ", t)
     state = (ctx.state or "").upper()
     if state in STATES:
         t = re.sub(rf"(?<!\w){_flex(STATES[state])}(?!\w)", " ⟦STATE⟧ ", t, flags=re.I)

@@ -109,11 +109,16 @@ def test_variant_counts_on_real_tfm_2025_agreements(tfm: list[dict]) -> None:
 
 def test_real_deviation_found_with_redline_and_citation(tfm: list[dict]) -> None:
     res = compare_section(tfm, "liability-and-responsibility")
-    davie = next(d for d in res["deviations"] if d["file"] == "daviePoliceDeptFL_TFM_MOA_03.05.25.pdf")
-    # ICE's template leaves the OPLA field office blank ("ADDRESS"); Davie's agreement names Miami.
-    assert "[-ADDRESS.-]" in davie["redline"] and "Miami" in davie["redline"]
-    assert davie["agency"] and davie["page"] and davie["section"]["number"] == "XIV"
-    assert "<del>ADDRESS.</del>" in davie["redline_html"]
+    # ICE's template leaves the OPLA field location blank; most 2025-02-12 agreements name Miami (the standard),
+    # Franklin County PA names York, and the Oklahoma agreements left the template's "ADDRESS" in place.
+    std = next(s for s in res["standards"] if s["template_revision"] == "2025-02-12")
+    assert "Miami" in std["text"]
+    pa = next(d for d in res["deviations"] if d["file"] == "FranklinCoPA_TFM_MOA_03.10.2025.pdf")
+    assert "[-Miami,-] {+York,+}" in pa["redline"]
+    assert pa["agency"] and pa["page"] and pa["section"]["number"] == "XIV" and pa["changed_words"] == 1
+    assert "<del>Miami,</del> <ins>York,</ins>" in pa["redline_html"]
+    ok = [d for d in res["deviations"] if d["file"].startswith("Oklahoma")]
+    assert len(ok) == 2 and all("{+ADDRESS.+}" in d["redline"] for d in ok)
 
 
 def test_compare_pair_aligns_by_key_not_position(tfm: list[dict]) -> None:
