@@ -112,6 +112,20 @@ class CatalogPages:
         return pages
 
 
+def layer_kinds() -> dict[str, str]:
+    """file -> text-layer kind ("text", "scanned+ocr_text_layer", ...) from the corpus manifest."""
+    out: dict[str, str] = {}
+    manifest = shared_corpus() / "MANIFEST.tsv"
+    if manifest.exists():
+        rows = manifest.read_text().splitlines()
+        head = rows[0].split("\t")
+        for row in rows[1:]:
+            cells = dict(zip(head, row.split("\t"), strict=False))
+            if cells.get("path", "").startswith("moa/"):
+                out[cells["path"]] = cells.get("text_layer", "")
+    return out
+
+
 def pages_for(pdf: Path, catalog: CatalogPages, cache: Path | None) -> tuple[list[Any], str]:
     sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
     got = catalog.get(sha)
@@ -217,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         labels = [lb for lb in labels if args.only in lb["file"]]
     catalog = CatalogPages(args.data)
+    kinds = layer_kinds()
     t = Tally()
+    by_kind: dict[str, Tally] = defaultdict(Tally)
     sources: dict[str, int] = defaultdict(int)
     for lb in labels:
         pdf = shared_corpus() / lb["file"]
@@ -226,9 +242,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         pages, src = pages_for(pdf, catalog, args.cache)
         sources[src] += 1
-        score_doc(lb, extract_fields(pages), t)
+        fields = extract_fields(pages)
+        score_doc(lb, fields, t)
+        score_doc(lb, fields, by_kind[kinds.get(lb["file"], "unknown")])
     rep = report(t, len(labels) - sources.get("skipped (not in catalog)", 0))
     rep["page_sources"] = dict(sources)
+    rep["by_layer_kind"] = {k: report(v, 0)["fields"] for k, v in sorted(by_kind.items())}
     cmd = "python -m bench.accuracy" + (f" --data {args.data}" if args.data else "") + f" --labels {args.labels}"
     cmd += f" --missing {args.missing}" + (f" --only {args.only}" if args.only else "")
     rep["command"] = cmd
@@ -241,6 +260,15 @@ def main(argv: list[str] | None = None) -> int:
         acc = f"{r['accuracy_when_given']:.1%}" if r["accuracy_when_given"] is not None else "-"
         cov = f"{r['coverage']:.1%}" if r["coverage"] is not None else "-"
         print(f"{f:<18}{acc:>20}{cov:>10}{r['given']:>7}{r['labeled']:>9}")
+    print("\nby text-layer kind (MANIFEST.tsv): accuracy when given / coverage")
+    for kind, rows in rep["by_layer_kind"].items():
+        cells = []
+        for f in ("agency", "state", "signatory_name", "signatory_date", "articles"):
+            r = rows[f]
+            if r["labeled"]:
+                acc = f"{r['accuracy_when_given']:.0%}" if r["accuracy_when_given"] is not None else "-"
+                cells.append(f"{f} {acc}/{r['coverage']:.0%}")
+        print(f"  {kind:<30} " + "  ".join(cells))
     print(f"\nmisses ({len(t.misses)}):")
     for m in t.misses:
         print("  " + m)
