@@ -77,14 +77,37 @@ def _doc_id(source: Path | bytes) -> str:
     return f"{Path(source).resolve()}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def read_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None = None,
-               jobs: int = 2, dpi: int = ocr.DPI, name: str | None = None) -> list[Page]:
-    """Every page of a PDF with its text, method, quality and the reason for the method.
+class PendingPages:
+    """Pages whose text layer is read and whose OCR is queued on the pool; `result()` waits for it.
 
-    `source` is a path or the PDF's bytes; OCR results are cached under `cache_dir` (by page-image hash)
-    when it is given; `jobs` OCR worker processes (1 = OCR in this process). A corrupt or truncated PDF
-    raises ExternalError naming `name` (or the path).
+    The pipeline starts the next document before finishing this one, so OCR workers never idle at the
+    tail of a document.
     """
+
+    def __init__(self, pages: list[Page], pending: dict[int, object], label: str):
+        self.pages, self.pending, self.label = pages, pending, label
+
+    def result(self) -> list[Page]:
+        try:
+            for i, job in self.pending.items():
+                try:
+                    result: ocr.OcrResult = job.result() if hasattr(job, "result") else job  # type: ignore[union-attr]
+                except pdfium.PdfiumError as e:
+                    raise ExternalError(f"{self.label}: cannot render page {i + 1} ({e})") from e
+                _apply_ocr(self.pages[i], result)
+        finally:
+            self.cancel()
+        return self.pages
+
+    def cancel(self) -> None:
+        for job in self.pending.values():
+            if hasattr(job, "cancel"):
+                job.cancel()  # type: ignore[union-attr]
+
+
+def start_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None = None,
+                jobs: int = 2, dpi: int = ocr.DPI, name: str | None = None) -> PendingPages:
+    """Read every page's text layer, decide each page, queue the OCR (see `read_pages`)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     label = name or (str(source) if not isinstance(source, bytes) else "PDF")
@@ -120,14 +143,18 @@ def read_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None 
             if needs:
                 page.reason += "; not OCR'd (--ocr skip)"
         pages.append(page)
+    return PendingPages(pages, pending, label)
 
-    for i, job in pending.items():
-        try:
-            result: ocr.OcrResult = job.result() if hasattr(job, "result") else job  # type: ignore[union-attr]
-        except pdfium.PdfiumError as e:
-            raise ExternalError(f"{label}: cannot render page {i + 1} ({e})") from e
-        _apply_ocr(pages[i], result)
-    return pages
+
+def read_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None = None,
+               jobs: int = 2, dpi: int = ocr.DPI, name: str | None = None) -> list[Page]:
+    """Every page of a PDF with its text, method, quality and the reason for the method.
+
+    `source` is a path or the PDF's bytes; OCR results are cached under `cache_dir` (by page-image hash)
+    when it is given; `jobs` OCR worker processes (1 = OCR in this process). A corrupt or truncated PDF
+    raises ExternalError naming `name` (or the path).
+    """
+    return start_pages(source, mode, cache_dir, jobs, dpi, name).result()
 
 
 def _apply_ocr(page: Page, result: ocr.OcrResult) -> None:

@@ -21,7 +21,7 @@ from moa.progress import Progress
 from moa.store import register_file
 
 from . import ocr, store
-from .pages import MODES, Page, read_pages
+from .pages import MODES, Page, PendingPages, start_pages
 
 PAGES_VERSION = "pages-1"
 log = logging.getLogger("moa.extract")
@@ -95,9 +95,21 @@ def build_record(sha: str, file_name: str, pages: list[Page], fields: dict[str, 
 def extract_one(conn: sqlite3.Connection, sha: str, file_name: str, *, mode: str = "auto", jobs: int = 2,
                 cache_dir: Path | None = None) -> dict[str, Any]:
     """Extract one stored blob and save its record; return the record (with counters under 'extraction')."""
+    return finish_one(conn, sha, file_name, start_one(conn, sha, file_name, mode=mode, jobs=jobs,
+                                                      cache_dir=cache_dir), mode=mode)
+
+
+def start_one(conn: sqlite3.Connection, sha: str, file_name: str, *, mode: str, jobs: int,
+              cache_dir: Path | None) -> tuple[PendingPages, float]:
     path = BlobStore(data_path(conn)).path(sha)
     start = time.perf_counter()
-    pages = read_pages(path, mode=mode, cache_dir=cache_dir, jobs=jobs, name=file_name)
+    return start_pages(path, mode=mode, cache_dir=cache_dir, jobs=jobs, name=file_name), start
+
+
+def finish_one(conn: sqlite3.Connection, sha: str, file_name: str, started: tuple[PendingPages, float], *,
+               mode: str) -> dict[str, Any]:
+    pending, start = started
+    pages = pending.result()
     fields = extract_fields(pages)
     record = build_record(sha, file_name, pages, fields)
     listing = listing_for(conn, file_name, record)
@@ -160,7 +172,7 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
     version = extractor_version()
     cache_dir = data_path(conn) / "cache" / "ocr"
     summary = RunSummary()
-    start = time.perf_counter()
+    run_start = time.perf_counter()
     todo = []
     for sha, name, given in targets(conn, files):
         if not force and store.extracted_version(conn, sha) == version:
@@ -169,23 +181,38 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
             summary.skipped += 1  # known failure; retried when the file is named or --force
         else:
             todo.append((sha, name))
+    def failed(sha: str, name: str, e: Exception) -> None:
+        message = str(e) if isinstance(e, ExternalError) else f"{name}: {type(e).__name__}: {e}"
+        store.save_error(conn, sha, name, version, message)
+        summary.errors.append({"sha256": sha, "file": name, "error": message})
+        log.warning("%s", message)
+
+    def begin(sha: str, name: str) -> tuple[PendingPages, float] | None:
+        try:
+            return start_one(conn, sha, name, mode=mode, jobs=jobs, cache_dir=cache_dir)
+        except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
+            failed(sha, name, e)
+            return None
+
     try:
         with Progress(len(todo), "extract") as progress:
-            for sha, name in todo:
-                try:
-                    record = extract_one(conn, sha, name, mode=mode, jobs=jobs, cache_dir=cache_dir)
-                except (ExternalError, Exception) as e:  # noqa: BLE001 - one bad document must not stop the run
-                    message = str(e) if isinstance(e, ExternalError) else f"{name}: {type(e).__name__}: {e}"
-                    store.save_error(conn, sha, name, version, message)
-                    summary.errors.append({"sha256": sha, "file": name, "error": message})
-                    log.warning("%s", message)
-                else:
-                    summary.extracted.append(record)
-                    summary.pages += record["page_count"]
-                    summary.ocr_pages += record["extraction"]["ocr_pages"]
-                    summary.ocr_run += record["extraction"]["ocr_run"]
+            # One document ahead: its OCR is queued while this one's finishes, so workers never idle.
+            started = begin(*todo[0]) if todo else None
+            for k, (sha, name) in enumerate(todo):
+                current = started
+                started = begin(*todo[k + 1]) if k + 1 < len(todo) else None
+                if current is not None:
+                    try:
+                        record = finish_one(conn, sha, name, current, mode=mode)
+                    except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
+                        failed(sha, name, e)
+                    else:
+                        summary.extracted.append(record)
+                        summary.pages += record["page_count"]
+                        summary.ocr_pages += record["extraction"]["ocr_pages"]
+                        summary.ocr_run += record["extraction"]["ocr_run"]
                 progress.advance(1, name)
     finally:
         ocr.shutdown()
-    summary.seconds = time.perf_counter() - start
+    summary.seconds = time.perf_counter() - run_start
     return summary
