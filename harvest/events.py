@@ -115,6 +115,8 @@ class Tracker:
                     best = max(cands, key=lambda a: score(prev[a], rows[i]))
                     if score(prev[best], rows[i]) < 90:
                         continue
+                elif len(cands) == 1:
+                    best = cands[0]
                 else:
                     best = min(cands, key=lambda a: _distance(prev[a], rows[i]))
                 cands.remove(best)

@@ -132,15 +132,24 @@ def import_snapshot(conn: sqlite3.Connection, data: bytes, name: str, source: st
 
 # ---------------------------------------------------------------------------------------------- rebuild
 
-def content_rows(conn: sqlite3.Connection, content_id: int) -> list[dict]:
-    """The rows of one parsed roster, in sheet order, as dicts (row number + line fields)."""
-    out = []
-    for r in conn.execute("SELECT r.row, l.* FROM ledger_rows r JOIN ledger_lines l ON l.id=r.line_id"
-                          " WHERE r.content_id=? ORDER BY r.row", (content_id,)):
+def _lines(conn: sqlite3.Connection) -> dict[int, dict]:
+    """Every distinct roster line by id, with its addendum file names."""
+    out = {}
+    for r in conn.execute("SELECT * FROM ledger_lines"):
         d = dict(r)
         d["addendum_files"] = tuple(sorted(filter(None, (file_name(u) for u in json.loads(d["addendum_urls"])))))
-        out.append(d)
+        out[d["id"]] = d
     return out
+
+
+def content_rows(conn: sqlite3.Connection, content_id: int, lines: dict[int, dict] | None = None) -> list[dict]:
+    """The rows of one parsed roster, in sheet order, as dicts (row number + line fields, `id` = line id)."""
+    if lines is None:
+        lines = {r["line_id"]: None for r in conn.execute(
+            "SELECT line_id FROM ledger_rows WHERE content_id=?", (content_id,))}
+        lines = {k: v for k, v in _lines(conn).items() if k in lines}
+    return [{**lines[line_id], "row": row} for row, line_id in conn.execute(
+        "SELECT row, line_id FROM ledger_rows WHERE content_id=? ORDER BY row", (content_id,))]
 
 
 def _ordered(conn: sqlite3.Connection, kind: str | None = None) -> list[sqlite3.Row]:
@@ -155,17 +164,18 @@ def needs_rebuild(conn: sqlite3.Connection) -> bool:
 
 
 def rebuild(conn: sqlite3.Connection) -> dict:
-    """Recompute order, flags, agreements, membership and events from every snapshot. Returns a summary."""
+    """Recompute order, flags, agreements, members and events from every snapshot. Returns a summary."""
     summary: Counter = Counter()
     with _atomic(conn):
-        conn.execute("PRAGMA defer_foreign_keys = ON")  # membership and events name agreements written last
+        conn.execute("PRAGMA defer_foreign_keys = ON")  # events and files name agreements written last
         # Keys follow the current normalization rules, so an upgraded moa re-keys lines imported earlier.
         stale = [(key, line_id) for line_id, agency, old in conn.execute("SELECT id, agency, agency_key FROM ledger_lines")
                  if (key := agency_key(agency)) != old]
         conn.executemany("UPDATE ledger_lines SET agency_key=? WHERE id=?", stale)
-        for table in ("ledger_events", "ledger_membership", "ledger_agreements"):
+        for table in ("ledger_events", "ledger_agreement_files", "ledger_agreements"):
             conn.execute(f"DELETE FROM {table}")
         next_id = 1
+        lines = _lines(conn)
         for kind in KINDS:
             tracker = ev.Tracker(next_id)
             first_seen: dict[int, int] = {}
@@ -173,14 +183,17 @@ def rebuild(conn: sqlite3.Connection) -> dict:
             prev_good: sqlite3.Row | None = None
             prev_count: int | None = None
             prev_ids: dict[int, int] = {}
-            cache: dict[str, tuple[list[dict], dict[int, int]]] = {}
+            prev_by_line: dict[int, int] = {}
+            files: set[tuple[int, str | None, str]] = set()
+            prev_lines: object = None
+            cache: dict[int, tuple[list[dict], dict[int, int]]] = {}
             for seq, s in enumerate(_ordered(conn, kind), start=1):
                 flags: list[str] = []
                 if s["kind_by_name"] not in (s["kind"], "unknown"):
                     flags.append(f"swapped: published as the {s['kind_by_name']} list, holds the {s['kind']} list")
-                if s["sha256"] not in cache:
-                    cache[s["sha256"]] = ev.collapse(content_rows(conn, s["content_id"]))
-                agreements, index = cache[s["sha256"]]
+                if s["content_id"] not in cache:
+                    cache[s["content_id"]] = ev.collapse(content_rows(conn, s["content_id"], lines))
+                agreements, index = cache[s["content_id"]]
                 count = len(agreements)
                 agencies = len({(a["state"], a["agency_key"]) for a in agreements})
                 reason = ev.malformed_reason(kind, count, prev_count)
@@ -189,26 +202,31 @@ def rebuild(conn: sqlite3.Connection) -> dict:
                     status = "malformed"
                     flags.append(reason)
                     summary["malformed"] += 1
-                elif prev_good is not None and prev_good["sha256"] == s["sha256"]:
-                    status = "same"
-                conn.execute("UPDATE ledger_snapshots SET seq=?, status=?, flags=?, agreements=?, agencies=?"
-                             " WHERE id=?", (seq, status, json.dumps(flags), count, agencies, s["id"]))
+                elif prev_good is not None and prev_lines == {a["id"]: None for a in agreements}.keys():
+                    status = "same"  # the same lines as the previous good snapshot (perhaps re-saved or re-ordered)
+                conn.execute("UPDATE ledger_snapshots SET seq=?, status=?, flags=?, agreements=?, agencies=?,"
+                             " members=NULL WHERE id=?", (seq, status, json.dumps(flags), count, agencies, s["id"]))
                 if status == "malformed":
                     continue
                 if status == "same":
-                    ids = prev_ids
+                    ids = {i: prev_by_line[a["id"]] for i, a in enumerate(agreements)}
                 else:
                     step = tracker.step(agreements)
                     ids = dict(enumerate(step.ids))
                     if prev_good is not None:  # the first snapshot of a list is the baseline, not events
                         _record(conn, s["id"], prev_good["id"], kind, step, tracker)
                         summary["events"] += len(step.added) + len(step.removed) + len(step.changed)
-                conn.executemany("INSERT INTO ledger_membership(snapshot_id, row, agreement_id) VALUES (?,?,?)",
-                                 [(s["id"], row, ids[i]) for row, i in index.items()])
+                conn.execute("UPDATE ledger_snapshots SET members=? WHERE id=?",
+                             (json.dumps([ids[i] for _, i in sorted(index.items())]), s["id"]))
+                for i, a in enumerate(agreements):
+                    files.add((ids[i], a["moa_file"], "moa"))
+                    files.update((ids[i], f, "addendum") for f in a["addendum_files"])
                 for aid in ids.values():
                     first_seen.setdefault(aid, s["id"])
                     last_seen[aid] = s["id"]
                 prev_good, prev_count, prev_ids = s, count, ids
+                prev_by_line = {a["id"]: ids[i] for i, a in enumerate(agreements)}
+                prev_lines = prev_by_line.keys()
             listed = set(prev_ids.values())
             conn.executemany(
                 "INSERT INTO ledger_agreements(id, kind, state, model, agency, agency_key, agency_type, county,"
@@ -217,6 +235,8 @@ def rebuild(conn: sqlite3.Connection) -> dict:
                 [(aid, kind, r["state"], r["model"], r["agency"], r["agency_key"], r["agency_type"], r["county"],
                   r["signed"], r["moa_url"], r["moa_file"], r["addendum_urls"], first_seen.get(aid),
                   last_seen.get(aid), int(aid in listed)) for aid, r in tracker.latest.items()])
+            conn.executemany("INSERT OR IGNORE INTO ledger_agreement_files(agreement_id, moa_file, field)"
+                             " VALUES (?,?,?)", [f for f in files if f[1]])
             summary[f"{kind}_agreements"] = len(tracker.latest)
             next_id = tracker.next_id
     return dict(summary)

@@ -183,29 +183,31 @@ def _agreement_dict(conn: sqlite3.Connection, a: sqlite3.Row) -> dict:
 
 
 def listings_for_document(conn: sqlite3.Connection, file_name_: str, url: str | None = None) -> list[dict]:
-    """The agreements whose MOA link pointed to this PDF (matched by the URL's unquoted file name, any case),
-    with ICE's listed signed date, first and last snapshot seen, and whether it is still listed."""
+    """The agreements whose MOA (or ADDENDUM) link ever pointed to this PDF, matched by the URL's unquoted file
+    name in any case, with ICE's listed signed date, first and last snapshot seen, whether it is still
+    listed, and `linked_as` ('moa' / 'addendum')."""
     names = {unquote(file_name_).strip().lower()}
     if url:
         n = file_name(url)
         if n:
             names.add(n.lower())
-    ids = set()
+    links: dict[int, set[str]] = {}
     for n in names:
-        for r in conn.execute("SELECT DISTINCT m.agreement_id FROM ledger_lines l"
-                              " JOIN ledger_rows r ON r.line_id=l.id"
-                              " JOIN ledger_snapshots s ON s.content_id=r.content_id"
-                              " JOIN ledger_membership m ON m.snapshot_id=s.id AND m.row=r.row"
-                              " WHERE l.moa_file=? COLLATE NOCASE", (n,)):
-            ids.add(r[0])
-    rows = [conn.execute("SELECT * FROM ledger_agreements WHERE id=?", (i,)).fetchone() for i in sorted(ids)]
-    return [_agreement_dict(conn, a) for a in rows if a is not None]
+        for r in conn.execute("SELECT agreement_id, field FROM ledger_agreement_files WHERE moa_file=?", (n,)):
+            links.setdefault(r[0], set()).add(r[1])
+    out = []
+    for aid in sorted(links):
+        a = conn.execute("SELECT * FROM ledger_agreements WHERE id=?", (aid,)).fetchone()
+        if a is not None:
+            out.append(_agreement_dict(conn, a) | {"linked_as": sorted(links[aid])})
+    return out
 
 
 def agreement_status(conn: sqlite3.Connection, file_name_: str) -> str | None:
     """'active' when an agreement linking this document is on the newest participating list, 'removed' when
     it was listed once and is no longer, None when the ledger never saw it."""
-    found = [x for x in listings_for_document(conn, file_name_) if x["list"] == "participating"]
+    found = [x for x in listings_for_document(conn, file_name_)
+             if x["list"] == "participating" and "moa" in x["linked_as"]]
     if not found:
         return None
     return "active" if any(x["listed"] for x in found) else "removed"
@@ -223,8 +225,7 @@ def current_agreements(conn: sqlite3.Connection, as_of: str | None = None) -> li
     snap, _ = _pick(conn, "participating", _check_date(as_of, "as_of"))
     if snap is None:
         return []
-    ids = [r[0] for r in conn.execute("SELECT DISTINCT agreement_id FROM ledger_membership WHERE snapshot_id=?"
-                                      " ORDER BY agreement_id", (snap["id"],))]
+    ids = sorted(set(json.loads(snap["members"] or "[]")))
     out = []
     for i in ids:
         a = conn.execute("SELECT * FROM ledger_agreements WHERE id=?", (i,)).fetchone()

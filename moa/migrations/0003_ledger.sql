@@ -68,11 +68,12 @@ CREATE TABLE ledger_snapshots (
     flags           TEXT NOT NULL DEFAULT '[]',   -- JSON list of reasons
     agreements      INTEGER,
     agencies        INTEGER,
+    members         TEXT,                   -- JSON: the agreement id of each row, in row order
     UNIQUE (sha256, name)
 );
 CREATE INDEX ledger_snapshots_kind_pub ON ledger_snapshots(kind, published);
 
--- Derived (rebuilt from the snapshots): agreements traced across snapshots, rows → agreements, events.
+-- Derived (rebuilt from the snapshots): agreements traced across snapshots, their documents, events.
 CREATE TABLE ledger_agreements (
     id              INTEGER PRIMARY KEY,
     kind            TEXT NOT NULL,
@@ -92,13 +93,14 @@ CREATE TABLE ledger_agreements (
 );
 CREATE INDEX ledger_agreements_moa_file ON ledger_agreements(moa_file);
 
-CREATE TABLE ledger_membership (
-    snapshot_id   INTEGER NOT NULL REFERENCES ledger_snapshots(id),
-    row           INTEGER NOT NULL,
+-- Every MOA / addendum document an agreement's rows ever linked (so a PDF finds its listing).
+CREATE TABLE ledger_agreement_files (
     agreement_id  INTEGER NOT NULL REFERENCES ledger_agreements(id),
-    PRIMARY KEY (snapshot_id, row)
+    moa_file      TEXT NOT NULL COLLATE NOCASE,
+    field         TEXT NOT NULL,            -- 'moa' | 'addendum'
+    PRIMARY KEY (agreement_id, moa_file, field)
 ) WITHOUT ROWID;
-CREATE INDEX ledger_membership_agreement ON ledger_membership(agreement_id);
+CREATE INDEX ledger_agreement_files_file ON ledger_agreement_files(moa_file COLLATE NOCASE);
 
 CREATE TABLE ledger_events (
     id              INTEGER PRIMARY KEY,
