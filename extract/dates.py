@@ -25,7 +25,7 @@ _MONTH_RE = (
 )
 # "March 5, 2025", "Mar. 5,2025", stamped "OCT 1 5 2019" (digits of the day spaced apart).
 MONTH_FIRST = re.compile(
-    _MONTH_RE + r"\.?\s*(?P<day>\d\s?\d|\d)(?:st|nd|rd|th)?\s*[,.]?\s*(?P<year>(?:\d\s?){3}\d)\b",
+    _MONTH_RE + r"\.?\s*-?\s*(?P<day>\d\s?\d|\d)(?:st|nd|rd|th)?\s*[,.]?\s*(?P<year>(?:\d\s?){3}\d)\b",
     re.IGNORECASE,
 )
 # "5 March 2025"

@@ -37,7 +37,7 @@ _NOT_NAME = {
     "customs", "homeland", "security", "removal", "operations", "deputy", "the", "for", "of", "and", "lea",
     "ice", "dhs", "u.s.", "us", "moa", "jail", "district", "public", "safety", "colonel", "revised", "state",
     "city", "town", "division", "bureau", "national", "guard", "administrator", "digitally", "signed", "by",
-    "general", "adjutant", "commissioner", "warden", "page", "law", "this", "agreement", "parish", "force",
+    "general", "adjutant", "commissioner", "warden", "this", "agreement", "parish", "force",
 }
 # ICE officials who signed 287(g) MOAs 2017-2026, as printed; used only to repair a dropped or
 # misread letter in an ICE signer's printed name ("odd M. Lyons"), never to invent a name.
@@ -370,6 +370,10 @@ def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str]
                 _set_title(ice, lines[i + 1])
             continue
         names = _names_in(bare)
+        titled = _titled_name(bare) if not names else None
+        if titled:
+            _set_name(lea, titled, 0.6)
+            continue
         if not names:
             continue
         if len(names) == 2:
@@ -415,6 +419,23 @@ def _party_of_block(block: list[str]) -> str | None:
         return None
     # "Director" alone is an ICE title unless an LEA title or agency word comes first.
     return "ice" if ice_at < lea_at else "lea"
+
+
+_TITLE_WORDS = ["Sheriff", "Jail Administrator", "Chief of Police", "Chief", "Commissioner", "Director",
+                "Superintendent", "Warden", "Colonel", "Secretary"]
+
+
+def _titled_name(line: str) -> str | None:
+    """"Sheriff Sam Page", "Sheri l'f Billy Woods": a printed name after an LEA title (OCR'd or not)."""
+    toks = line.split()
+    for k in range(max(0, len(toks) - 4), len(toks) - 1):
+        name = clean_name(" ".join(toks[k:]))
+        prefix = re.sub(r"[^A-Za-z ]", "", " ".join(toks[:k])).strip()
+        if name and prefix and len(name.split()) == len(toks) - k:
+            if any(fuzz.partial_ratio(prefix.lower(), t.lower()) >= 75 and len(prefix) >= 4 for t in _TITLE_WORDS):
+                if len(prefix) <= 24:
+                    return name
+    return None
 
 
 def _names_in(line: str) -> list[str]:
