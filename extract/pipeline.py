@@ -21,6 +21,7 @@ from moa.progress import Progress
 from moa.store import register_file
 
 from . import ocr, store
+from .listing import listing_for
 from .pages import MODES, Page, PendingPages, start_pages
 
 PAGES_VERSION = "pages-1"
@@ -55,34 +56,6 @@ def extract_fields(pages: list[Page]) -> dict[str, Any]:
     except ImportError:
         pass
     return result
-
-
-def listing_for(conn: sqlite3.Connection, file_name: str, record: dict[str, Any]) -> dict[str, Any] | None:
-    """What the ledger lists for this document (ICE's SIGNED date), and whether it disagrees with ours."""
-    try:
-        from harvest.ledger import listings_for_document
-    except (ImportError, AttributeError):
-        return None
-    try:
-        rows = listings_for_document(conn, file_name)
-    except (sqlite3.Error, AttributeError, KeyError, TypeError) as e:
-        log.debug("ledger lookup failed for %s: %s", file_name, e)
-        return None
-    if not rows:
-        return {"listed": False, "rows": []}
-    listed = sorted({r.get("signed") for r in rows if r.get("signed")})
-    ours = sorted({s.get("date") for s in record.get("signatories", []) if s.get("date")})
-    latest = ours[-1] if ours else None
-    return {
-        "listed": True,
-        "signed_dates": listed,
-        "agency": rows[0].get("agency"),
-        "state": rows[0].get("state"),
-        "model": rows[0].get("model"),
-        "extracted_date": latest,
-        "date_disagrees": bool(listed and latest and latest not in listed),
-        "rows": rows,
-    }
 
 
 def build_record(sha: str, file_name: str, pages: list[Page], fields: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from moa.catalog import now_iso, transaction
 
+from .listing import listing_for
 from .pages import Page
 
 
@@ -78,6 +79,10 @@ def get_record(conn: sqlite3.Connection, sha: str, with_text: bool = False) -> d
         return None
     record = json.loads(row["record"])
     record.setdefault("extraction", {}).update({"extractor": row["extractor"], "extracted_at": row["extracted_at"]})
+    # The ledger may have been imported after extraction: read the listing now, not as stored.
+    listing = listing_for(conn, record["file"], record)
+    if listing is not None:
+        record["listing"] = listing
     if with_text:
         _attach_text(conn, record)
     return record

@@ -70,3 +70,20 @@ def test_cli_extract_and_show(corpus: Path, data_dir: Path, tmp_path: Path, caps
     assert main(["show", "--data", str(data_dir), "corrupt.pdf"]) == 1
     assert main(["show", "--data", str(data_dir), "no-such-document"]) == 2
     assert main(["show", "--data", str(data_dir), GOOD[:12]]) == 0
+
+
+def test_record_carries_the_ledger_listing(corpus: Path, data_dir: Path) -> None:
+    ledger = pytest.importorskip("harvest.ledger")
+    if not hasattr(ledger, "listings_for_document"):
+        pytest.skip("ledger has no listings_for_document")
+    sheet = corpus / "sheets" / "ice" / "participatingAgencies12312025am.xlsx"
+    if not sheet.exists():
+        pytest.skip(f"{sheet.name} not in the corpus")
+    assert main(["ledger", "import", "--data", str(data_dir), str(sheet)]) == 0
+    conn = connect(data_dir)
+    run = pipeline.run(conn, [corpus / "moa" / "GraysonCountyDCKY_JEM_MOA_030425.pdf"], jobs=1)
+    assert not run.errors
+    listing = store.get_record(conn, run.extracted[0]["sha256"])["listing"]
+    assert listing["listed"] is True and listing["signed_dates"] == ["2025-03-05"]
+    assert (listing["agency"], listing["state"], listing["model"]) == ("Grayson County Detention Center", "KY", "JEM")
+    assert listing["date_disagrees"] in (None, False, True) and "extracted_date" in listing
