@@ -138,8 +138,9 @@ def _furniture(toks: Sequence[str]) -> bool:
 
 
 def _is_junk(tok: str) -> bool:
-    """A key OCR makes out of specks and bullets: one letter (not 'a'), never a number or placeholder."""
-    return len(tok) == 1 and tok.isalpha() and tok != "a"
+    """A key OCR makes out of specks, bullets and fill-in lines: one letter (not 'a') or one letter repeated
+    ("bbbbbbbb" from an underline in a shifted font); never a number or placeholder."""
+    return tok.isalpha() and ((len(tok) == 1 and tok != "a") or (len(tok) >= 4 and len(set(tok)) == 1))
 
 
 def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None = None) -> bool:
@@ -178,11 +179,24 @@ def token_ops(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, i
     return difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
 
 
+def _moved(a: Sequence[str], b: Sequence[str], ops: list[tuple[str, int, int, int, int]]) -> set[int]:
+    """Indexes of ops that only move text: a run deleted in one place and inserted unchanged in another (OCR
+    and text layers order a line in a margin or a signature block differently)."""
+    dels = {tuple(a[i1:i2]): k for k, (t, i1, i2, _j1, _j2) in enumerate(ops) if t == "delete"}
+    moved = set()
+    for k, (t, _i1, _i2, j1, j2) in enumerate(ops):
+        if t == "insert" and tuple(b[j1:j2]) in dels:
+            moved.update((k, dels.pop(tuple(b[j1:j2]))))
+    return moved
+
+
 def substantive_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = None) -> int:
-    """Words changed between two key sequences once OCR noise is discounted (0: the same wording)."""
+    """Words changed between two key sequences once OCR noise and moved text are discounted (0: same wording)."""
+    ops = token_ops(a, b)
+    moved = _moved(a, b, ops)
     n = 0
-    for tag, i1, i2, j1, j2 in token_ops(a, b):
-        if tag != "equal" and not is_noise(a[i1:i2], b[j1:j2], df):
+    for k, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag != "equal" and k not in moved and not is_noise(a[i1:i2], b[j1:j2], df):
             n += max(i2 - i1, j2 - j1)
     return n
 

@@ -94,7 +94,7 @@ def _flex(phrase: str) -> str:
 
 def _agency_forms(name: str) -> list[str]:
     """The agency's name and the short forms an MOA uses for it, longest first."""
-    name = re.sub(r"\s+", " ", name.replace("’", "'")).strip()
+    name = re.sub(r"\s+", " ", name.replace("’", "'")).strip(" []{}|,.;:'\"")
     forms = {name, re.sub(r"^the\s+", "", name, flags=re.I)}
     forms.add(re.sub(r",.*$", "", name))
     # "Franklin County Sheriff's Office" → "Franklin County"; "Town of Jupiter Island" → "Jupiter Island".
@@ -132,6 +132,17 @@ def _drop_name_lines(text: str, agency: str) -> str:
     return "\n".join(out)
 
 
+_SIGNATURE_BLOCK = re.compile(r"(?im)^\s*(?:for\s+the\s+lea\s*:|for\s+ice\s*:|signature\s*[:=;]|date\s*[:;]|"
+                              r"name\s*[:;]|digitally\s+signed\s+by)")
+
+
+def _trim_signature_block(text: str) -> str:
+    """Cut the signature block off the last clause: names, dates and stamps are not wording, and OCR reads the
+    two-column block in another order than the text layer."""
+    m = _SIGNATURE_BLOCK.search(text, int(len(text) * 0.4))
+    return text[: m.start()] if m else text
+
+
 def prepare(text: str, ctx: Context | None = None) -> str:
     """The printed clause with line-break hyphens joined, page furniture dropped and the particulars of
     one agreement replaced by ⟦AGENCY⟧, ⟦COUNTY⟧, ⟦STATE⟧, ⟦DATE⟧, ⟦NAME⟧."""
@@ -139,6 +150,7 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     t = unicodedata.normalize("NFKC", text or "")
     t = t.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     t = re.sub(r"[\u00ad\u200b]", "", t)
+    t = _trim_signature_block(t)
     if ctx.agency:
         t = _drop_name_lines(t, ctx.agency)
     t = re.sub(r"(\w)[-‐‑]\s*\n\s*(\w)", r"\1\2", t)  # immigra-\ntion
