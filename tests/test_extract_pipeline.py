@@ -76,7 +76,7 @@ def test_record_carries_the_ledger_listing(corpus: Path, data_dir: Path) -> None
     ledger = pytest.importorskip("harvest.ledger")
     if not hasattr(ledger, "listings_for_document"):
         pytest.skip("ledger has no listings_for_document")
-    sheet = corpus / "sheets" / "ice" / "participatingAgencies12312025am.xlsx"
+    sheet = corpus / "sheets" / "ice" / "participatingAgencies12302025am.xlsx"
     if not sheet.exists():
         pytest.skip(f"{sheet.name} not in the corpus")
     assert main(["ledger", "import", "--data", str(data_dir), str(sheet)]) == 0
