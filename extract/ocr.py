@@ -103,6 +103,7 @@ def cache_put(cache_dir: Path | None, key: str, result: OcrResult) -> None:
 def ocr_image(image: Image.Image, dpi: int = DPI) -> OcrResult:
     """Run Tesseract once on an image; text (blocks, lines) and word confidences."""
     image.format = "PPM"  # pytesseract saves in image.format: uncompressed, no PNG deflate cost
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per Tesseract, as the pool sizes assume
     start = time.perf_counter()
     try:
         data = pytesseract.image_to_data(image, lang=LANG, config=CONFIG, output_type=pytesseract.Output.DICT)
@@ -144,8 +145,8 @@ def _worker_init() -> None:
 def _open(doc_id: str, source: str | bytes) -> pdfium.PdfDocument:
     doc = _DOCS.get(doc_id)
     if doc is None:
-        for old in list(_DOCS):
-            _DOCS.pop(old).close()
+        while len(_DOCS) >= 2:  # the pipeline interleaves two documents
+            _DOCS.pop(next(iter(_DOCS))).close()
         doc = _DOCS[doc_id] = pdfium.PdfDocument(source)
     return doc
 
