@@ -28,8 +28,10 @@ from PIL import Image
 from moa.atomic import write_bytes
 from moa.errors import ExternalError
 
-# Chosen by measurement (bench/speed.py --dpi-sweep; see README of extract): 300 dpi reads the 2019-2020 scans
-# with clearly higher confidence than 200, and 400 adds time without adding words.
+# Chosen by measurement (`python bench/speed.py --dpi-sweep`): on typed scans 150, 200 and 300 dpi give the same
+# word confidence (~95) and dictionary share (~0.99), 300 costing ~1.3-1.6x the time of 150; but on signature
+# pages only 300 reads the handwritten dates (DeLand p9: "3/4/95" at 300, "3/4las" at 200, nothing at 150),
+# and dates are what researchers cite. The scans themselves are 200-400 dpi.
 DPI = 300
 LANG = "eng"
 CONFIG = "--psm 3"
