@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from extract import states
 
 _WS = re.compile(r"\s+")
@@ -107,6 +109,17 @@ def _floating_field(pages: list[Any]) -> str | None:
     return None
 
 
+_VOCAB = {
+    "police", "department", "sheriff's", "sheriffs", "sheriff", "office", "county", "city", "town", "of", "the",
+    "and", "public", "safety", "detention", "center", "jail", "bureau", "division", "state", "patrol", "services",
+    "corrections", "correction", "commission", "guard", "national", "investigation", "highway",
+}
+
+
+def _vocab(name: str) -> int:
+    return sum(1 for t in re.findall(r"[A-Za-z'’]+", name) if t.lower().replace("’", "'") in _VOCAB)
+
+
 def _footer(pages: list[Any]) -> tuple[str, list[int]] | None:
     """The line the template prints at the foot of most pages (the agency name), page numbers stripped."""
     seen: Counter = Counter()
@@ -147,6 +160,11 @@ def extract_agency(pages: list[Any]) -> dict[str, Any]:
             name, evidence = hit[0], {"how": how, "page": hit[1], "text": hit[2]}
             break
     footer = _footer(pages)
+    if name and footer and footer[0] != name and _vocab(footer[0]) > _vocab(name) \
+            and fuzz.ratio(name.lower(), footer[0].lower()) >= 85:
+        # The same name read twice by OCR: the running footer spells more of it right ("Ponce" -> "Police").
+        evidence = dict(evidence, corrected_from=name, footer_pages=footer[1])
+        name = footer[0]
     if name is None and footer:
         name, evidence = footer[0], {"how": "footer", "pages": footer[1]}
     if name is None and (field := _floating_field(pages)):

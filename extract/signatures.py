@@ -39,12 +39,18 @@ _NOT_NAME = {
     "city", "town", "division", "bureau", "national", "guard", "administrator", "digitally", "signed", "by",
     "general", "adjutant", "commissioner", "warden", "this", "agreement", "parish", "force",
 }
-# ICE officials who signed 287(g) MOAs 2017-2026, as printed; used only to repair a dropped or
-# misread letter in an ICE signer's printed name ("odd M. Lyons"), never to invent a name.
+# ICE officials who sign 287(g) MOAs (directors, deputy and executive associate directors, ERO assistant
+# directors, 2006-2026), as printed. An ICE signer's printed name must be one of them: it repairs an
+# OCR slip ("odd M. Lyons" -> "Todd M. Lyons"), and a name that is none of them in the ICE column is
+# the LEA's, misplaced by a scanner's OCR layer ("Name: To-6 ... Name: Craig Hartmann"), so it is dropped.
 ICE_SIGNERS = [
     "Todd M. Lyons", "Todd Lyons", "Caleb Vitello", "Madison Sheahan", "C.M. Cronen", "Christopher M. Cronen",
     "Enrique M. Lucero", "Timothy S. Robbins", "Matthew T. Albence", "Tae D. Johnson", "Thomas D. Homan",
     "Ronald D. Vitiello", "Nathalie R. Asher", "Corey A. Price", "Peter B. Berg", "Marcos D. Charles",
+    "Thomas Homan", "Matthew Albence", "Tae Johnson", "Timothy Robbins", "Enrique Lucero", "Corey Price",
+    "Julie L. Myers", "John P. Torres", "James T. Hayes", "John Morton", "Thomas S. Winkowski",
+    "Sarah R. Saldaña", "Daniel H. Ragsdale", "Philip T. Miller", "Kenneth Genalo", "Daniel A. Bible",
+    "Garrett J. Ripa", "Russell Hott", "Marcos Charles", "Matt Albence",
 ]
 
 _TOKEN = re.compile(r"^(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*|[A-Z]\.(?:[A-Z]\.)?|[A-Z]{2,}(?:[-'][A-Z]+)*|[\"“'][A-Za-z]+[\"”']|Mc[A-Z][a-z]+|Jr\.?|Sr\.?|II|III|IV)$")
@@ -82,8 +88,6 @@ def repair_ice_name(s: str) -> tuple[str | None, float]:
             best, score = known, sc
     if name and score >= 88:
         return best, 0.95
-    if name and len(name.split()[0].strip(".")) >= 2 and not name.split()[0].isupper():
-        return name, 0.8  # an official not in the list, printed in full
     if best and score >= 80:
         return best, 0.75
     return None, 0.0
@@ -223,6 +227,9 @@ def _set_name(p: Party, raw: str, conf: float) -> bool:
     if p.party == "ice":
         name, c = repair_ice_name(raw)
         conf = min(conf, c) if name else 0
+        if name is None and clean_name(raw) and p.name is None:
+            p.reasons.append(f"{clean_name(raw)!r} is not an ICE official: not taken as the ICE signer")
+            return False
     else:
         name = clean_name(raw)
     if name:
