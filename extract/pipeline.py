@@ -1,6 +1,7 @@
 """Extract every PDF in the catalog not yet extracted (or the files given): pages, fields, record, store.
 
-Incremental: a document is skipped when its sha256 was extracted by the same extractor version. A corrupt
+Incremental: a document is skipped when its sha256 was extracted by the same extractor version in the same
+--ocr mode. A corrupt
 or truncated PDF raises ExternalError inside `extract_one`; the pipeline records it and carries on.
 """
 
@@ -22,7 +23,7 @@ from moa.store import register_file
 
 from . import ocr, store
 from .listing import listing_for
-from .pages import MODES, Page, PendingPages, start_pages
+from .pages import MODES, Page, PendingPages, ocr_pages_run, start_pages
 
 PAGES_VERSION = "pages-1"
 log = logging.getLogger("moa.extract")
@@ -41,11 +42,24 @@ def extractor_version() -> str:
     return f"{PAGES_VERSION}+fields-{getattr(mod, 'VERSION', '0') if mod else 'none'}"
 
 
-def extract_fields(pages: list[Page]) -> dict[str, Any]:
-    """The field extractor's result; a minimal one (model from the title) while it is missing."""
+def extract_fields(pages: list[Page], file_name: str = "") -> dict[str, Any]:
+    """The field extractor's result; a minimal one (model from the title) while it is missing.
+
+    A crash in the field extractor keeps the pages: the record is stored with `field_error` set.
+    """
     mod = _fields_module()
     if mod is not None and hasattr(mod, "extract_fields"):
-        return mod.extract_fields(pages)
+        try:
+            return mod.extract_fields(pages)
+        except Exception as e:  # noqa: BLE001 - the page text is worth keeping whatever the fields do
+            log.warning("%s: field extraction failed: %s: %s", file_name, type(e).__name__, e)
+            fallback = _minimal_fields(pages)
+            fallback["field_error"] = f"{type(e).__name__}: {e}"
+            return fallback
+    return _minimal_fields(pages)
+
+
+def _minimal_fields(pages: list[Page]) -> dict[str, Any]:
     result: dict[str, Any] = {"model": None, "agency": {"name": None, "state": None}, "signatories": [],
                               "template_revision": None, "sections": [], "appendices": []}
     try:
@@ -83,12 +97,12 @@ def finish_one(conn: sqlite3.Connection, sha: str, file_name: str, started: tupl
                mode: str) -> dict[str, Any]:
     pending, start = started
     pages = pending.result()
-    fields = extract_fields(pages)
+    fields = extract_fields(pages, file_name)
     record = build_record(sha, file_name, pages, fields)
     listing = listing_for(conn, file_name, record)
     if listing is not None:
         record["listing"] = listing
-    ocr_run = sum(1 for p in pages if p.method == "ocr" and "(cached)" not in p.reason)
+    ocr_run = ocr_pages_run(pages)
     seconds = time.perf_counter() - start
     store.save_record(conn, record, pages, extractor=extractor_version(), ocr_mode=mode, ocr_run=ocr_run,
                       seconds=seconds)
@@ -148,7 +162,7 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
     run_start = time.perf_counter()
     todo = []
     for sha, name, given in targets(conn, files):
-        if not force and store.extracted_version(conn, sha) == version:
+        if not force and store.extracted_state(conn, sha) == (version, mode):
             summary.skipped += 1
         elif not force and not given and store.error_for(conn, sha, version):
             summary.skipped += 1  # known failure; retried when the file is named or --force

@@ -46,9 +46,10 @@ def save_error(conn: sqlite3.Connection, sha: str, file: str, extractor: str, er
                      (sha, file, extractor, error, now_iso()))
 
 
-def extracted_version(conn: sqlite3.Connection, sha: str) -> str | None:
-    row = conn.execute("SELECT extractor FROM extract_documents WHERE sha256=?", (sha,)).fetchone()
-    return row["extractor"] if row else None
+def extracted_state(conn: sqlite3.Connection, sha: str) -> tuple[str, str] | None:
+    """(extractor version, --ocr mode) the document was last extracted with; None if never."""
+    row = conn.execute("SELECT extractor, ocr_mode FROM extract_documents WHERE sha256=?", (sha,)).fetchone()
+    return (row["extractor"], row["ocr_mode"]) if row else None
 
 
 def error_for(conn: sqlite3.Connection, sha: str, extractor: str) -> str | None:

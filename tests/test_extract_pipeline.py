@@ -87,3 +87,14 @@ def test_record_carries_the_ledger_listing(corpus: Path, data_dir: Path) -> None
     assert listing["listed"] is True and listing["signed_dates"] == ["2025-03-05"]
     assert (listing["agency"], listing["state"], listing["model"]) == ("Grayson County Detention Center", "KY", "JEM")
     assert listing["date_disagrees"] in (None, False, True) and "extracted_date" in listing
+
+
+def test_incremental_by_version_and_ocr_mode(corpus: Path, data_dir: Path) -> None:
+    conn = connect(data_dir)
+    doc = [corpus / "moa" / "GraysonCountyDCKY_JEM_MOA_030425.pdf"]
+    assert len(pipeline.run(conn, doc, mode="skip", jobs=1).extracted) == 1
+    assert pipeline.run(conn, doc, mode="skip", jobs=1).skipped == 1
+    # Another --ocr mode is another extraction (a page skipped before may now be OCR'd).
+    assert len(pipeline.run(conn, doc, mode="auto", jobs=1).extracted) == 1
+    assert store.extracted_state(conn, store.get_record(conn, pipeline.targets(conn, doc)[0][0])["sha256"]) == (
+        pipeline.extractor_version(), "auto")
