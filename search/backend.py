@@ -15,8 +15,11 @@ answers a parsed query tree (search/query.py) at one level. `search` returns a d
          "level",                   # document | page | clause
          "page", "page_end",        # page level: the page; clause level: its pages; document level: None
          "section": {"number": "IV.E", "title": "COSTS AND EXPENDITURES", "key": "costs"} | None,
+                                    # clause level: the clause; page level: the clause that begins latest
+                                    # on or before the page (documents.py), None where sections are unknown
          "snippet": "… <mark>overtime</mark> …",   # highlighted with HIGHLIGHT_PRE / HIGHLIGHT_POST
-         "pages": [{"page": 5, "snippet": "…", "score": 1.2}]   # document level only: best pages (≤ 3)
+         "pages": [{"page": 5, "snippet": "…", "score": 1.2}]   # document level only: best pages (≤ 3);
+                                    # the first carries the hit's snippet, the others may have snippet ""
         }
       ]
     }
@@ -122,7 +125,7 @@ def make_hit(meta: dict[str, Any], level: str, score: float, snippet: str = "",
     if level != "document":
         hit["page"] = meta.get("page")
         hit["page_end"] = meta.get("page_end")
-    if level == "clause" and (meta.get("section_number") or meta.get("section_title")):
+    if level != "document" and (meta.get("section_number") or meta.get("section_title")):
         hit["section"] = {"number": meta.get("section_number"), "title": meta.get("section_title"),
                           "key": meta.get("section_key")}
     if level == "document":

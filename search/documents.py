@@ -153,9 +153,13 @@ def units_for_record(record: dict, status: str = "unknown") -> list[Unit]:
                   section_title=None, section_key=None, section_keys=all_keys,
                   text=join_pages(pages[n] for n in sorted(pages)), **base)]
     for n in sorted(pages):
-        keys = sorted({k for c in clauses if c[3] and c[3] <= n <= (c[4] or c[3]) for k in c[5]})
-        units.append(Unit(uid=f"{sha}:page:{n}", level="page", page=n, page_end=n, section_number=None,
-                          section_title=None, section_key=None, section_keys=keys, text=pages[n], **base))
+        covering = [c for c in clauses if c[3] and c[3] <= n <= (c[4] or c[3])]
+        keys = sorted({k for c in covering for k in c[5]})
+        # A page is cited by the clause that begins latest on or before it (the first such in the document).
+        sec = max(covering, key=lambda c: c[3], default=None)
+        units.append(Unit(uid=f"{sha}:page:{n}", level="page", page=n, page_end=n,
+                          section_number=sec[0] or None if sec else None, section_title=sec[1] or None if sec else None,
+                          section_key=sec[2] or None if sec else None, section_keys=keys, text=pages[n], **base))
     for i, (num, title, key, start, end, keys, text) in enumerate(clauses):
         units.append(Unit(uid=f"{sha}:clause:{i}", level="clause", page=start, page_end=end or start,
                           section_number=num or None, section_title=title or None, section_key=key or None,

@@ -388,16 +388,18 @@ class SqliteBackend(Backend):
         rows = self.conn.execute(hits_sql, [*params, limit, offset]).fetchall()
         total, facets = self._total_and_facets(*count_sql, by_doc)
         hl = highlight_query(query)
-        best = self._best_pages([unit_id >> SHIFT for unit_id, _ in rows], hl) if by_doc else {}
+        ids = [unit_id for unit_id, _ in rows]
+        best = self._best_pages([i >> SHIFT for i in ids], hl) if by_doc else {}
+        snippets = {} if by_doc else self._snippets(ids, unit_level, hl)
+        metas = self._metas(ids)
         hits = []
         for unit_id, score in rows:
-            meta = self._meta(unit_id)
             if by_doc:
                 pages = best.get(unit_id >> SHIFT, [])
                 snippet = pages[0]["snippet"] if pages else ""
-                hits.append(make_hit(meta, level, score, snippet, pages))
+                hits.append(make_hit(metas[unit_id], level, score, snippet, pages))
             else:
-                hits.append(make_hit(meta, level, score, self._snippet(unit_id, unit_level, hl)))
+                hits.append(make_hit(metas[unit_id], level, score, snippets.get(unit_id, "")))
         return {"total": total, "facets": facets, "hits": hits}
 
     def _total_and_facets(self, sql: str, params: list, by_doc: bool) -> tuple[int, dict]:
@@ -417,21 +419,28 @@ class SqliteBackend(Backend):
                 facets[name][str(value)] = count
         return total, sort_facets(facets)
 
-    def _meta(self, unit_id: int) -> dict:
-        row = self.conn.execute(
-            "SELECT d.*, u.level, u.page, u.page_end, u.section_number, u.section_title, u.section_key "
-            f"FROM search_units u JOIN search_docs d ON d.doc_no = (u.id >> {SHIFT}) WHERE u.id = ?",
-            (unit_id,)).fetchone()
-        return {k: row[k] for k in row.keys()}
+    def _metas(self, unit_ids: list[int]) -> dict[int, dict]:
+        if not unit_ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT u.id AS unit_id, d.*, u.level, u.page, u.page_end, u.section_number, u.section_title, "
+            f"u.section_key FROM search_units u JOIN search_docs d ON d.doc_no = (u.id >> {SHIFT}) "
+            f"WHERE u.id IN ({','.join('?' * len(unit_ids))})", unit_ids).fetchall()
+        return {r["unit_id"]: {k: r[k] for k in r.keys()} for r in rows}
 
-    def _snippet(self, unit_id: int, level: str, hl: tuple[str, str] | None) -> str:
-        if hl is None:
-            return self._plain_snippet(unit_id)
-        table = f"search_{hl[0]}_{level}"
-        row = self.conn.execute(
-            f"SELECT snippet({table}, 0, ?, ?, '…', {SNIPPET_TOKENS}) FROM {table} WHERE {table} MATCH ? "
-            "AND rowid = ?", (HIGHLIGHT_PRE, HIGHLIGHT_POST, hl[1], unit_id)).fetchone()
-        return row[0] if row else self._plain_snippet(unit_id)
+    def _snippets(self, unit_ids: list[int], level: str, hl: tuple[str, str] | None) -> dict[int, str]:
+        """Highlighted snippets of these units in one statement (FTS5 builds them only for these rows)."""
+        out: dict[int, str] = {}
+        if hl is not None and unit_ids:
+            table = f"search_{hl[0]}_{level}"
+            out = dict(self.conn.execute(
+                f"SELECT rowid, snippet({table}, 0, ?, ?, '…', {SNIPPET_TOKENS}) FROM {table} "
+                f"WHERE {table} MATCH ? AND rowid IN ({','.join('?' * len(unit_ids))})",
+                (HIGHLIGHT_PRE, HIGHLIGHT_POST, hl[1], *unit_ids)).fetchall())
+        for unit_id in unit_ids:
+            if not out.get(unit_id):  # no text query, or its words are not in this unit (a NOT-only match)
+                out[unit_id] = self._plain_snippet(unit_id)
+        return out
 
     def _plain_snippet(self, unit_id: int) -> str:
         row = self.conn.execute("SELECT body FROM search_units WHERE id = ?", (unit_id,)).fetchone()
@@ -453,11 +462,10 @@ class SqliteBackend(Backend):
             best = chosen.setdefault(unit_id >> SHIFT, [])
             if len(best) < BEST_PAGES:
                 best.append((unit_id, score))
-        out: dict[int, list[dict]] = {}
-        for doc, units in chosen.items():
-            pages = []
-            for unit_id, score in units:
-                page = self.conn.execute("SELECT page FROM search_units WHERE id = ?", (unit_id,)).fetchone()[0]
-                pages.append({"page": page, "score": round(score, 4), "snippet": self._snippet(unit_id, "page", hl)})
-            out[doc] = pages
-        return out
+        ids = [unit_id for units in chosen.values() for unit_id, _ in units]
+        # Snippets cost a pass over the page's text each: the best page of each document gets one.
+        snippets = self._snippets([units[0][0] for units in chosen.values()], "page", hl)
+        page_of = dict(self.conn.execute(f"SELECT id, page FROM search_units WHERE id IN ({','.join('?' * len(ids))})",
+                                         ids).fetchall()) if ids else {}
+        return {doc: [{"page": page_of[unit_id], "score": round(score, 4), "snippet": snippets.get(unit_id, "")}
+                      for unit_id, score in units] for doc, units in chosen.items()}

@@ -224,10 +224,16 @@ def test_levels_and_citations(backend, search_catalog, units):
         assert h["pages"] and len(h["pages"]) <= 3
         for p in h["pages"]:
             assert 1 <= p["page"] <= page_counts[h["file"]]
-            assert "overtime" in strip_marks(p["snippet"]).lower()
-        assert h["snippet"]
+        assert "overtime" in strip_marks(h["pages"][0]["snippet"]).lower()
+        assert h["snippet"] == h["pages"][0]["snippet"]
+        scores = [p["score"] for p in h["pages"]]
+        assert scores == sorted(scores, reverse=True)
     p = search(backend, search_catalog, "overtime", "page")
     assert pages(p) == {(u.file, u.page) for u in units if u.level == "page" and "overtime" in tokens_of(u.text)}
+    cited = {(u.file, u.page): u.section_number for u in units if u.level == "page"}
+    for h in p["hits"]:  # a page is cited with the clause that begins latest on or before it
+        assert (h["section"] or {}).get("number") == cited[(h["file"], h["page"])]
+        assert "overtime" in strip_marks(h["snippet"]).lower()
     c = search(backend, search_catalog, "overtime", "clause")
     want = {(u.file, u.section_number) for u in units if u.level == "clause" and "overtime" in tokens_of(u.text)}
     assert {(h["file"], h["section"]["number"]) for h in c["hits"]} == want
