@@ -9,7 +9,6 @@ articles of the 2019-2020 and 2025 templates (JEM, WSO, TFM) so the same clause 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,10 +133,29 @@ class _Line:
     text: str
 
 
-def _lines(pages: Iterable[Any]) -> list[_Line]:
+def _running_lines(pages: list[Any]) -> set[str]:
+    """Footer/header lines the template repeats on many pages (agency name, "Revised …"), page numbers aside."""
+    seen: dict[str, int] = {}
+    for p in pages:
+        lines = [ln.strip() for ln in (p.text or "").splitlines() if ln.strip()]
+        for ln in set(lines[:2] + lines[-3:]):
+            key = re.sub(r"\s*\d{1,2}\s*$|^\s*\d{1,2}\s+", "", ln)
+            seen[key] = seen.get(key, 0) + 1
+    return {k for k, n in seen.items() if n >= 3 and k and not ARTICLE_RE.match(k)}
+
+
+def _lines(pages: list[Any]) -> list[_Line]:
+    """The document's lines with page numbers, running footers and "Revised" lines left out."""
+    running = _running_lines(pages)
     out = []
     for p in pages:
         for line in (p.text or "").splitlines():
+            bare = line.strip()
+            if re.fullmatch(r"\d{1,2}|Page\s+\d+(\s+of\s+\d+)?", bare, re.I):
+                continue
+            if re.sub(r"\s*\d{1,2}\s*$|^\s*\d{1,2}\s+", "", bare) in running and bare:
+                continue
+            line = re.sub(r"\s*\d{0,2}\s*Revised\s*\d{1,2}/\d{1,2}/\d{2,4}\s*$", "", line)
             out.append(_Line(p.number, line))
     return out
 

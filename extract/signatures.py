@@ -535,6 +535,9 @@ def _check_ocr_confidence(p: Party, words: list[Any]) -> None:
 
 
 def _finish(p: Party, revision: str | None, method: str) -> None:
+    # Reasons about a value another line of the block did give are stale.
+    p.reasons = [r for r in p.reasons if not ((r.startswith("date unreadable") and p.date)
+                                              or (r.startswith("name unreadable") and p.name))]
     if p.date and revision and p.date < revision:
         p.reasons.append(f"date {p.date} precedes the template revision {revision}: misread, dropped")
         p.date, p.date_source, p.date_conf = None, None, 0.0
