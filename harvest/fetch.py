@@ -67,7 +67,7 @@ class FetchError(Exception):
 
     def __str__(self) -> str:
         code = f"HTTP {self.status}" if self.status else "no response"
-        return f"{code} for {self.url}: {self.reason}"
+        return f"{code}: {self.reason}"
 
 
 @dataclass

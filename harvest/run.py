@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from posixpath import basename
@@ -95,6 +96,17 @@ class Harvest:
         self.store = BlobStore(data_path(conn))
         self.summary = Summary(self.base_url, now_iso())
         self.dead = 0
+        self._sweep_parts()
+
+    def _sweep_parts(self, age: float = 3600.0) -> None:
+        """Remove temporary files a killed run left behind (old enough that no live writer owns them)."""
+        cutoff = time.time() - age
+        for p in self.store.tmp.glob(".part-*"):
+            try:
+                if p.stat().st_mtime < cutoff:
+                    p.unlink()
+            except OSError:
+                pass
 
     # ---- state ----------------------------------------------------------------------------------------
     def state(self, url: str) -> sqlite3.Row | None:
