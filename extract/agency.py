@@ -47,7 +47,9 @@ _AGENCY_WORDS = re.compile(
 
 def _clean(name: str) -> str:
     t = re.sub(r"[\x00-\x1f]", " ", name)
-    t = _WS.sub(" ", t).replace(" ,", ",").strip(" ,.;:_-\"'“”")
+    t = _WS.sub(" ", t).replace(" ,", ",").strip(" ,.;:_-\"'“”|")
+    t = re.sub(r"\bSheri\s?f+\s?[a-z]{0,2}\s?s\b", lambda m: "Sheriff's" if " " in m.group(0) else m.group(0),
+               t)  # OCR "Sheri fr s"
     t = re.sub(r"^the\s*(?=[A-Z])", "", t)
     t = re.sub(r"^the\s+", "", t, flags=re.IGNORECASE)
     t = re.sub(r"\s*,?\s*hereinafter\b.*$", "", t, flags=re.IGNORECASE)

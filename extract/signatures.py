@@ -178,6 +178,14 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
         _labelled(lines, lea, ice, side_by_side, method, order)
     _unlabelled(lines, lea, ice, order, method, has_headers)
     _digital(lines, lea, ice)
+    if lea.date and ice.date and lea.date > ice.date and lea.date_source != "digital-signature":
+        # ICE signs last (the MOA takes effect then): an LEA date after ICE's means the columns were
+        # read crossed or a digit misread; which one is unknown, so neither is given.
+        why = f"LEA date {lea.date} after ICE date {ice.date}: columns uncertain, both dropped"
+        for p in (lea, ice):
+            if p.date_source != "digital-signature":
+                p.reasons.append(why)
+                p.date, p.date_source, p.date_conf = None, None, 0.0
     out = []
     for p in (lea, ice):
         _check_ocr_confidence(p, getattr(page, "words", None) or [])
