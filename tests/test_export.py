@@ -35,10 +35,10 @@ def catalog(corpus: Path, tmp_path_factory) -> tuple[Path, list[dict]]:
     for n in NAMES:
         register_file(conn, corpus / "moa" / n)
     recs = text_layer_records(corpus, NAMES)
-    davie = next(r for r in recs if r["file"].startswith("davie"))
-    url = "https://www.ice.gov/doclib/about/offices/ero/pdf/287gMOA/daviePoliceDeptFL_TFM_MOA_03.05.25.pdf"
+    harvested = next(r for r in recs if r["file"].startswith("FranklinCoPA"))
+    url = "https://www.ice.gov/doclib/about/offices/ero/pdf/287gMOA/FranklinCoPA_TFM_MOA_03.10.2025.pdf"
     conn.execute("INSERT INTO fetches(url, requested_url, kind, status, fetched_at, bytes, sha256, outcome) "
-                 "VALUES (?,?,?,?,?,?,?,?)", (url, url, "pdf", 200, "2025-05-19T02:49:22Z", 1, davie["sha256"], "stored"))
+                 "VALUES (?,?,?,?,?,?,?,?)", (url, url, "pdf", 200, "2025-05-19T02:49:22Z", 1, harvested["sha256"], "stored"))
     conn.commit()
     result = compare_section(recs, "liability-and-responsibility")
     items = list(items_from_compare(conn, result))
@@ -54,10 +54,10 @@ def _export(items: list[dict], fmt: str, dest: Path, data: Path | None = None) -
 
 def test_provenance_comes_from_harvest_fetches(catalog) -> None:
     data, items = catalog
-    davie = next(i for i in items if i["citation"]["file"].startswith("davie"))
-    assert davie["provenance"]["url"].startswith("https://www.ice.gov/")
-    assert davie["provenance"]["retrieved_at"] == "2025-05-19T02:49:22Z"
-    other = next(i for i in items if not i["citation"]["file"].startswith("davie"))
+    harvested = next(i for i in items if i["citation"]["file"].startswith("FranklinCoPA"))
+    assert harvested["provenance"]["url"].startswith("https://www.ice.gov/")
+    assert harvested["provenance"]["retrieved_at"] == "2025-05-19T02:49:22Z"
+    other = next(i for i in items if not i["citation"]["file"].startswith("FranklinCoPA"))
     assert other["provenance"]["url"] is None and other["provenance"]["retrieved_at"]  # a local file: when added
     assert provenance(None, "ab" * 32)["sha256"] == "ab" * 32
 
@@ -130,11 +130,11 @@ def test_xlsx_converts_in_libreoffice_headless(catalog, tmp_path: Path) -> None:
     _export(items, "xlsx", path)
     profile = tempfile.mkdtemp(prefix="lo-")
     try:
-        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "csv",
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
                         "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=180)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    rows = list(csv.reader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8", errors="replace"))))
+    rows = list(csv.reader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8"))))
     assert rows[0][:3] == ["agency", "state", "model"]
     assert len(rows) == len(items) + 1
     assert sorted(r[0] for r in rows[1:]) == sorted(i["citation"]["agency"] for i in items)
@@ -148,8 +148,8 @@ def test_csl_json_validates_against_the_csl_schema(catalog, tmp_path: Path) -> N
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.validate(data, schema)
     assert len(data) == len({i["citation"]["sha256"] for i in items}) == len({d["id"] for d in data})
-    davie = next(d for d in data if d.get("URL"))
-    assert davie["type"] == "document" and davie["accessed"] == {"date-parts": [[2025, 5, 19]]}
+    harvested = next(d for d in data if d.get("URL"))
+    assert harvested["type"] == "document" and harvested["accessed"] == {"date-parts": [[2025, 5, 19]]}
     assert all("§ XIV" in d["note"] for d in data)
     with pytest.raises(jsonschema.ValidationError):  # the schema really constrains: a wrong type fails
         jsonschema.validate([{**data[0], "type": "agreement"}], schema)
