@@ -6,8 +6,8 @@ so nothing is OCR'd twice; documents missing there are read with `extract.pages.
 under `--cache`).
 
 Comparison is exact after this normalization, and nothing more:
-- names and agency: case, whitespace, punctuation and quote marks ignored (so "Sheriff's" = "Sheriffs" =
-  'Sheriff"s'); agency also ignores a leading "the", a trailing state suffix (", FL", ", Florida"), and
+- names and agency: case, accents, whitespace, punctuation and quote marks ignored (so "Sheriff's" =
+  "Sheriffs" = 'Sheriff"s'); agency also ignores a leading "the", a trailing state suffix (", FL", ", Florida"), and
   reads "Co." as "County", "Dept." as "Department";
 - articles: "<ROMAN>. <TITLE>" with case and whitespace ignored;
 - dates: ISO; the label's "MM/DD/YYYY" revision is converted to ISO.
@@ -25,6 +25,7 @@ import os
 import re
 import sqlite3
 import sys
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,8 @@ def load_labels(which: str = "all") -> list[dict[str, Any]]:
 def norm_text(s: str | None) -> str:
     if s is None:
         return ""
-    t = s.lower().replace("’", "").replace("'", "").replace('"', "").replace("“", "").replace("”", "")
+    t = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode().lower()
+    t = t.replace("’", "").replace("'", "").replace('"', "").replace("“", "").replace("”", "")
     t = re.sub(r"[^a-z0-9]+", " ", t)
     return re.sub(r"\s+", " ", t).strip()
 

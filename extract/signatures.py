@@ -53,7 +53,7 @@ ICE_SIGNERS = [
     "Garrett J. Ripa", "Russell Hott", "Marcos Charles", "Matt Albence",
 ]
 
-_TOKEN = re.compile(r"^(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*|[A-Z]\.(?:[A-Z]\.)?|[A-Z]{2,}(?:[-'][A-Z]+)*|[\"“'][A-Za-z]+[\"”']|Mc[A-Z][a-z]+|Jr\.?|Sr\.?|II|III|IV)$")
+_TOKEN = re.compile(r"^(?:[A-ZÀ-Þ][a-zß-ÿ]+(?:[-'][A-ZÀ-Þ]?[a-zß-ÿ]+)*|[A-Z]\.(?:[A-Z]\.)?|[A-Z]{2,}(?:[-'][A-Z]+)*|[\"“'][A-Za-z]+[\"”']|Mc[A-Z][a-z]+|Jr\.?|Sr\.?|II|III|IV)$")
 
 
 def clean_name(s: str) -> str | None:
@@ -306,6 +306,9 @@ def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str,
             continue  # the date line of a digital-signature stamp: read by _digital
         vals = _split_two(ln, {"title": r"Tit[il1]?e"}.get(lab, lab))
         if len(vals) >= 2:  # "Name: A Name: B": the two columns, left then right
+            if lab == "name" and not vals[0].strip(" _-|") and i > 0 and not _label_of(lines[i - 1]) \
+                    and clean_name(lines[i - 1]):
+                vals[0] = lines[i - 1]  # the left column's typed name, printed just above its label
             targets = [(parties[order[0]], vals[0]), (parties[order[1]], vals[1])]
         elif cur is not None:  # stacked blocks under their own headers
             targets = [(cur, vals[0] if vals else "")]
