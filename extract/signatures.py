@@ -125,7 +125,7 @@ def _signature_page(pages: list[Any]) -> int | None:
         score += 2 * bool(re.search(r"Digitally\s+signed", t, re.I))
         score += 2 * bool(re.search(r"^\s*Signature\s*[:;.]", t, re.I | re.M))
         score += bool(re.search(r"^\s*For\s+(?:the\s+)?(?:LEA|Law\s+Enforcement\s+Agency)\s*:", t, re.I | re.M))
-        score += bool(re.search(r"For\s+ICE\s*:", t, re.I))
+        score += bool(re.search(r"For\s+(?:ICE|U\.?\s*S\.?\s+Immigration)\b", t, re.I))
         if score > best_score:
             best, best_score = i, score
     return best if best_score >= 4 else None
@@ -172,7 +172,7 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
     lea, ice = Party("lea", page=page.number), Party("ice", page=page.number)
     side_by_side = any(_LEA_HDR.search(ln) and _ICE_HDR.search(ln) for ln in lines) or any(
         len(_split_two(ln, lab)) >= 2 for ln in lines if (lab := _label_of(ln)) in ("name", "title", "date"))
-    has_headers = any(_LEA_HDR.search(ln) for ln in lines) or any(re.search(r"For\s+ICE", ln, re.I) for ln in lines)
+    has_headers = any(_LEA_HDR.search(ln) or _ICE_HDR.search(ln) for ln in lines)
     order = _column_order(lines, revision)
     if has_headers:
         _labelled(lines, lea, ice, side_by_side, method, order)
@@ -297,7 +297,7 @@ def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str,
             continue
         if _LEA_HDR.search(ln) and not _ICE_HDR.search(ln):
             cur = lea
-        elif re.search(r"For\s+ICE\b", ln, re.I) and not _LEA_HDR.search(ln):
+        elif _ICE_HDR.search(ln) and not _LEA_HDR.search(ln):
             cur = ice
         lab = _label_of(ln)
         if lab is None:

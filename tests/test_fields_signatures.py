@@ -1,0 +1,90 @@
+"""Signature-block layouts, on text as the corpus's text layers and Tesseract print it (copied from real
+MOA signature pages), plus the rules that keep a guess out: unknown ICE signer, crossed dates, low OCR
+confidence."""
+
+from __future__ import annotations
+
+from extract.pages import Page
+from extract.signatures import clean_name, extract_signatories, repair_ice_name
+
+CLAUSE = ("By signing this MOA, each party represents it is fully authorized to enter into this MOA, accepts\n"
+          "the terms, and agrees to be bound thereto to the fullest extent allowed by law.\n")
+
+
+def _sign(body: str, method: str = "text", words: list | None = None, revision: str | None = "2025-02-15"):
+    page = Page(7, CLAUSE + body, method, 1.0, "", len(body), words=words or [])
+    sigs, _ = extract_signatories([page], revision)
+    return {s["party"]: s for s in sigs}
+
+
+def test_stacked_form_with_long_headers() -> None:
+    got = _sign("FOR THE LAW ENFORCEMENT AGENCY:\nDate: March 3, 2025\nName: John Q. Smith\nTitle: Sheriff\n"
+                "FOR U.S. IMMIGRATION AND CUSTOMS ENFORCEMENT:\nDate: March 10, 2025\nName: Todd M. Lyons\n"
+                "Title: Acting Director\n")
+    assert (got["lea"]["name"], got["lea"]["date"], got["lea"]["title"]) == ("John Q. Smith", "2025-03-03", "Sheriff")
+    assert (got["ice"]["name"], got["ice"]["date"]) == ("Todd M. Lyons", "2025-03-10")
+
+
+def test_side_by_side_ocr_with_two_labels_per_line() -> None:
+    # Tesseract on a scanned 2025 JEM (Hamilton Co. TN): the LEA's typed name lands above its label.
+    got = _sign("For the LEA: For ICE:\nDate: Date: March 17, 2025\nSignature:\nAustin Garrett\n"
+                "Name: Name: |odd M. Lyons\nTitle, Sheriff Title. Acting Director\n", method="ocr")
+    assert got["lea"]["name"] == "Austin Garrett"
+    assert (got["ice"]["name"], got["ice"]["date"]) == ("Todd M. Lyons", "2025-03-17")  # 'T' lost by OCR
+    assert got["lea"]["date"] is None and got["lea"]["reasons"]
+
+
+def test_2020_block_without_labels_and_a_noisy_digital_stamp() -> None:
+    # Walker Co. TX 2020: scanner OCR layer of a digitally signed ICE block, LEA name cut short.
+    got = _sign("Date: CHRISTOPHE Digltallysignedby\n- - ----- CHRISTOPHER M CRONEN\n"
+                "R M CRONEN-:,~~~20 06 09 3 · · 08:5 :56\nC.M. Cronen\nAssistant Director, Enforcement\n"
+                "Enforcement and Removal Operations\nU.S. Immigration and Customs Enforcement\nMcRae\nSheriff\n"
+                "Walker County Sheriffs Office\n", revision=None)
+    assert (got["ice"]["name"], got["ice"]["date"], got["ice"]["date_source"]) == (
+        "C.M. Cronen", "2020-06-09", "digital-signature")
+    assert got["lea"]["name"] is None  # "McRae" alone is not a full name: not guessed
+
+
+def test_name_after_title_and_stamped_date() -> None:
+    got = _sign("SEP - 9 2019\nDate:\nTimothy S. Robbins\nActing Executive Associate Director\n"
+                "Enforcement and Removal Operations\n✓~ Sheriff Sam Page\nRockingham County Sheriff's Office\n",
+                revision=None)
+    assert (got["ice"]["name"], got["ice"]["date"], got["ice"]["date_source"]) == (
+        "Timothy S. Robbins", "2019-09-09", "stamped")
+    assert got["lea"]["name"] == "Sam Page"
+
+
+def test_unknown_name_in_the_ice_column_is_not_taken() -> None:
+    # Highland Beach: the scanner's OCR layer swapped the columns on the Name line only.
+    got = _sign("For the LEA: For ICE:\nName: To-6 --L~'---,;;,,s Name· Craig Hartmann\n"
+                "Title: Chief of Police Title: Acting Director\n")
+    assert got["ice"]["name"] is None
+    assert any("not an ICE official" in r for r in got["ice"]["reasons"])
+
+
+def test_lea_date_after_ice_date_drops_both() -> None:
+    got = _sign("For the LEA: For ICE:\nDate: 3/26/2025 Date: March 17, 2025\n")
+    assert got["lea"]["date"] is None and got["ice"]["date"] is None
+    assert any("columns uncertain" in r for r in got["lea"]["reasons"])
+
+
+def test_low_ocr_confidence_name_dropped() -> None:
+    words = [("Name:", 96.0, (0, 0, 1, 1)), ("Efe", 0.0, (0, 0, 1, 1)), ("Blankenship", 96.0, (0, 0, 1, 1))]
+    got = _sign("For the LEA: For ICE:\nName: Efe Blankenship Name: Todd M. Lyons\n", method="ocr", words=words)
+    assert got["lea"]["name"] is None
+    assert got["ice"]["name"] == "Todd M. Lyons"
+
+
+def test_date_before_revision_is_a_misread() -> None:
+    got = _sign("For the LEA:\nDate: 01/05/2025\nFor ICE:\nDate: March 10, 2025\n", revision="2025-02-15")
+    assert got["lea"]["date"] is None
+    assert got["ice"]["date"] == "2025-03-10"
+
+
+def test_name_rules() -> None:
+    assert clean_name("Bryan \"Jay\" Koon") == 'Bryan "Jay" Koon'
+    assert clean_name("TRAVIS DAUGHERTY") == "TRAVIS DAUGHERTY"
+    assert clean_name("JakarlE.Yung") is None
+    assert clean_name("Walker County Sheriffs Office") is None
+    assert repair_ice_name("Madison Sheahane")[0] == "Madison Sheahan"
+    assert repair_ice_name("odd ~, L'l'Ot'\\S")[0] is None
