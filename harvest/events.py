@@ -196,7 +196,7 @@ def _alike(a: dict, b: dict) -> float:
     if ca == cb:
         return 95.0
     score = fuzz.ratio(ca, cb)
-    return score if min(len(ca), len(cb)) >= 8 and score >= 90 else 0.0
+    return score if min(len(ca), len(cb)) >= 8 and score >= 85 else 0.0
 
 
 def _distance(a: dict, b: dict) -> int:

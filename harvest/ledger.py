@@ -18,6 +18,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from moa.blobs import sha256_bytes
 from moa.catalog import now_iso, transaction
@@ -27,7 +28,7 @@ from . import events as ev
 from .links import file_name
 from .normalize import agency_key
 from .sheets import Sheet, kind_from_name, read_sheet
-from .snapshots import publication
+from .snapshots import parse_time, publication
 
 KINDS = ("participating", "pending")
 
@@ -239,6 +240,7 @@ def rebuild(conn: sqlite3.Connection) -> dict:
                              " VALUES (?,?,?)", [f for f in files if f[1]])
             summary[f"{kind}_agreements"] = len(tracker.latest)
             next_id = tracker.next_id
+        summary["pending_signed"] = _mark_signings(conn)
     return dict(summary)
 
 
@@ -260,6 +262,31 @@ def _record(conn: sqlite3.Connection, snap: int, prev: int, kind: str, step: ev.
                      json.dumps(diff, default=list)))
     conn.executemany("INSERT INTO ledger_events(snapshot_id, prev_snapshot_id, kind, event, agreement_id, state,"
                      " agency, model, changes) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+
+
+def _mark_signings(conn: sqlite3.Connection, days: int = 4) -> int:
+    """A pending agreement that leaves the pending list while the same agency and model joins the
+    participating list (within `days`) was signed, not dropped: mark both events so. Returns how many."""
+    def events(kind: str, event: str) -> list[tuple]:
+        return conn.execute(
+            "SELECT e.id, e.state, e.model, a.agency_key, s.published, s.name, e.changes FROM ledger_events e"
+            " JOIN ledger_agreements a ON a.id=e.agreement_id JOIN ledger_snapshots s ON s.id=e.snapshot_id"
+            " WHERE e.kind=? AND e.event=? ORDER BY s.published", (kind, event)).fetchall()
+
+    added: dict[tuple, list[tuple]] = {}
+    for r in events("participating", "added"):
+        added.setdefault((r[1], r[2], r[3]), []).append(r)
+    updates, used = [], set()
+    for r in events("pending", "removed"):
+        when = parse_time(r[4])
+        for a in added.get((r[1], r[2], r[3]), []):
+            if a[0] not in used and abs(parse_time(a[4]) - when) <= timedelta(days=days):
+                used.add(a[0])
+                updates.append((json.dumps({**json.loads(r[6]), "to_participating": a[5]}), r[0]))
+                updates.append((json.dumps({**json.loads(a[6]), "from_pending": r[5]}), a[0]))
+                break
+    conn.executemany("UPDATE ledger_events SET changes=? WHERE id=?", updates)
+    return len(updates) // 2
 
 
 # The questions the ledger answers live in ledger_query; they are part of this module's interface.

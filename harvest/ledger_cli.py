@@ -96,8 +96,9 @@ def cmd_events(args: argparse.Namespace) -> dict:
 
 def _render_events(r: dict) -> str:
     t = r["totals"]
-    lines = [f"since {r['since'] or 'the first snapshot'}: {t['added']} added, {t['removed']} removed, "
-             f"{t['changed']} changed in {len(r['snapshots'])} snapshots"]
+    lines = [f"since {r['since'] or 'the first snapshot'}: {t['added']} added, {t['removed']} removed "
+             f"({t['pending_signed']} of them pending agreements that were signed), {t['changed']} changed "
+             f"in {len(r['snapshots'])} snapshots"]
     by_snap: dict[str, list[dict]] = {}
     for e in r["events"]:
         by_snap.setdefault(e["snapshot"], []).append(e)
@@ -111,6 +112,10 @@ def _render_events(r: dict) -> str:
                 extra = "  " + "; ".join(f"{k}: {v[0]!r} -> {v[1]!r}" for k, v in e["changes"].items())
             elif e["changes"].get("relisted"):
                 extra = "  (relisted)"
+            elif e["changes"].get("to_participating"):
+                extra = f"  (signed: on the participating list, {e['changes']['to_participating']})"
+            elif e["changes"].get("from_pending"):
+                extra = "  (was pending)"
             lines.append(f"  {mark[e['event']]} {e['state'] or '??'} {e['agency']} ({e['model'] or '?'}){extra}")
     if r["malformed"]:
         lines.append("flagged snapshots:")

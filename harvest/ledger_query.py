@@ -152,7 +152,9 @@ def events_since(conn: sqlite3.Connection, since: str | None = None, until: str 
                 "list": r["kind"], "event": r["event"], "agreement_id": r["agreement_id"], "state": r["state"],
                 "agency": r["agency"], "model": r["model"], "changes": json.loads(r["changes"]),
             })
-    return {"since": since, "until": until, "totals": {k: totals[k] for k in ("added", "removed", "changed")},
+    signed = sum(1 for e in out_events if e["event"] == "removed" and "to_participating" in e["changes"])
+    return {"since": since, "until": until,
+            "totals": {**{k: totals[k] for k in ("added", "removed", "changed")}, "pending_signed": signed},
             "snapshots": summaries, "malformed": malformed, "events": out_events}
 
 

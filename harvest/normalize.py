@@ -118,11 +118,24 @@ _ABBREV = [
 ]
 
 
+_COMMON_WORDS = ("department", "sheriffs", "police", "office", "county", "corrections", "township", "borough",
+                 "constable", "precinct", "municipal")
+
+
+def _fix_word(word: str) -> str:
+    """Misspellings of the words every agency name uses ("Deparment", "Sherrifs") → the word."""
+    if len(word) < 5 or word in _COMMON_WORDS:
+        return word
+    match = process.extractOne(word, _COMMON_WORDS, scorer=fuzz.ratio, score_cutoff=85)
+    return match[0] if match else word
+
+
 def agency_key(raw: object) -> str:
     """A comparison key for an agency name: lower case, punctuation and filler words dropped, abbreviations
     expanded ("Co." = "County", "Sheriff's" = "Sheriffs"), so spelling variants of one agency meet."""
     text = clean_text(raw).lower().replace("'", "").replace("\u2019", "")
     text = _NAME_NOISE.sub(" ", text)
+    text = " ".join(_fix_word(w) for w in text.split())
     for pattern, repl in _ABBREV:
         text = re.sub(pattern, repl, text)
     return re.sub(r"\s+", " ", text).strip()
