@@ -415,12 +415,17 @@ class ElasticsearchBackend(Backend):
             delay = min(delay * 2, 4.0)
         raise AssertionError("unreachable")
 
-    def _facet_aggs(self, by_doc: bool) -> dict:
+    @staticmethod
+    def _facet_aggs(per_unit_is_per_document: bool) -> dict:
+        """Facet counts of documents: plain bucket counts over document units, distinct sha256 over finer ones."""
+        distinct = {"cardinality": {"field": "sha256", "precision_threshold": 40000}}
         aggs: dict[str, Any] = {}
         for facet in FACETS:
-            aggs[facet] = {"terms": {"field": facet, "size": FACET_SIZE, "missing": "unknown"},
-                           "aggs": {"docs": {"cardinality": {"field": "sha256", "precision_threshold": 40000}}}}
-        aggs["documents"] = {"cardinality": {"field": "sha256", "precision_threshold": 40000}}
+            aggs[facet] = {"terms": {"field": facet, "size": FACET_SIZE, "missing": "unknown"}}
+            if not per_unit_is_per_document:
+                aggs[facet]["aggs"] = {"docs": distinct}
+        if not per_unit_is_per_document:
+            aggs["documents"] = distinct
         return aggs
 
     def search(self, query: Node | None, level: str = "document", limit: int = 20, offset: int = 0) -> dict:
@@ -439,7 +444,7 @@ class ElasticsearchBackend(Backend):
         hq = highlight_query(query, fields)
         body: dict[str, Any] = {
             "query": compile_query(query, fields, unit_level), "from": offset, "size": limit, "sort": sort,
-            "track_total_hits": True, "aggs": self._facet_aggs(by_doc), "track_scores": True,
+            "track_total_hits": True, "aggs": self._facet_aggs(unit_level == "document"), "track_scores": True,
             "_source": {"excludes": ["text"]},
         }
         if rolled:
@@ -453,11 +458,11 @@ class ElasticsearchBackend(Backend):
             self._modes.pop(self.alias, None)
             return {"total": 0, "facets": sort_facets(empty_facets()), "hits": []}
         aggs = r["aggregations"]
-        total = int(aggs["documents"]["value"]) if by_doc else int(r["hits"]["total"]["value"])
+        total = int(aggs["documents"]["value"]) if rolled else int(r["hits"]["total"]["value"])
         facets = empty_facets()
         for facet in FACETS:
             for b in aggs[facet]["buckets"]:
-                facets[facet][str(b["key"])] = int(b["docs"]["value"])
+                facets[facet][str(b["key"])] = int(b["docs"]["value"] if "docs" in b else b["doc_count"])
         hits_raw = r["hits"]["hits"]
         pages = self._best_pages([h["_source"]["sha256"] for h in hits_raw], query, fields, hq) if by_doc else {}
         hits = []
@@ -490,24 +495,23 @@ class ElasticsearchBackend(Backend):
         anyq = any_leaf_query(query, fields)
         if anyq is None or not shas:
             return {}
+        top = {"size": BEST_PAGES, "_source": ["page"], "sort": ["_score", {"page": "asc"}],
+               "highlight": self._highlight(fields, hq)}
         body = {
             "query": {"bool": {"must": [anyq], "filter": [{"term": {"level": "page"}},
                                                           {"terms": {"sha256": shas}}]}},
-            "size": len(shas), "_source": ["sha256", "page"],
-            "collapse": {"field": "sha256", "inner_hits": {
-                "name": "best", "size": BEST_PAGES, "_source": ["page", "sha256"],
-                "sort": ["_score", {"page": "asc"}], "track_scores": True,
-                "highlight": self._highlight(fields, hq)}},
+            "size": 0,
+            "aggs": {"docs": {"terms": {"field": "sha256", "size": len(shas)}, "aggs": {"best": {"top_hits": top}}}},
         }
         r = self._search(**body)
         out: dict[str, list] = {}
-        for h in r["hits"]["hits"]:
+        for bucket in r["aggregations"]["docs"]["buckets"]:
             best = []
-            for p in h["inner_hits"]["best"]["hits"]["hits"]:
+            for p in bucket["best"]["hits"]["hits"]:
                 frags = (p.get("highlight") or {}).get(fields.highlight) or [""]
                 best.append({"page": p["_source"]["page"], "score": round(float(p.get("_score") or 0.0), 4),
                              "snippet": _clean(frags[0])})
-            out[h["_source"]["sha256"]] = best
+            out[bucket["key"]] = best
         return out
 
 
