@@ -478,8 +478,8 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
     text = " ".join(lines)
     for m in re.finditer(r"Date\s*:?\s*(?P<date>(?:19|20)\d\d\s?[.]\s?\d\d\s?[.]\s?\d\d)\s+\d\d?\s?:\s?\d\d", text):
         before = text[max(0, m.start() - 120) : m.start()]
-        sig = re.search(r"Dig\w{2,6}(?:\s+\S+){0,3}?\s+signed(?:\s+by)?\s*:?", before, re.IGNORECASE)
-        if not sig and not re.search(r"Dig\w{2,6}", text[m.end() : m.end() + 40], re.IGNORECASE):
+        sig = re.search(r"(?:D[il1]g[il1]\w{2,6}(?:\s+\S+){0,3}?\s+)?s[il1]gned(?:\s+by)?\s*:?", before, re.IGNORECASE)
+        if not sig and not re.search(r"D[il1]g[il1]\w{2,6}", text[m.end() : m.end() + 40], re.IGNORECASE):
             continue
         who = re.sub(r"[^A-Za-z .'\-]", " ", before[sig.end():] if sig else before[-60:])
         who = re.sub(r"\b(?:Date|Digitally|signed|by)\b", " ", who, flags=re.IGNORECASE)
@@ -512,13 +512,13 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
     # An OCR'd stamp ("~:~~020.06.0808:54:14", "20 06 09 3 08:5"): read the date leniently, but only
     # right after "Digitally signed", for the party whose surname the stamp's lines carry.
     for i, ln in enumerate(lines):
-        if not re.search(r"Dig\w{2,6}\s*signed", ln, re.I):
+        if not re.search(r"D[il1]g[il1]\w{2,6}\s*s[il1]gned|s[il1]gned\s+by", ln, re.I):
             continue
         near = " ".join(lines[max(0, i - 2) : i + 6])
         who = next((p for p in (lea, ice) if p.name and p.name.split()[-1].lower() in near.lower()), None)
         if who is None or who.date_source == "digital-signature":
             continue
-        m = re.search(r"(?:0|20)?([12]\d)\s?[.\s]\s?(\d\d)\s?[.\s]\s?(\d\d)", near[near.lower().find("signed"):])
+        m = re.search(r"(?:0|20)?([12]\d)\s?[.\s]\s?(\d\d)\s?[.\s]\s?(\d\d)", near[max(0, near.lower().find("gned")):])
         if m:
             iso = find_dates(f"20{m.group(1)}.{m.group(2)}.{m.group(3)}")
             if iso and who.date is None:
