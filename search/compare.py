@@ -24,7 +24,7 @@ from .normalize import Context, canon, prepare, tokens, vocabulary
 # Thresholds measured by `python3 bench/compare_threshold.py` (see its output): a replaced run of words is
 # OCR noise when its letters differ by at most NOISE_EDIT of its length (one edit at least), and two texts are
 # candidates for one variant only when their normalized forms are at least PREFILTER_RATIO similar.
-NOISE_EDIT = 0.25
+NOISE_EDIT = 0.3
 PREFILTER_RATIO = 85.0
 # Without a dictionary, a key found in this many clauses counts as a real word.
 REAL_WORD_DF = 3
@@ -132,6 +132,11 @@ _DIGIT_LOOKS = str.maketrans("10", "lo")
 _CONFUSABLE = str.maketrans("do8b5sh1l0ceu", "oobbsssllooen")
 
 
+def _fold(key: str) -> str:
+    """A key with the letter groups OCR confuses merged: H read as I-I (DHS → DI-IS), 'in' read as m."""
+    return key.replace("ll", "h").replace("ln", "m").translate(_CONFUSABLE)
+
+
 def _furniture(toks: Sequence[str]) -> bool:
     """A run of placeholders, numbers and specks only: a footer or a bare name, no wording."""
     return any(t.startswith("§") for t in toks) and all(t.startswith("§") or t.isdigit() or _is_junk(t) for t in toks)
@@ -148,7 +153,7 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
     if old and new and "".join(old) == "".join(new):
         return True  # a word split or joined ("immi gration", "287 (b)")
     a, b = "".join(old), "".join(new)
-    if a.translate(_CONFUSABLE) == b.translate(_CONFUSABLE):
+    if _fold(a) == _fold(b):
         return True
     old = [t for t in old if not _is_junk(t)]
     new = [t for t in new if not _is_junk(t)]
@@ -168,8 +173,8 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
         for x, y in zip(old, new, strict=True):
             if x == y:
                 continue
-            if real and x in real and y in real:
-                return False  # one real word for another
+            if real and x in real and y in real and (min(len(x), len(y)) >= 4 or Levenshtein.distance(x, y) >= 2):
+                return False  # one real word for another (short words one letter apart are OCR's: all/alj)
             if not real and df is not None and df.get(x, 0) >= REAL_WORD_DF and df.get(y, 0) >= REAL_WORD_DF:
                 return False
     return Levenshtein.distance(a, b) <= max(1, int(NOISE_EDIT * max(len(a), len(b))))

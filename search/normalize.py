@@ -143,6 +143,38 @@ def _trim_signature_block(text: str) -> str:
     return text[: m.start()] if m else text
 
 
+def _fuzzy_agency(text: str, agency: str, threshold: float = 88.0) -> str:
+    """Replace the agency's name where OCR or the drafter spelled it a little differently ("Highland Beach Ponce
+    Department" read for Police): runs of as many words as the name, at least `threshold` similar."""
+    from rapidfuzz import fuzz
+
+    name = re.sub(r"^the\s+", "", re.sub(r",.*$", "", agency.replace("’", "'")), flags=re.I).lower().strip()
+    parts = name.split()
+    k = len(parts)
+    if k < 2:
+        return text
+
+    def ends_match(win: list[str]) -> bool:
+        first, last = win[0].lower().strip(",.;:"), win[-1].lower().strip(",.;:")
+        return fuzz.ratio(first, parts[0]) >= 75 and fuzz.ratio(last, parts[-1]) >= 75
+
+    words = text.split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in (k, k + 1, k - 1):
+            win = words[i:i + n]
+            if len(win) == n and n >= 2 and "⟦" not in "".join(win) and ends_match(win) and \
+                    fuzz.ratio(" ".join(win).lower().strip(",.;:"), name) >= threshold:
+                out.append("⟦AGENCY⟧" + ("," if win[-1].endswith(",") else ""))
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
+
+
 def prepare(text: str, ctx: Context | None = None) -> str:
     """The printed clause with line-break hyphens joined, page furniture dropped and the particulars of
     one agreement replaced by ⟦AGENCY⟧, ⟦COUNTY⟧, ⟦STATE⟧, ⟦DATE⟧, ⟦NAME⟧."""
@@ -174,6 +206,10 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     t = re.sub(r"_{3,}", " ", t)  # blank signature/fill-in lines
     # A placeholder repeated (", Alabama" after the agency) is one mention.
     t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)
+    if ctx.agency:
+        t = _fuzzy_agency(t, ctx.agency)
+        t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)
+    t = re.sub(r"(⟧)\s+('s)\b", r"\1\2", t)  # "⟦AGENCY⟧'s", as printed
     return re.sub(r"\s+", " ", t).strip()
 
 
@@ -189,7 +225,7 @@ def canon(word: str) -> str:
     m = PLACEHOLDER.search(word)
     if m:
         return "§" + m.group(1).lower()
-    w = re.sub(r"[^0-9a-z|]", "", word.lower())
+    w = re.sub(r"[^0-9a-z|!]", "", word.lower()).replace("!", "l")
     if not w:
         return ""
     w = _WORD_FIXES.get(w, w)
