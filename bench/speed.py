@@ -158,7 +158,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=shared_corpus())
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--ocr-pages", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=2, help="alternating bare/moa OCR rounds (load on the machine varies)")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating bare/moa rounds (load on the machine varies)")
     ap.add_argument("--subset", type=int, default=12, help="documents in the corpus phase (0 = all)")
     ap.add_argument("--skip-corpus", action="store_true")
     ap.add_argument("--dpi-sweep", action="store_true")
@@ -173,10 +173,16 @@ def main() -> None:
         dpi_sweep(pages[:4])
         return
 
-    bare_n, bare_s = bare_text(files)
-    moa_n, moa_s = moa_text(files)
-    print(f"text layer, all {bare_n} pages: bare pypdfium2 {bare_n / bare_s:7.1f} pages/s   "
-          f"moa read_pages(--ocr skip) {moa_n / moa_s:7.1f} pages/s   moa/bare time {moa_s / bare_s:.2f}x")
+    bare_runs, moa_runs = [], []
+    for _ in range(args.rounds):  # alternating, medians: the load on a shared machine varies
+        bare_n, t = bare_text(files)
+        bare_runs.append(t)
+        moa_n, t = moa_text(files)
+        moa_runs.append(t)
+    bare_s, moa_s = statistics.median(bare_runs), statistics.median(moa_runs)
+    print(f"text layer, all {bare_n} pages x {args.rounds} rounds: bare pypdfium2 {bare_n / bare_s:7.1f} pages/s   "
+          f"moa read_pages(--ocr skip) {moa_n / moa_s:7.1f} pages/s   moa/bare time {moa_s / bare_s:.2f}x "
+          f"(rounds bare {[round(t, 1) for t in bare_runs]} s, moa {[round(t, 1) for t in moa_runs]} s)")
 
     with tempfile.TemporaryDirectory(prefix="moa-bench-png-") as tmp:
         pngs = render_pngs(pages, Path(tmp), ocr.DPI)
