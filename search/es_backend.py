@@ -216,8 +216,11 @@ class ElasticsearchBackend(Backend):
         name = f"{self.alias}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
         aliases = {self.alias: {}} if with_alias else None
         for mode in (SERVER, CLIENT):
+            settings = _settings(mode, self.shards)
+            if not with_alias:  # a rebuild nobody reads yet: no periodic refreshes while it fills
+                settings["refresh_interval"] = "-1"
             try:
-                self._call("create index", self.client.indices.create, index=name, settings=_settings(mode, self.shards),
+                self._call("create index", self.client.indices.create, index=name, settings=settings,
                            mappings=_mapping(mode), aliases=aliases, wait_for_active_shards="1")
             except UserError as e:
                 if mode == SERVER:  # no analysis-common (the minimal distribution): stem in moa
@@ -343,6 +346,9 @@ class ElasticsearchBackend(Backend):
             return
         staged, self._staged = self._staged, None
         self._staged_shas = set()
+        self._call("settings", self.client.indices.put_settings, index=staged,
+                   settings={"index": {"refresh_interval": None}})
+        self._refresh(staged)
         old = []
         try:
             old = sorted(self._call("get alias", self.client.indices.get_alias, name=self.alias).keys())
