@@ -63,12 +63,6 @@ _TEMPLATES = [
      "RELEASE OF INFORMATION TO THIRD PARTIES", "LIABILITY AND RESPONSIBILITY", "COMPLAINT PROCEDURES",
      "CIVIL RIGHTS STANDARDS", "MODIFICATION OF THIS MOA", "EFFECTIVE DATE, SUSPENSION, AND TERMINATION OF THIS MOA"],
 ]
-TEMPLATE_POSITIONS: dict[int, set[str]] = {}
-for _seq in _TEMPLATES:
-    for _n, _t in enumerate(_seq, 1):
-        TEMPLATE_POSITIONS.setdefault(_n, set()).add(_t)
-TEMPLATE_POSITIONS[8].add("EFFECTIVE DATE, SUSPENSION, AND TERMINATION OF THIS MOA")
-
 APPENDIX_KEYS: dict[str, str] = {
     "STANDARD OPERATING PROCEDURE (SOP)": "sop",
     "STANDARD OPERATING PROCEDURES (SOP)": "sop",
@@ -80,7 +74,7 @@ APPENDIX_KEYS: dict[str, str] = {
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 _TO_ROMAN = [(50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
 
-ARTICLE_RE = re.compile(r"^\s*(?P<num>[IVXLlDUTivnu1|!]{1,5})\s*[.,:;]?\s+(?P<title>[A-Za-z0-9][A-Za-z0-9 ,.'&/()\-]{2,100}?)\s*$")
+ARTICLE_RE = re.compile(r"^\s*(?P<num>[IVXLlDUTivnu1|!]{1,5}|[A-Za-z][A-Za-z1|!]{0,3})\s*[.,:;]?\s+(?P<title>[A-Za-z0-9][A-Za-z0-9 ,.'&/()\-]{2,100}?)\s*$")
 SUB_RE = re.compile(r"^\s*(?P<letter>[A-Z])\s*\.\s+(?P<title>[A-Z][A-Za-z0-9 ,.'&/()\-]{3,90}?)\s*$")
 APPENDIX_RE = re.compile(r"^\s*APPENDIX\s*(?P<letter>[A-Z8&](?![A-Za-z]))?\s*[:.\-]?\s*(?P<title>[A-Z].*)?$")
 
@@ -182,10 +176,25 @@ def _appendix_starts(lines: list[_Line]) -> list[tuple[int, str | None, str]]:
     return found
 
 
+def _fits(title: str, position: int, first: str | None) -> bool:
+    """Whether a known title is the article at `position` in the template the document follows (known from
+    its first article: PARTIES for the 2019-2020 JEM/WSO, PURPOSE for the Task Force template)."""
+    for seq in _TEMPLATES:
+        if first is not None and seq[0] != first:
+            continue
+        names = {seq[position - 1]} if position <= len(seq) else set()
+        if position == 8 and seq[0] == "PARTIES":
+            names.add("EFFECTIVE DATE, SUSPENSION, AND TERMINATION OF THIS MOA")
+        if title in names:
+            return True
+    return False
+
+
 def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, str]]:
     """(line index, numeral, title, key) of each numbered article before line `end`."""
     out: list[tuple[int, str, str, str]] = []
     expected = 1
+    first: str | None = None
     for i in range(end):
         m = ARTICLE_RE.match(lines[i].text)
         if not m or not _is_caps(m["title"]):
@@ -193,7 +202,7 @@ def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, st
         title = clean_heading(m["title"])
         value = roman_value(m["num"])
         known = canonical(title, ARTICLE_KEYS)
-        fits = bool(known) and known[0] in TEMPLATE_POSITIONS.get(expected, ())
+        fits = bool(known) and _fits(known[0], expected, first)
         if value == expected or fits or (known and value == expected + 1):
             value = value if value in (expected, expected + 1) else expected
             if known:
@@ -202,6 +211,8 @@ def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, st
                     title_out = title
             else:
                 title_out, key = title, slug(title)
+            if first is None and known:
+                first = known[0]
             out.append((i, to_roman(value), title_out, key))
             expected = value + 1
     return out
