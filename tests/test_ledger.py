@@ -107,6 +107,11 @@ def test_events_since(built):
     [after] = [s for s in got["snapshots"] if s["source"] == "participatingAgencies09242025am.xlsx"]
     assert after["previous"] == "participatingAgencies09182025pm.xlsx"
     assert after["removed"] < 10 and after["added"] < 50
+    # pending agreements that leave the pending list as they join the participating list were signed
+    signed = [e for e in got["events"] if e["event"] == "removed" and e["changes"].get("to_participating")]
+    assert got["totals"]["pending_signed"] == len(signed) > 20
+    assert {e["changes"]["to_participating"] for e in signed if e["snapshot"] == "pendingAgencies01072026am.xlsx"} \
+        == {"participatingAgencies01072026am.xlsx"}
 
 
 def test_listings_for_document(built):
