@@ -121,14 +121,28 @@ def _drop_name_lines(text: str, agency: str) -> str:
     "Okechobee Police Department, Florida"), with page number, state and revision date around it."""
     from rapidfuzz import fuzz
 
+    def core(s: str) -> str:
+        s = re.sub(r"\bRevised\b.*$|\b\d{1,3}\b|[,;|()\[\]\"“”]", " ", s)
+        return " ".join(w for w in s.split() if w.title() not in STATES.values() and w not in STATES).lower()
+
+    name = core(agency)
+    lines = text.split("\n")
     out = []
-    for line in text.split("\n"):
-        core = re.sub(r"\bRevised\b.*$|\b\d{1,3}\b|[,;|]", " ", line)
-        core = " ".join(w for w in core.split() if w.title() not in STATES.values() and w not in STATES)
-        if 0 < len(core) <= 90 and fuzz.token_set_ratio(core.lower(), agency.lower()) >= 85 and \
-                len(core.split()) <= len(agency.split()) + 2:
-            continue
-        out.append(line)
+    i = 0
+    while i < len(lines):
+        c = core(lines[i])
+        if c and len(c) <= 90:
+            # The name may run onto the next non-blank line ("Franklin County Sheriff's" / "Office, Alabama").
+            j = next((j for j in range(i + 1, min(i + 4, len(lines))) if lines[j].strip()), None)
+            if j is not None and fuzz.partial_ratio(c, name) >= 85 and \
+                    fuzz.ratio(core(lines[i] + " " + lines[j]), name) >= max(85, fuzz.ratio(c, name) + 1):
+                i = j + 1
+                continue
+            if fuzz.ratio(c, name) >= 85:
+                i += 1
+                continue
+        out.append(lines[i])
+        i += 1
     return "\n".join(out)
 
 
@@ -158,21 +172,23 @@ def _fuzzy_agency(text: str, agency: str, threshold: float = 88.0) -> str:
         first, last = win[0].lower().strip(",.;:"), win[-1].lower().strip(",.;:")
         return fuzz.ratio(first, parts[0]) >= 75 and fuzz.ratio(last, parts[-1]) >= 75
 
-    words = text.split()
-    out: list[str] = []
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    words = [text[a:b] for a, b in spans]
+    cuts: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
         for n in (k, k + 1, k - 1):
             win = words[i:i + n]
             if len(win) == n and n >= 2 and "⟦" not in "".join(win) and ends_match(win) and \
                     fuzz.ratio(" ".join(win).lower().strip(",.;:"), name) >= threshold:
-                out.append("⟦AGENCY⟧" + ("," if win[-1].endswith(",") else ""))
+                cuts.append((spans[i][0], spans[i + n - 1][1] - (1 if win[-1].endswith(",") else 0)))
                 i += n
                 break
         else:
-            out.append(words[i])
             i += 1
-    return " ".join(out)
+    for a, b in reversed(cuts):
+        text = text[:a] + " ⟦AGENCY⟧ " + text[b:]
+    return text
 
 
 def prepare(text: str, ctx: Context | None = None) -> str:
@@ -190,6 +206,7 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     for rx in _DATES:
         t = rx.sub(" ⟦DATE⟧ ", t)
     if ctx.agency:
+        t = _fuzzy_agency(t, ctx.agency)
         for form in _agency_forms(ctx.agency):
             flags = 0 if form.isupper() else re.I
             t = re.sub(rf"(?<!\w){_flex(form)}(?!\w)", " ⟦AGENCY⟧ ", t, flags=flags)
@@ -206,9 +223,6 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     t = re.sub(r"_{3,}", " ", t)  # blank signature/fill-in lines
     # A placeholder repeated (", Alabama" after the agency) is one mention.
     t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)
-    if ctx.agency:
-        t = _fuzzy_agency(t, ctx.agency)
-        t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)
     t = re.sub(r"(⟧)\s+('s)\b", r"\1\2", t)  # "⟦AGENCY⟧'s", as printed
     return re.sub(r"\s+", " ", t).strip()
 
