@@ -224,13 +224,14 @@ class ElasticsearchBackend(Backend):
                            mappings=_mapping(mode), aliases=aliases, wait_for_active_shards="1")
             except UserError as e:
                 if mode == SERVER:  # no analysis-common (the minimal distribution): stem in moa
-                    log.info("Elasticsearch offers no porter_stem (%s); stemming in moa", e)
+                    log.debug("no porter_stem on this node (%s); stemming in moa", e)
                     continue
                 raise
             self._modes[name] = mode
             if with_alias:
                 self._modes[self.alias] = mode
-            log.info("created index %s (%s stemming)", name, mode)
+            log.info("created index %s (stemming %s)", name,
+                     "by Elasticsearch" if mode == SERVER else "in moa: this node has no porter_stem")
             return name
         raise AssertionError("unreachable")
 
