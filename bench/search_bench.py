@@ -107,11 +107,14 @@ def rg_pattern(query: str) -> list[str] | None:
     if not leaves:
         return None
 
+    # ASCII word classes: Unicode \b sends ripgrep's regex engine to its slow path on non-ASCII text.
+    b, w, nw = r"(?-u:\b)", r"(?-u:\w)", r"(?-u:\W)+"
+
     def words(leaf) -> str:
         if isinstance(leaf, Term):
-            return r"\b" + re.escape(leaf.text) + r"\w*"  # prefix, or a stemmed word's endings
+            return b + re.escape(leaf.text) + w + "*"  # prefix, or a stemmed word's endings
         if isinstance(leaf, Phrase):
-            return r"\b" + r"\W+".join(re.escape(w) for w in leaf.words)
+            return b + nw.join(re.escape(x) for x in leaf.words)
         assert isinstance(leaf, Near)
         return "|".join(words(i) for i in leaf.items)
 
