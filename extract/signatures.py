@@ -509,6 +509,17 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
                 nm = clean_name(who) if target is lea else repair_ice_name(who)[0]
                 if nm:
                     target.name, target.name_conf = nm, 0.7
+    # A stamp whose words OCR lost but whose timestamp and UTC offset survive ("Dato 202504.25110805-04'00'"):
+    # the party is the one whose printed surname sits on the lines around it, when only one does.
+    for i, ln in enumerate(lines):
+        m = re.search(r"(20\d\d)\s?\.?\s?(\d\d)\s?\.\s?(\d\d)\s?\d\d\s?:?\s?\d\d\s?:?\s?\d\d\s?[-+]\s?0\d'", ln)
+        if not m:
+            continue
+        window = " ".join(lines[max(0, i - 1) : i + 2]).lower()
+        owners = [p for p in (lea, ice) if p.name and p.name.split()[-1].lower() in window]
+        hits = find_dates(f"{m.group(1)}.{m.group(2)}.{m.group(3)}")
+        if len(owners) == 1 and hits and owners[0].date is None:
+            owners[0].date, owners[0].date_source, owners[0].date_conf = hits[0].iso, "digital-signature", 0.8
     # An OCR'd stamp ("~:~~020.06.0808:54:14", "20 06 09 3 08:5"): read the date leniently, but only
     # right after "Digitally signed", for the party whose surname the stamp's lines carry.
     for i, ln in enumerate(lines):
