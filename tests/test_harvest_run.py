@@ -216,3 +216,23 @@ def test_full_site_stores_every_corpus_moa(corpus, tmp_path, data_dir) -> None:
     stored = {r["name"] for r in conn.execute("SELECT name FROM files WHERE origin='harvest' AND name LIKE '%.pdf'")}
     assert stored == set(names)
     check_store(conn, data_dir)
+
+
+def test_older_page_with_roster_table(corpus, tmp_path, data_dir) -> None:
+    """ICE's older page carried the roster as an HTML table: its MOA links are harvested and the page itself
+    enters the ledger as a snapshot."""
+    names = sorted(p.name for p in (corpus / "moa").iterdir())
+    root = build_site(corpus, tmp_path / "site", (), names)
+    roster = "ParticipatingEntities-20250219163339.xlsx"
+    (root / "sheets" / "wayback").mkdir(parents=True)
+    (root / "sheets" / "wayback" / roster).symlink_to(corpus / "sheets" / "wayback-html-tables" / roster)
+    conn = connect(data_dir)
+    with Mirror(root, page="table") as m:
+        r = run(conn, m)
+    assert r["page"]["roster_rows"] > 100 and r["page"]["sheets"] == 0
+    assert r["sheets"]["imported"] == 1  # the page, as an HTML roster
+    p = r["pdfs"]
+    assert p["downloaded"] > 20 and p["downloaded"] + p["failed"] == p["linked"]
+    stored = {row["name"] for row in conn.execute("SELECT name FROM files WHERE origin='harvest' AND name LIKE '%.pdf'")}
+    assert stored <= set(names) and len(stored) == p["downloaded"]
+    check_store(conn, data_dir)
