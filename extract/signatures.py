@@ -186,6 +186,8 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
             if p.date_source != "digital-signature":
                 p.reasons.append(why)
                 p.date, p.date_source, p.date_conf = None, None, 0.0
+    if method == "ocr" and lea.name and lea.name_conf < 0.95:
+        _check_other_readings(lea, pages)
     out = []
     for p in (lea, ice):
         _check_ocr_confidence(p, getattr(page, "words", None) or [])
@@ -535,6 +537,27 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
             if iso and who.date is None:
                 who.date, who.date_source, who.date_conf = iso[0].iso, "digital-signature", 0.7
                 who.reasons.append("date read from a noisy digital-signature stamp")
+
+
+def _check_other_readings(p: Party, pages: list[Any]) -> None:
+    """An OCR'd name whose surname the document prints elsewhere (a points-of-contact appendix) with a first
+    name that differs by a letter or two ("Mihael" on the signature page, "ichael" in Appendix C): the
+    readings disagree, so the name is not given."""
+    toks = (p.name or "").split()
+    if len(toks) < 2 or len(toks[-1]) < 4:
+        return
+    first, surname = toks[0].strip("\"'“”"), toks[-1]
+    readings = set()
+    for pg in pages:
+        for m in re.finditer(r"(\S+)\s+(?:[A-Z]\.\s+)?" + re.escape(surname) + r"\b", pg.text or ""):
+            readings.add(m.group(1).strip(",.:;|_-\"'“”"))
+    readings.discard("")
+    if first in readings:  # read the same way elsewhere: confirmed
+        return
+    close = sorted(r for r in readings if r.lower() != first.lower() and fuzz.ratio(r.lower(), first.lower()) >= 60)
+    if close:
+        p.reasons.append(f"name {p.name!r} dropped: the document also reads it as {close}")
+        p.name, p.name_conf = None, 0.0
 
 
 MIN_WORD_CONF = 20  # Tesseract's confidence (0-100) under which a word of a name or date is a guess
