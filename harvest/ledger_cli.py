@@ -81,8 +81,12 @@ def _render_counts(r: dict) -> str:
     p = r["pending"]
     if p["snapshot"]:
         pm = ", ".join(f"{k} {v}" for k, v in p["by_model"].items())
+        flags = "; ".join(p["snapshot"]["flags"])
         lines.append(f"  pending: {p['agreements']} agreements ({pm or 'none'}) "
-                     f"({p['snapshot']['source']}, published {p['snapshot']['published']})")
+                     f"({p['snapshot']['source']}, published {p['snapshot']['published']})"
+                     + (f"  ! {flags}" if flags else ""))
+    else:
+        lines.append("  pending: no pending list published on or before that date")
     for s in r["skipped"]:
         lines.append(f"  skipped malformed {s['source']}: {'; '.join(s['flags'])}")
     top = sorted(r["by_state"].items(), key=lambda kv: -kv[1])[:10]
