@@ -20,17 +20,22 @@ prefix; the catalog keys stay the ICE URLs, so a mirror on another port later is
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from posixpath import basename
 from urllib.parse import urlsplit
 
 from moa.blobs import BlobStore, sniff
 from moa.catalog import data_path, now_iso, transaction
+from moa.errors import UserError
 from moa.progress import Progress
 from moa.store import register_blob
 
@@ -411,9 +416,25 @@ def harvest(conn: sqlite3.Connection, base_url: str = ICE_BASE, *, delay: float 
             limit: int | None = None, fetcher: Fetcher | None = None) -> dict:
     """Run one harvest into the catalog `conn`; return the summary (counts, errors, request count)."""
     own = fetcher is None
-    fetcher = fetcher or Fetcher(delay=delay, timeout=timeout, retries=retries, backoff=backoff, max_wait=max_wait)
-    try:
-        return Harvest(conn, fetcher, base_url, retry_failed=retry_failed, limit=limit).run().to_json()
-    finally:
-        if own:
-            fetcher.close()
+    fetcher = fetcher or Fetcher(delay=delay, timeout=timeout, retries=retries, backoff=backoff,
+                                 max_wait=max_wait)
+    with _exclusive(data_path(conn)):
+        try:
+            return Harvest(conn, fetcher, base_url, retry_failed=retry_failed, limit=limit).run().to_json()
+        finally:
+            if own:
+                fetcher.close()
+
+
+@contextmanager
+def _exclusive(data: Path) -> Iterator[None]:
+    """One harvest at a time per data directory (two would ask ICE for everything twice)."""
+    with open(data / "harvest.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"another `moa harvest` is running on {data}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from harvest.page import canonical, parse_page, sheet_kind
+from harvest.run import rebase, url_name
 
 FIX = Path(__file__).parent / "fixtures" / "harvest"
 EXP = Path(__file__).parent / "expected" / "harvest"
@@ -46,3 +47,12 @@ def test_mirror_links_map_back_to_ice() -> None:
     assert canonical(wayback) == "https://www.ice.gov/doclib/287gMOA/a.pdf"
     assert sheet_kind("/doclib/about/offices/ero/287g/ParticipatingEntities-2021.xlsx", "") == "participating"
     assert sheet_kind("/doclib/about/offices/ero/287g/participatingAgencies.pdf", "Participating") is None
+
+
+def test_rebase_onto_mirror_or_archive() -> None:
+    url = "https://www.ice.gov/doclib/287gMOA/287gJEM_%20etowahCoAL_06-09-2020.pdf"
+    assert rebase(url) == url
+    assert rebase(url, "http://127.0.0.1:9/") == "http://127.0.0.1:9/doclib/287gMOA/287gJEM_%20etowahCoAL_06-09-2020.pdf"
+    archive = "https://web.archive.org/web/2025id_/https://www.ice.gov"
+    assert rebase(url, archive) == archive + "/doclib/287gMOA/287gJEM_%20etowahCoAL_06-09-2020.pdf"
+    assert url_name(url) == "287gJEM_%20etowahCoAL_06-09-2020.pdf"  # as the corpus and ICE spell it

@@ -236,3 +236,16 @@ def test_older_page_with_roster_table(corpus, tmp_path, data_dir) -> None:
     stored = {row["name"] for row in conn.execute("SELECT name FROM files WHERE origin='harvest' AND name LIKE '%.pdf'")}
     assert stored <= set(names) and len(stored) == p["downloaded"]
     check_store(conn, data_dir)
+
+
+def test_one_harvest_at_a_time(site, data_dir) -> None:
+    import fcntl
+
+    from moa.errors import UserError
+
+    conn = connect(data_dir)
+    with open(data_dir / "harvest.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with pytest.raises(UserError, match="another `moa harvest` is running"):
+            run(conn, site)
+    assert conn.execute("SELECT COUNT(*) FROM fetches").fetchone()[0] == 0
