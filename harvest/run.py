@@ -1,8 +1,10 @@
 """One harvest: ICE's 287(g) page → every sheet it links → every MOA/addendum PDF the sheets link.
 
 Incremental and resumable:
-- The page and the sheets are asked conditionally (If-None-Match / If-Modified-Since) once we hold a copy;
-  a 304 reuses the stored copy (and the links already read from it).
+- The page and the current sheets (the first participating and first pending link on the page) are asked
+  conditionally (If-None-Match / If-Modified-Since) once we hold a copy; a 304 reuses the stored copy and the
+  links already read from it. An older list the page still links (a mirror's archive) that we already hold is
+  not asked again: ICE only ever replaces the current file.
 - A PDF URL already downloaded is never asked again (ICE does not replace a signed MOA under the same
   name). Content is stored once by sha256 whatever URL it came from.
 - A failed URL is recorded in `downloads` and never blocks the rest. Transient failures (5xx, timeouts, cut
