@@ -547,12 +547,11 @@ def _check_other_readings(p: Party, pages: list[Any]) -> None:
     if len(toks) < 2 or len(toks[-1]) < 4:
         return
     first, surname = toks[0].strip("\"'“”"), toks[-1]
-    readings = set()
+    readings: list[str] = []
     for pg in pages:
         for m in re.finditer(r"(\S+)\s+(?:[A-Z]\.\s+)?" + re.escape(surname) + r"\b", pg.text or ""):
-            readings.add(m.group(1).strip(",.:;|_-\"'“”"))
-    readings.discard("")
-    if first in readings:  # read the same way elsewhere: confirmed
+            readings.append(m.group(1).strip(",.:;|_-\"'“”"))
+    if readings.count(first) >= 2:  # read the same way elsewhere too (once is the signature block itself)
         return
     close = sorted(r for r in readings if r.lower() != first.lower() and fuzz.ratio(r.lower(), first.lower()) >= 60)
     if close:
