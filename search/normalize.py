@@ -116,6 +116,33 @@ def _agency_forms(name: str) -> list[str]:
                    and f.lower() not in _TEMPLATE_WORDS), key=len, reverse=True)
 
 
+# Acronyms of ICE's templates themselves, never an agency's short name.
+_TEMPLATE_ACRONYMS = {
+    "ICE", "DHS", "LEA", "MOA", "ERO", "INA", "FOD", "AFOD", "SOP", "OPR", "OIG", "CRCL", "ISA", "IT", "NTA", "OPLA",
+    "DOJ", "FBI", "SAC", "HSI", "CFR", "USC", "US", "USA", "FTCA", "PII", "DRO", "TFM", "JEM", "WSO", "AOR", "IGA",
+    "POC", "NCIC", "EARM", "IDENT", "IAFIS", "FOIA", "SORN", "CJIS", "OI", "FR", "II", "III", "IV", "VI", "VII",
+    "VIII", "IX", "XI", "XII", "XIII", "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX", "LE", "DC", "NC", "NY"}
+
+
+def _agency_acronyms(text: str, agency: str) -> str:
+    """The acronym an agency filled into the older templates' blank ("the BCSO", "ADJ", "LPCSO"): an all-caps
+    word that is no template acronym and starts and ends like the agency's name (first word, last word)."""
+    words = [w for w in re.findall(r"[A-Za-z]+", re.sub(r"\(.*?\)|,.*$", " ", agency))
+             if w.lower() not in _SHORT_STOP | {"city", "town", "village"}]
+    if len(words) < 2:
+        return text
+    first, last = words[0][0].upper(), words[-1][0].upper()
+    plain = set(re.findall(r"\b[a-z]+\b", text))  # "IS", "THE" in capitals are words the text also has in lower case
+
+    def repl(m: re.Match) -> str:
+        acr = m.group(1)
+        if acr in _TEMPLATE_ACRONYMS or acr[0] != first or acr[-1] != last or acr.lower() in plain:
+            return m.group(0)
+        return " ⟦AGENCY⟧ "
+
+    return re.sub(r"(?<![\w'])([A-Z]{3,6})(?![a-z\d])", repl, text)
+
+
 def _drop_name_lines(text: str, agency: str) -> str:
     """Drop lines that hold only the agency's name (a running footer or header, spelled as the footer spells it:
     "Okechobee Police Department, Florida"), with page number, state and revision date around it."""
@@ -210,6 +237,8 @@ def prepare(text: str, ctx: Context | None = None) -> str:
         for form in _agency_forms(ctx.agency):
             flags = 0 if form.isupper() else re.I
             t = re.sub(rf"(?<!\w){_flex(form)}(?!\w)", " ⟦AGENCY⟧ ", t, flags=flags)
+    if ctx.agency:
+        t = _agency_acronyms(t, ctx.agency)
     # The 2025 templates call the agency "the LEA" where older ones use its acronym: both are the agency.
     t = re.sub(r"(?<![\w'])LEA(?![\w])", " ⟦AGENCY⟧ ", t)
     state = (ctx.state or "").upper()
