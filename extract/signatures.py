@@ -175,7 +175,8 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
     has_headers = any(_LEA_HDR.search(ln) or _ICE_HDR.search(ln) for ln in lines)
     order = _column_order(lines, revision)
     if has_headers:
-        _labelled(lines, lea, ice, side_by_side, method, order)
+        # A text layer holding a garbled handwritten date can only be a scanner's old OCR layer.
+        _labelled(lines, lea, ice, side_by_side, method, order, scanned_layer=method == "text")
     _unlabelled(lines, lea, ice, order, method, has_headers)
     _digital(lines, lea, ice)
     if lea.date and ice.date and lea.date > ice.date and lea.date_source != "digital-signature":
@@ -283,7 +284,7 @@ def _who(block: list[str]) -> str | None:
 
 
 def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str,
-              order: tuple[str, str] = ("lea", "ice")) -> None:
+              order: tuple[str, str] = ("lea", "ice"), scanned_layer: bool = False) -> None:
     """Labelled 2025 forms. Stacked: values belong to the block under "For the LEA:" / "For ICE:". Side by
     side: "Name: A Name: B" gives A to the left (LEA) column and B to the right; a label alone on its line
     goes to the party its value names (an ICE title or organisation, an LEA title), else by occurrence."""
@@ -312,6 +313,15 @@ def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str,
                     and clean_name(lines[i - 1]):
                 vals[0] = lines[i - 1]  # the left column's typed name, printed just above its label
             targets = [(parties[order[0]], vals[0]), (parties[order[1]], vals[1])]
+            if lab == "date" and scanned_layer:
+                readable = [bool(find_dates(v)) for v in vals[:2]]
+                garbled = [not r and bool(re.search(r"\d", v)) for r, v in zip(readable, vals[:2], strict=False)]
+                if any(readable) and any(garbled):
+                    # A scanner's OCR layer orders a line's words unreliably: with one date readable and
+                    # the other a garbled handwritten one, which column the readable one sits in is unknown.
+                    for p in (lea, ice):
+                        p.reasons.append(f"dates {vals[0]!r} / {vals[1]!r}: column uncertain in a scanned layer")
+                    continue
         elif cur is not None:  # stacked blocks under their own headers
             targets = [(cur, vals[0] if vals else "")]
         elif side:

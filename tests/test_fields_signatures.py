@@ -88,3 +88,10 @@ def test_name_rules() -> None:
     assert clean_name("Walker County Sheriffs Office") is None
     assert repair_ice_name("Madison Sheahane")[0] == "Madison Sheahan"
     assert repair_ice_name("odd ~, L'l'Ot'\\S")[0] is None
+
+
+def test_one_readable_date_beside_a_garbled_one_in_a_scanned_layer() -> None:
+    # Lady Lake PD: the scanner's OCR layer prints ICE's typed date in the left column's slot.
+    got = _sign("For the LEA: For ICE:\nDate: 04/10/ 2025 Date J -J~ 25\nName· Steven W. Hunt Name: Todd Lyons\n")
+    assert got["lea"]["date"] is None and got["ice"]["date"] is None
+    assert got["lea"]["name"] == "Steven W. Hunt" and got["ice"]["name"] == "Todd Lyons"
