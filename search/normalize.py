@@ -127,16 +127,29 @@ _TEMPLATE_ACRONYMS = {
 def _agency_acronyms(text: str, agency: str) -> str:
     """The acronym an agency filled into the older templates' blank ("the BCSO", "ADJ", "LPCSO"): an all-caps
     word that is no template acronym and starts and ends like the agency's name (first word, last word)."""
-    words = [w for w in re.findall(r"[A-Za-z]+", re.sub(r"\(.*?\)|,.*$", " ", agency))
-             if w.lower() not in _SHORT_STOP | {"city", "town", "village"}]
+    words = [w for w in re.findall(r"[A-Za-z]+", re.sub(r"\(.*?\)", " ", agency))
+             if w.lower() not in _SHORT_STOP | {"city", "town", "village"}
+             and w.title() not in STATES.values() and w not in STATES]
     if len(words) < 2:
         return text
     first, last = words[0][0].upper(), words[-1][0].upper()
     plain = set(re.findall(r"\b[a-z]+\b", text))  # "IS", "THE" in capitals are words the text also has in lower case
 
+    try:
+        from extract.wordlist import words as wordlist
+        real = wordlist()
+    except ImportError:
+        real = None
+
     def repl(m: re.Match) -> str:
         acr = m.group(1)
-        if acr in _TEMPLATE_ACRONYMS or acr[0] != first or acr[-1] != last or acr.lower() in plain:
+        if acr[0] != first or acr[-1] != last or acr in _TEMPLATE_ACRONYMS:
+            return m.group(0)
+        if acr.lower() in plain and (real is None or acr.lower() in real):
+            return m.group(0)
+        # An OCR misreading of a template acronym (FOO for FOD) is not the agency either.
+        if any(len(a) == len(acr) and sum(x != y for x, y in zip(a, acr, strict=True)) <= 1
+               for a in _TEMPLATE_ACRONYMS):
             return m.group(0)
         return " ⟦AGENCY⟧ "
 
