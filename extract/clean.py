@@ -48,6 +48,7 @@ def clean_heading(title: str) -> str:
 
 def clean_text(text: str) -> str:
     """Body text with the 'rn'->'nn' class of OCR errors repaired (word-bounded, so "Tennessee" stays)."""
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]+", " ", text)  # control codes from a broken text layer
     for rx, rep in BODY_FIXES:
         text = rx.sub(rep, text)
     return text

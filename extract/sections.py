@@ -203,8 +203,13 @@ def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, st
         value = roman_value(m["num"])
         known = canonical(title, ARTICLE_KEYS)
         fits = bool(known) and _fits(known[0], expected, first)
-        if value == expected or fits or (known and value == expected + 1):
-            value = value if value in (expected, expected + 1) else expected
+        # A heading lost to OCR (or a whole unreadable page) leaves a gap: a cleanly printed numeral whose
+        # known title sits at that very position of the template resumes the count.
+        resumes = known is not None and value is not None and value > expected and _fits(known[0], value, first)
+        if not out and value == 1 and known and not any(seq[0] == known[0] for seq in _TEMPLATES):
+            continue  # "I. CIVIL RIGHTS STANDARDS" is subsection I of article IV, not article I
+        if value == expected or fits or (known and value == expected + 1) or resumes:
+            value = value if (value in (expected, expected + 1) or resumes) else expected
             if known:
                 title_out, key = known
                 if title in ARTICLE_KEYS:  # keep the printed wording when it is itself a known variant
