@@ -68,6 +68,14 @@ def require_es() -> bool:
     return bool(os.environ.get("MOA_REQUIRE_ES")) or os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def node_user() -> pwd.struct_passwd:
+    """The non-root user nodes run as when the tests run as root (Elasticsearch refuses root)."""
+    try:
+        return pwd.getpwnam(ES_USER)
+    except KeyError:
+        raise RuntimeError(f"no user {ES_USER!r} to run Elasticsearch as; run .ci/setup.d/elasticsearch.sh") from None
+
+
 def http_json(url: str, timeout: float = 5.0) -> dict | None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as r:
@@ -114,7 +122,7 @@ class EsNode:
                 f.write(f"{k}: {json.dumps(v)}\n")
         (conf / "jvm.options.d" / "moa.options").write_text(f"-Xms{self.heap}\n-Xmx{self.heap}\n")
         if os.geteuid() == 0:
-            pw = pwd.getpwnam(ES_USER)
+            pw = node_user()
             for p in [self.base, *self.base.rglob("*")]:
                 os.chown(p, pw.pw_uid, pw.pw_gid)
         os.chmod(self.base, 0o755)
@@ -129,7 +137,7 @@ class EsNode:
                "HOME": str(self.base), "LANG": "C.UTF-8"}
         kwargs: dict = {}
         if os.geteuid() == 0:
-            pw = pwd.getpwnam(ES_USER)
+            pw = node_user()
             kwargs = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
         out = open(self.base / "console.log", "wb")  # noqa: SIM115 - the node writes to it while it runs
         # A session of its own, so stop()/kill() reach the launcher and the server JVM it starts.

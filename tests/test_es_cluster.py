@@ -47,7 +47,7 @@ def cluster():
         for n in nodes:
             n.start()
         nodes[0].wait_until_up(nodes=3)
-    except RuntimeError as e:
+    except (RuntimeError, OSError) as e:
         for n in nodes:
             n.stop()
         shutil.rmtree(base, ignore_errors=True)
