@@ -91,7 +91,23 @@ def render_pngs(pages: list[tuple[Path, int]], out: Path, dpi: int) -> list[Path
     return paths
 
 
-def bare_tesseract(pngs: list[Path], jobs: int) -> float:
+def proc_cpu(pids: list[int]) -> float:
+    """CPU seconds used by these processes and their waited-for children (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def bare_tesseract(pngs: list[Path], jobs: int) -> tuple[float, float]:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     cmd_extra = ocr.CONFIG.split()
 
@@ -99,24 +115,27 @@ def bare_tesseract(pngs: list[Path], jobs: int) -> float:
         subprocess.run(["tesseract", str(p), "stdout", "-l", ocr.LANG, *cmd_extra], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    cpu = children_cpu()
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(one, pngs))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, children_cpu() - cpu
 
 
-def moa_ocr(pages: list[tuple[Path, int]], jobs: int, dpi: int) -> float:
+def moa_ocr(pages: list[tuple[Path, int]], jobs: int, dpi: int) -> tuple[float, float]:
     cache = Path(tempfile.mkdtemp(prefix="moa-bench-ocr-"))
     try:
         executor = ocr.pool(jobs)  # workers started before the clock, as in a long run
         for fut in [executor.submit(ocr.tesseract_version) for _ in range(jobs * 2)]:
             fut.result()
+        pids = list(executor._processes)  # noqa: SLF001 - the workers whose CPU time we read
+        cpu = proc_cpu(pids)
         start = time.perf_counter()
         futures = [ocr.submit(jobs, str(f), str(f), i, dpi, cache) for f, i in pages]
         results = [fut.result() for fut in futures]
         elapsed = time.perf_counter() - start
         assert not any(r.cached for r in results)
-        return elapsed
+        return elapsed, proc_cpu(pids) - cpu
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
@@ -186,16 +205,28 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="moa-bench-png-") as tmp:
         pngs = render_pngs(pages, Path(tmp), ocr.DPI)
-        bare_times, moa_times = [], []
-        for _ in range(args.rounds):
-            bare_times.append(bare_tesseract(pngs, args.jobs))
-            moa_times.append(moa_ocr(pages, args.jobs, ocr.DPI))
+        bare_times, moa_times, bare_cpu, moa_cpu = [], [], [], []
+        for k in range(args.rounds):
+            # Alternate which goes first: the load of a shared machine drifts.
+            order = ("bare", "moa") if k % 2 == 0 else ("moa", "bare")
+            for which in order:
+                if which == "bare":
+                    wall, cpu = bare_tesseract(pngs, args.jobs)
+                    bare_times.append(wall)
+                    bare_cpu.append(cpu)
+                else:
+                    wall, cpu = moa_ocr(pages, args.jobs, ocr.DPI)
+                    moa_times.append(wall)
+                    moa_cpu.append(cpu)
         ocr.shutdown()
     n = len(pages)
     b, m = statistics.median(bare_times), statistics.median(moa_times)
+    bc, mc = statistics.median(bare_cpu), statistics.median(moa_cpu)
     print(f"OCR, {n} pages x {args.rounds} rounds, {args.jobs} processes: bare tesseract {n / b:.3f} pages/s   "
-          f"moa {n / m:.3f} pages/s   moa throughput = {b / m:.0%} of bare "
-          f"(rounds bare {[round(t, 1) for t in bare_times]} s, moa {[round(t, 1) for t in moa_times]} s)")
+          f"moa {n / m:.3f} pages/s   moa throughput = {b / m:.0%} of bare (wall; rounds bare "
+          f"{[round(t, 1) for t in bare_times]} s, moa {[round(t, 1) for t in moa_times]} s)")
+    print(f"OCR CPU per page: bare tesseract {bc / n:.2f} s   moa {mc / n:.2f} s (render, hash, cache, "
+          f"pytesseract, tesseract)   moa throughput when CPU-bound = {bc / mc:.0%} of bare")
 
     if not args.skip_corpus:
         chosen = files if args.subset == 0 else files[: args.subset]

@@ -142,6 +142,7 @@ _DOCS: dict[str, pdfium.PdfDocument] = {}
 
 def _worker_init() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    tesseract_version()  # `tesseract --version` once per worker, before any page is timed
 
 
 def _open(doc_id: str, source: str | bytes) -> pdfium.PdfDocument:
