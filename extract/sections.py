@@ -125,6 +125,7 @@ def _is_caps(title: str) -> bool:
 class _Line:
     page: int
     text: str
+    method: str = "text"
 
 
 def _running_lines(pages: list[Any]) -> set[str]:
@@ -150,7 +151,7 @@ def _lines(pages: list[Any]) -> list[_Line]:
             if re.sub(r"\s*\d{1,2}\s*$|^\s*\d{1,2}\s+", "", bare) in running and bare:
                 continue
             line = re.sub(r"\s*\d{0,2}\s*Revised\s*\d{1,2}/\d{1,2}/\d{2,4}\s*$", "", line)
-            out.append(_Line(p.number, line))
+            out.append(_Line(p.number, line, getattr(p, "method", "text")))
     return out
 
 
@@ -208,6 +209,13 @@ def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, st
         resumes = known is not None and value is not None and value > expected and _fits(known[0], value, first)
         if not out and value == 1 and known and not any(seq[0] == known[0] for seq in _TEMPLATES):
             continue  # "I. CIVIL RIGHTS STANDARDS" is subsection I of article IV, not article I
+        # A text layer prints its numerals as they are: a repeated number ("XV. COMPLAINT PROCEDURES",
+        # "XV. CIVIL RIGHTS STANDARDS") or a skip (XVI -> XIX) is the document's own numbering. In
+        # Tesseract's output the same pattern is a misread, and the template's position wins.
+        as_printed = (known is not None and value is not None and lines[i].method == "text" and bool(out)
+                      and (value == expected - 1 and out[-1][3] != known[1] or expected < value <= expected + 3))
+        if as_printed:
+            resumes = True
         if value == expected or fits or (known and value == expected + 1) or resumes:
             value = value if (value in (expected, expected + 1) or resumes) else expected
             if known:
