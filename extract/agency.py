@@ -202,6 +202,11 @@ def _state(name: str | None, footer: str | None, pages: list[Any]) -> tuple[str 
     for how, cand in (("agency-name", name), ("footer", footer)):
         if cand and (st := states.state_in_name(cand)):
             return st, {"how": how, "text": cand}
+    # The Task Force preamble names the LEA's jurisdiction: "The LEA represents Orange County,FL in the …".
+    flat = _WS.sub(" ", "\n".join(p.text or "" for p in pages[:2]))
+    rep = re.search(r"LEA\s+represents\s+(?:the\s+)?([^_]{3,80}?)\s*_*\s*in\s+the\s+implementation", flat)
+    if rep and (st := states.state_in_name(rep.group(1).strip(" ,."))):
+        return st, {"how": "represents-clause", "text": rep.group(0)}
     if name is None:  # without the agency, an address or field office says nothing about its state
         return None, {"how": "none", "reason": "no agency name to place"}
     full = "\n".join(p.text or "" for p in pages)
