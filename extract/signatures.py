@@ -351,6 +351,10 @@ def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str,
                 _set_name(p, v, 0.9)
             elif lab == "title":
                 _set_title(p, v)
+        if lab == "name":  # "Name: Eddie Farris Caleb Vitello Name: ----": the ICE official, wherever printed
+            for known in ICE_SIGNERS:
+                if known.lower() in ln.lower() and ice.name is None:
+                    _set_name(ice, known, 0.85)
 
 
 def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str], method: str,
@@ -389,8 +393,14 @@ def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str]
             continue
         bare = _LEA_HDR.sub(" ", _ICE_HDR.sub(" ", ln))
         known = [k for k in ICE_SIGNERS if k.lower() in bare.lower()]
+        if not known and len(bare.split()) <= 5 and not bare.isupper():
+            # "Timot 1y S. Robbins": a line that is an official's printed name (not a stamp's capitals)
+            known = [k for k in ICE_SIGNERS if fuzz.ratio(bare.strip().lower(), k.lower()) >= 88][:1]
+            if known and ice.name is None:
+                _set_name(ice, known[0], 0.8)
+                continue
         if known:
-            if ice.name is None:
+            if ice.name is None or ice.name_conf < 0.85:
                 _set_name(ice, known[0], 0.85)
             # "Donald Hagan Todd M. Lyons": what is left beside the ICE official is the other signer.
             rest = re.sub(re.escape(known[0]), " ", bare, flags=re.I)
