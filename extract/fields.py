@@ -17,7 +17,7 @@ from extract.sections import extract_sections
 from extract.signatures import extract_signatories
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "6"
+VERSION = "7"
 
 
 def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
