@@ -94,7 +94,15 @@ class PendingPages:
                     result: ocr.OcrResult = job.result() if hasattr(job, "result") else job  # type: ignore[union-attr]
                 except pdfium.PdfiumError as e:
                     raise ExternalError(f"{self.label}: cannot render page {i + 1} ({e})") from e
-                _apply_ocr(self.pages[i], result)
+                page = self.pages[i]
+                if page.reason.startswith("garbage text layer"):
+                    # An old OCR layer may still read better than Tesseract does: keep the better of the two.
+                    ocr_share = score_text(result.text).dict_share
+                    if ocr_share < page.layer.get("dict_share", 0.0):
+                        page.reason += (f"; OCR read worse ({ocr_share:.0%} dictionary words): "
+                                        "text layer kept")
+                        continue
+                _apply_ocr(page, result)
         finally:
             self.cancel()
         return self.pages

@@ -42,3 +42,14 @@ def test_read_pages_ocrs_only_the_scanned_page_and_keeps_confidences(corpus: Pat
     assert page.layer_text.strip() == "6/11/2025"
     assert page.words and page.mean_conf is not None and 0 < page.quality <= 1
     assert "Signature" in page.text
+
+
+@pytest.mark.slow
+def test_garbage_layer_is_replaced_only_when_ocr_reads_better(corpus: Path, tmp_path: Path) -> None:
+    # Muskogee p7: an old OCR layer of noise ("I his MO.I\\ docs l lLll."); Tesseract reads the page.
+    muskogee = read_pages(corpus / "moa" / "MuskogeeCoOK_WSO_MOA_04.16.2025.pdf", cache_dir=tmp_path, jobs=2)[6]
+    assert muskogee.method == "ocr" and muskogee.reason.startswith("garbage text layer (75% dictionary words)")
+    assert "This MOA does not" in muskogee.text.replace("\n", " ")
+    # Indian River Shores p1: the scan itself is printed with stray "o"s between words; OCR reads no better.
+    indian = read_pages(corpus / "moa" / "IndianRiverShoresDPS_TFM_MOA_03.04.25.pdf", cache_dir=tmp_path, jobs=2)[0]
+    assert indian.method == "text" and indian.reason.endswith("text layer kept")
