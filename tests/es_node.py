@@ -88,10 +88,12 @@ class EsNode:
     """One Elasticsearch node process on 127.0.0.1 (own config, data and logs under `base`)."""
 
     def __init__(self, home: Path, base: Path, name: str, cluster: str, *, seeds: list[int] | None = None,
-                 masters: list[str] | None = None, heap: str = "512m") -> None:
+                 masters: list[str] | None = None, heap: str = "512m", quick_jit: bool = True) -> None:
         self.home, self.base, self.name, self.cluster = home, base, name, cluster
         self.http_port, self.transport_port = free_port(), free_port()
         self.seeds, self.masters, self.heap = seeds, masters, heap
+        # C1 only: a test node starts in about half the time; its steady-state speed does not matter here
+        self.quick_jit = quick_jit
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.http_port}"
 
@@ -120,7 +122,8 @@ class EsNode:
         with open(conf / "elasticsearch.yml", "w") as f:
             for k, v in self._settings().items():
                 f.write(f"{k}: {json.dumps(v)}\n")
-        (conf / "jvm.options.d" / "moa.options").write_text(f"-Xms{self.heap}\n-Xmx{self.heap}\n")
+        opts = [f"-Xms{self.heap}", f"-Xmx{self.heap}"] + (["-XX:TieredStopAtLevel=1"] if self.quick_jit else [])
+        (conf / "jvm.options.d" / "moa.options").write_text("".join(o + "\n" for o in opts))
         if os.geteuid() == 0:
             pw = node_user()
             for p in [self.base, *self.base.rglob("*")]:
