@@ -116,7 +116,10 @@ def test_rebuild_swaps_alias_atomically(backend, docs, es_url):
         assert backend.live_index() == old_index, "nothing is live before the rebuild finishes"
         swapped_at = time.monotonic()
         backend.finish()
-        time.sleep(0.5)
+        finished_at = time.monotonic()
+        deadline = finished_at + 30
+        while sum(at > finished_at for at, _ in seen) < 3 and time.monotonic() < deadline and t.is_alive():
+            time.sleep(0.05)
     finally:
         stop.set()
         t.join(30)
