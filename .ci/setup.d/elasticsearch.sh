@@ -10,8 +10,8 @@ ES_HOME="${MOA_ES_HOME:-/opt/moa-es/elasticsearch-$VERSION}"
 ES_USER="${MOA_ES_USER:-moaes}"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
-# A JDK Elasticsearch 8 accepts (17 or newer); install Debian's 17 if none is there.
-if ! ls -d /usr/lib/jvm/java-17-openjdk-* /usr/lib/jvm/java-21-openjdk-* /usr/lib/jvm/temurin-* >/dev/null 2>&1; then
+# A JDK Elasticsearch 8.19 is tested on (17 or 21); install Debian's 17 if neither is there.
+if ! ls -d /usr/lib/jvm/java-17-openjdk-* /usr/lib/jvm/java-21-openjdk-* >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null
 fi
