@@ -344,13 +344,16 @@ def test_browser_renders_search_and_document(server, catalog, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.es
-def test_serve_on_elasticsearch_answers_like_the_library(catalog, es_url, monkeypatch):
+def test_serve_on_elasticsearch_answers_like_the_library(catalog, es_url, monkeypatch, tmp_path):
     """`moa serve --backend elasticsearch` against a real node: the same answers as the library gives."""
     from moa.catalog import connect
 
+    # Indexing writes the index state into the catalog: work on a copy, so the module's read-only check holds.
+    data = tmp_path / "data"
+    shutil.copytree(catalog["data"], data)
     alias = f"moa-serve-test-{os.getpid()}"
     monkeypatch.setenv("MOA_ES_INDEX", alias)
-    conn = connect(catalog["data"])
+    conn = connect(data)
     backend = get_backend("elasticsearch", conn, es_url)
     try:
         update_index(conn, backend, rebuild=True)
@@ -361,7 +364,7 @@ def test_serve_on_elasticsearch_answers_like_the_library(catalog, es_url, monkey
         want = run_search(conn, query, "clause", "elasticsearch", es_url=es_url)
     finally:
         conn.close()
-    proc = subprocess.Popen([sys.executable, "-m", "moa", "serve", "--data", str(catalog["data"]), "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "moa", "serve", "--data", str(data), "--port", "0",
                              "--backend", "elasticsearch", "--es-url", es_url],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                             env={**os.environ, "MOA_ES_INDEX": alias})
