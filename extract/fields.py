@@ -8,16 +8,18 @@ value the document does not settle is None with a reason in `reasons`.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from extract.agency import extract_agency
 from extract.dates import find_revision
 from extract.model import extract_model
+from extract.pdfsign import apply_form, read_form
 from extract.sections import extract_sections
-from extract.signatures import extract_signatories
+from extract.signatures import ICE_SIGNERS, clean_name, extract_signatories, known_ice, side_by_side_order
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "7"
+VERSION = "8"
 
 
 def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
@@ -33,8 +35,11 @@ def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
     return iso, {"pages_agreeing": n, "votes": dict(votes)}
 
 
-def extract_fields(pages: list[Any]) -> dict[str, Any]:
-    """The fields of one agreement (see module doc); never raises on odd text, gives None instead."""
+def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None) -> dict[str, Any]:
+    """The fields of one agreement (see module doc); never raises on odd text, gives None instead.
+
+    `pdf` (path or bytes), when given, adds what the file holds outside its page text: digital-signature
+    dictionaries and filled-in form fields (extract.pdfsign)."""
     reasons: list[str] = []
     model = extract_model(pages)
     if model.get("reason"):
@@ -47,6 +52,9 @@ def extract_fields(pages: list[Any]) -> dict[str, Any]:
     revision, rev_ev = template_revision(pages)
     signatories, sig_reasons = extract_signatories(pages, revision)
     reasons += ["signatories: " + r for r in sig_reasons]
+    if pdf is not None and signatories:
+        apply_form(signatories, read_form(pdf), side_by_side_order(pages, revision), ICE_SIGNERS, clean_name,
+                   known_ice)
     sections, appendices = extract_sections(pages)
     if not sections:
         reasons.append("sections: no numbered articles found")

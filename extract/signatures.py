@@ -200,6 +200,17 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
     return out, []
 
 
+def side_by_side_order(pages: list[Any], revision: str | None = None) -> tuple[str, str] | None:
+    """(left, right) parties of a side-by-side signature page; None when the blocks are stacked or absent."""
+    idx = _signature_page(pages)
+    if idx is None:
+        return None
+    lines, _ = _region(pages, idx)
+    side = any(_LEA_HDR.search(ln) and _ICE_HDR.search(ln) for ln in lines) or any(
+        len(_split_two(ln, lab)) >= 2 for ln in lines if (lab := _label_of(ln)) in ("name", "title", "date"))
+    return _column_order(lines, revision) if side else None
+
+
 def _column_order(lines: list[str], revision: str | None) -> tuple[str, str]:
     for ln in lines:
         a, b = _LEA_HDR.search(ln), _ICE_HDR.search(ln)
@@ -265,8 +276,12 @@ _ICE_STRONG = re.compile(
 )
 
 
-def _known_ice(name: str) -> bool:
+def known_ice(name: str) -> bool:
+    """The name is one of the ICE officials who sign MOAs (an OCR slip of a letter allowed)."""
     return any(fuzz.ratio(name.lower(), k.lower()) >= 90 for k in ICE_SIGNERS)
+
+
+_known_ice = known_ice
 
 
 def _who(block: list[str]) -> str | None:
