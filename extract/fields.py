@@ -17,6 +17,7 @@ from extract.model import extract_model
 from extract.pdfsign import apply_form, read_form
 from extract.sections import extract_sections
 from extract.signatures import ICE_SIGNERS, clean_name, extract_signatories, known_ice, side_by_side_order
+from extract.sigocr import fresh_reading, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
 VERSION = "8"
@@ -35,11 +36,14 @@ def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
     return iso, {"pages_agreeing": n, "votes": dict(votes)}
 
 
-def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None) -> dict[str, Any]:
+def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, ocr_cache: Path | None = None,
+                   ocr_signatures: bool = True) -> dict[str, Any]:
     """The fields of one agreement (see module doc); never raises on odd text, gives None instead.
 
     `pdf` (path or bytes), when given, adds what the file holds outside its page text: digital-signature
-    dictionaries and filled-in form fields (extract.pdfsign)."""
+    dictionaries and filled-in form fields (extract.pdfsign), and, with `ocr_signatures`, a fresh OCR of a
+    scanned signature page whose old OCR layer left a name or date empty (extract.sigocr; cached under
+    `ocr_cache`)."""
     reasons: list[str] = []
     model = extract_model(pages)
     if model.get("reason"):
@@ -55,6 +59,10 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None) -> d
     if pdf is not None and signatories:
         apply_form(signatories, read_form(pdf), side_by_side_order(pages, revision), ICE_SIGNERS, clean_name,
                    known_ice)
+        if ocr_signatures and any(s.get("name") is None or s.get("date") is None for s in signatories):
+            alt = fresh_reading(pages, pdf, ocr_cache)
+            if alt is not None:
+                merge_fresh(signatories, pages, alt, revision)
     sections, appendices = extract_sections(pages)
     if not sections:
         reasons.append("sections: no numbered articles found")

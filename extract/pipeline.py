@@ -42,7 +42,8 @@ def extractor_version() -> str:
     return f"{PAGES_VERSION}+fields-{getattr(mod, 'VERSION', '0') if mod else 'none'}"
 
 
-def extract_fields(pages: list[Page], file_name: str = "", pdf: Path | None = None) -> dict[str, Any]:
+def extract_fields(pages: list[Page], file_name: str = "", pdf: Path | None = None,
+                   **options: Any) -> dict[str, Any]:
     """The field extractor's result; a minimal one (model from the title) while it is missing.
 
     A crash in the field extractor keeps the pages: the record is stored with `field_error` set.
@@ -50,7 +51,7 @@ def extract_fields(pages: list[Page], file_name: str = "", pdf: Path | None = No
     mod = _fields_module()
     if mod is not None and hasattr(mod, "extract_fields"):
         try:
-            return mod.extract_fields(pages, pdf=pdf)
+            return mod.extract_fields(pages, pdf=pdf, **options)
         except Exception as e:  # noqa: BLE001 - the page text is worth keeping whatever the fields do
             log.warning("%s: field extraction failed: %s: %s", file_name, type(e).__name__, e)
             fallback = _minimal_fields(pages)
@@ -97,7 +98,8 @@ def finish_one(conn: sqlite3.Connection, sha: str, file_name: str, started: tupl
                mode: str) -> dict[str, Any]:
     pending, start = started
     pages = pending.result()
-    fields = extract_fields(pages, file_name, pdf=BlobStore(data_path(conn)).path(sha))
+    fields = extract_fields(pages, file_name, pdf=BlobStore(data_path(conn)).path(sha),
+                            ocr_cache=data_path(conn) / "cache" / "ocr", ocr_signatures=mode != "skip")
     record = build_record(sha, file_name, pages, fields)
     listing = listing_for(conn, file_name, record)
     if listing is not None:

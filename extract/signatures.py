@@ -200,6 +200,15 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
     return out, []
 
 
+def signature_pages(pages: list[Any]) -> list[int]:
+    """Indexes (0-based) of the page(s) the signature blocks are read from; [] when there is none."""
+    idx = _signature_page(pages)
+    if idx is None:
+        return []
+    _, last = _region(pages, idx)
+    return sorted({idx, last})
+
+
 def side_by_side_order(pages: list[Any], revision: str | None = None) -> tuple[str, str] | None:
     """(left, right) parties of a side-by-side signature page; None when the blocks are stacked or absent."""
     idx = _signature_page(pages)
