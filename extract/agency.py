@@ -17,13 +17,15 @@ from rapidfuzz import fuzz
 from extract import states
 
 _WS = re.compile(r"\s+")
+# "and", or its OCR misreadings ("end", "anc"), with a speck read as a lone letter after it ("end e the").
+_AND = r"(?:and|end|anc|arid)\s+(?:[a-z]\s+)?"
 _PARTIES = re.compile(
-    r"Security\s*\(\s*\w{2,4}\s*\)\s*,?\s*and\s+(?:the\s+)?(?P<name>[^()]{3,160}?)(?:\s*\([A-Z]{2,6}\))?\s*,?\s*\(?\s*hereinafter\s+(?:(?:known|referred\s+to)\s+as\s+)?"
+    r"Security\s*\(\s*\w{2,4}\s*\)\s*,?\s*" + _AND + r"(?:the\s+)?(?P<name>[^()]{3,160}?)(?:\s*\([A-Z]{2,6}\))?\s*,?\s*\(?\s*[a-z]?hereinafter\s+(?:(?:known|referred\s+to)\s+as\s+)?"
     r"(?:the\s+)?[\"“”']?\s*[lJI]aw\s+enforcement\s+agency",
     re.IGNORECASE,
 )
 _PREAMBLE = re.compile(
-    r"Security\s*\(\s*\w{2,4}\s*\)\s*,?\s*and\s+(?:the\s+)?(?P<name>[^()]{3,160}?)(?:\s*\([A-Z]{2,6}\))?\s*,?\s*pursuant\s+to\s+which", re.IGNORECASE
+    r"Security\s*\(\s*\w{2,4}\s*\)\s*,?\s*" + _AND + r"(?:the\s+)?(?P<name>[^()]{3,160}?)(?:\s*\([A-Z]{2,6}\))?\s*,?\s*pursuant\s+to\s+which", re.IGNORECASE
 )
 # A filled-in form field that the text layer places after "pursuant to": "and the____, pursuant to Boca
 # Raton Police Svs Dept (BRPSD) which ICE delegates".
@@ -57,6 +59,7 @@ def _clean(name: str) -> str:
     t = re.sub(r"^.*?\bby\s+and\s+through\s+(?:the\s+)?", "", t, flags=re.IGNORECASE)
     t = re.sub(r"\s+(?:that|which)\s+is$", "", t, flags=re.IGNORECASE)
     t = re.sub(r"\bCount[vy]\b", "County", t)  # OCR 'Countv'
+    t = re.sub(r"\b(County|City)\.\s+(?=[A-Z][a-z])", r"\1 ", t)  # a speck read as a period: "Noble County. Sheriff's"
     t = re.sub(r"\bSherif[fr]s\b", "Sheriffs", t)
     # "(CCSO)": an acronym after a filled-in form field is dropped; "(FL)" is a state and stays.
     t = re.sub(r"\s*\(([A-Z]{2,6})\)\s*$", lambda m: m.group(0) if m.group(1) in states.STATES else "", t)

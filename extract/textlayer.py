@@ -20,7 +20,8 @@ from .wordlist import words
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]")
 _SPACE = re.compile(r"\s+")
-_BAD_GLYPH = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff]")
+# C0 control codes too: a font without a usable ToUnicode map yields them (Noble County p1), never text.
+_BAD_GLYPH = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff\x00-\x08\x0e-\x1f\x7f]")
 
 
 @dataclass
