@@ -114,6 +114,25 @@ def _floating_field(pages: list[Any]) -> str | None:
     return None
 
 
+_BLANK_PARTIES = re.compile(r"Security\s*\(DHS\)\s*,?\s*and\s+the\s*_*\s*,\s*hereinafter", re.IGNORECASE)
+
+
+def _blank_party_line(pages: list[Any]) -> str | None:
+    """PARTIES with a blank ("and the , hereinafter") whose filled-in field the text layer prints on a line
+    of its own elsewhere on page 1 ("Seneca County Sheriff's Office, OH"): that line, when it is the only one."""
+    if not pages or not _BLANK_PARTIES.search(_WS.sub(" ", pages[0].text or "")):
+        return None
+    found = set()
+    for ln in (pages[0].text or "").splitlines():
+        ln = ln.strip()
+        if not ln or _TEMPLATE_PHRASES.search(ln) or not _PROPER_RUN.fullmatch(ln):
+            continue
+        cand = _clean(ln)
+        if _AGENCY_HEAD.search(cand) and _plausible(cand) and len(cand.split()) >= 2:
+            found.add(cand)
+    return next(iter(found)) if len(found) == 1 else None
+
+
 _VOCAB = {
     "police", "department", "sheriff's", "sheriffs", "sheriff", "office", "county", "city", "town", "of", "the",
     "and", "public", "safety", "detention", "center", "jail", "bureau", "division", "state", "patrol", "services",
@@ -174,6 +193,8 @@ def extract_agency(pages: list[Any]) -> dict[str, Any]:
         name, evidence = footer[0], {"how": "footer", "pages": footer[1]}
     if name is None and (field := _floating_field(pages)):
         name, evidence = field, {"how": "preamble-form-field", "page": pages[0].number}
+    if name is None and (line := _blank_party_line(pages)):
+        name, evidence = line, {"how": "parties-form-field", "page": pages[0].number}
     if name is None and pages:
         # A filled-in form field printed above the title of a Task Force MOA.
         head = (pages[0].text or "").split("MEMORANDUM OF AGREEMENT")[0]

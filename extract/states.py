@@ -114,11 +114,16 @@ def address_states(text: str) -> Counter:
 
 
 def field_office_states(text: str) -> tuple[str, set[str]] | None:
-    """The field office named in the points of contact ("For DHS: Atlanta, Field Office Director")."""
-    m = re.search(r"For\s+[DO0]HS\s*:?\s*(?:ERO\s+)?([A-Za-z. ]+?)\s*,?\s*(?:ERO\s+)?Field\s+Office", text, re.IGNORECASE)
-    if not m:
-        m = re.search(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s*,?\s*(?:[A-Z]{2}\s+)?(?:ERO\s+)?Field\s+Office\s+Director", text)
-    if not m:
-        return None
-    key = m.group(1).strip().lower()
-    return (m.group(1).strip(), FIELD_OFFICE_STATES[key]) if key in FIELD_OFFICE_STATES else None
+    """The field office named in the points of contact ("For DHS: Atlanta, Field Office Director"), else the
+    OPLA location a Task Force MOA fills in for the LEA's legal questions ("at Miami Field Office")."""
+    cands = list(re.finditer(r"For\s+[DO0]HS\s*:?\s*(?:ERO\s+)?([A-Za-z. ]+?)\s*,?\s*(?:ERO\s+)?Field\s+Office", text,
+                             re.IGNORECASE))
+    cands += re.finditer(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\s*,?\s*(?:[A-Z]{2}\s+)?(?:ERO\s+)?Field\s+Office\s+Director",
+                         text)
+    cands += [m2 for m2 in re.finditer(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+){0,2})\s*,?\s*(?:[A-Z]{2}\s+)?Field\s+Office\b", text)
+              if re.search(r"OPLA|Principal\s+Legal", text[max(0, m2.start() - 200) : m2.end() + 60])]
+    for m in cands:
+        key = m.group(1).strip().lower()
+        if key in FIELD_OFFICE_STATES:
+            return m.group(1).strip(), FIELD_OFFICE_STATES[key]
+    return None
