@@ -1,0 +1,71 @@
+"""Signature evidence outside the page text: a PDF's digital-signature dictionary and filled-in form fields
+(extract.pdfsign), and a fresh OCR of a scanned signature page whose old OCR layer lacks the stamp
+(extract.sigocr). Real corpus MOAs; expected values in tests/expected/fields/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from extract import ocr
+from extract.fields import extract_fields
+from extract.pages import Page, read_pages
+from extract.pdfsign import read_form
+
+EXPECTED = Path(__file__).parent / "expected" / "fields"
+
+
+def _signers(fields: dict) -> dict:
+    return {s["party"]: {k: s[k] for k in ("name", "date", "date_source")} for s in fields["signatories"]}
+
+
+def _expected(name: str) -> dict:
+    return json.loads((EXPECTED / name).read_text())
+
+
+def test_signature_dictionary_is_read(corpus: Path) -> None:
+    pdf = corpus / "moa" / "287gJEM_%20etowahCoAL_06-09-2020.pdf"
+    sigs = [[f.page, f.value, f.signer] for f in read_form(pdf) if f.kind == "sig"]
+    assert sigs == _expected("pdfsign_etowah.json")["signature_fields"]
+
+
+@pytest.mark.slow
+def test_signature_dictionary_gives_the_ice_signing_date(corpus: Path, tmp_path: Path) -> None:
+    # Etowah Co. AL 2020: a scan whose ICE digital-signature stamp OCR cannot read; the PDF's /Sig
+    # dictionary holds the signing time exactly. Only the signature page (7, image-only) is OCR'd.
+    pdf = corpus / "moa" / "287gJEM_%20etowahCoAL_06-09-2020.pdf"
+    pages = read_pages(pdf, mode="skip")
+    r = ocr.ocr_page_task("etowah", str(pdf), 6, ocr.DPI, str(tmp_path))
+    pages[6] = Page(7, r.text, "ocr", 0.9, "OCR", len(r.text), words=r.words, mean_conf=r.mean_conf)
+    assert _signers(extract_fields(pages))["ice"]["date"] is None
+    fields = extract_fields(pages, pdf=pdf, ocr_signatures=False)
+    assert _signers(fields)["ice"] == _expected("pdfsign_etowah.json")["ice"]
+
+
+def test_form_fields_give_typed_dates_by_column(corpus: Path) -> None:
+    # Putnam Co. TN 2025: the ICE date is a filled-in form field ("Date", right column), not page text.
+    pdf = corpus / "moa" / "PutnamCoTN_JEM_MOA_02.24.2025.pdf"
+    fields = extract_fields(read_pages(pdf, mode="skip"), pdf=pdf, ocr_signatures=False)
+    assert _signers(fields) == _expected("pdfsign_putnam.json")
+
+
+def test_without_the_pdf_the_text_alone_decides(corpus: Path) -> None:
+    pdf = corpus / "moa" / "PutnamCoTN_JEM_MOA_02.24.2025.pdf"
+    fields = extract_fields(read_pages(pdf, mode="skip"))
+    assert _signers(fields)["ice"]["date"] is None
+
+
+@pytest.mark.slow
+def test_fresh_ocr_reads_a_stamped_date_the_old_layer_lacks(corpus: Path, tmp_path: Path) -> None:
+    # Gooding Co. ID 2020: scanned with an old OCR layer that lost ICE's "AUG 17 2020" stamp; one page
+    # (the signature page) is OCR'd again.
+    pdf = corpus / "moa" / "287gWSO_GoodingCoID_08-17-2020.pdf"
+    pages = read_pages(pdf, mode="skip")
+    assert _signers(extract_fields(pages))["ice"]["date"] is None
+    fields = extract_fields(pages, pdf=pdf, ocr_cache=tmp_path)
+    got = _signers(fields)
+    assert got == _expected("sigocr_gooding.json")
+    ice = next(s for s in fields["signatories"] if s["party"] == "ice")
+    assert any("fresh OCR" in r for r in ice["reasons"])
