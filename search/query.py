@@ -25,6 +25,7 @@ from datetime import date
 
 from moa.errors import UserError
 from moa.records import MODEL_NAMES, MODELS
+from moa.states import STATE_NAMES
 
 # ---------------------------------------------------------------------------------------------- the tree
 
@@ -98,20 +99,7 @@ FIELD_ALIASES = {
 STATUSES = ("active", "removed", "unknown")
 AGENCY_TYPES = ("sheriff", "police", "corrections", "jail", "state", "other")
 
-STATES = {
-    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC", "florida": "FL",
-    "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA",
-    "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD",
-    "massachusetts": "MA", "michigan": "MI", "minnesota": "MN", "mississippi": "MS", "missouri": "MO",
-    "montana": "MT", "nebraska": "NE", "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ",
-    "new mexico": "NM", "new york": "NY", "north carolina": "NC", "north dakota": "ND", "ohio": "OH",
-    "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC",
-    "south dakota": "SD", "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT",
-    "virginia": "VA", "washington": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
-    "puerto rico": "PR", "guam": "GU", "virgin islands": "VI", "northern mariana islands": "MP",
-    "american samoa": "AS",
-}
+STATES = {name.lower(): code for code, name in STATE_NAMES.items()}
 _MODEL_ALIASES = {name.lower(): code for code, name in MODEL_NAMES.items()} | {
     "jail": "JEM", "wso": "WSO", "warrant": "WSO", "task force": "TFM", "taskforce": "TFM",
     "jem": "JEM", "tfm": "TFM",
