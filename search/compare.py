@@ -10,6 +10,7 @@ revision is its most common variant; every agreement on another variant deviates
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from . import redline
-from .normalize import Context, canon, prepare, tokens, vocabulary
+from .normalize import FILL_INS, Context, canon, fill_in_values, prepare, tokens, vocabulary
 
 # Thresholds measured by `python3 bench/compare_threshold.py` (see its output): a replaced run of words is
 # OCR noise when its letters differ by at most NOISE_EDIT of its length (one edit at least), and two texts are
@@ -28,6 +29,15 @@ NOISE_EDIT = 0.3
 PREFILTER_RATIO = 85.0
 # Without a dictionary, a key found in this many clauses counts as a real word.
 REAL_WORD_DF = 3
+# A clause is read from low-quality text when its pages score below LOW_QUALITY (extraction's page quality) or
+# when more than GARBLE of its words are neither dictionary words nor common across the clauses; such a
+# clause joins the nearest variant when what is left after discounting garbled runs is at most
+# max(1, UNCERTAIN_WORDS of its length) changed words, and is flagged "ocr-uncertain" there.
+LOW_QUALITY = 0.95
+GARBLE = 0.03
+UNCERTAIN_WORDS = 0.01
+UNCERTAIN_PREFILTER = 70.0
+_FILL_KEYS = frozenset("§" + f for f in FILL_INS)
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +68,8 @@ class Clause:
     page: int | None
     text: str
     ctx: Context = field(default_factory=Context, repr=False)
+    quality: float | None = None  # lowest extraction quality of its pages (None: unknown)
+    method: str | None = None  # "ocr" when any of its pages was OCR'd, else the pages' method
     prepared: str = ""
     toks: list[str] = field(default_factory=list)
 
@@ -80,8 +92,43 @@ def date_signed(record: dict) -> str | None:
     return listing.get("signed") or listing.get("date_signed") or listing.get("signed_date")
 
 
-def clause_of(record: dict, key: str) -> Clause | None:
-    """The record's clause with this key (a section, else a subsection), or None."""
+def heading_titles(records: Iterable[dict], min_count: int = 3) -> dict[str, str]:
+    """Section titles (letters only, upper case) → key, for titles that at least `min_count` records print."""
+    count: Counter[tuple[str, str]] = Counter()
+    for r in records:
+        for sec in r.get("sections") or []:
+            t = re.sub(r"[^A-Z]", "", (sec.get("title") or "").upper())
+            if sec.get("key") and len(t) >= 6:
+                count[(t, sec["key"])] += 1
+    return {t: k for (t, k), n in count.items() if n >= min_count}
+
+
+_HEAD_LINE = re.compile(r"^\s*[^\sA-Za-z]{0,2}[A-Za-z0-9¥|]{0,4}[.,:]?\s+([A-Z][A-Z ,&/()'-]{5,})\s*$", re.M)
+
+
+def cut_at_heading(text: str, key: str, titles: dict[str, str]) -> str:
+    """The clause text up to the heading of another section that extraction missed ("L CIVIL RIGHTS STANDARDS"
+    read for "I."), so the next clause is not compared as part of this one."""
+    for m in _HEAD_LINE.finditer(text, int(len(text) * 0.2)):
+        k = titles.get(re.sub(r"[^A-Z]", "", m.group(1)))
+        if k and k != key:
+            return text[: m.start()].rstrip()
+    return text
+
+
+def _pages_quality(record: dict, first: int | None, last: int | None) -> tuple[float | None, str | None]:
+    if not first:
+        return None, None
+    last = last or first
+    pages = [p for p in record.get("pages") or [] if first <= int(p.get("number") or 0) <= last]
+    qs = [float(p["quality"]) for p in pages if p.get("quality") is not None]
+    methods = {p.get("method") for p in pages}
+    return (min(qs) if qs else None), ("ocr" if "ocr" in methods else next(iter(methods), None))
+
+
+def clause_of(record: dict, key: str, titles: dict[str, str] | None = None) -> Clause | None:
+    """The record's clause with this key (a section, else a subsection), or None. With `titles`
+    (`heading_titles`), a text running into another section's heading is cut there."""
     found = None
     for sec in record.get("sections") or []:
         if sec.get("key") == key:
@@ -101,15 +148,31 @@ def clause_of(record: dict, key: str) -> Clause | None:
     text = part.get("text") or ""
     if not text.strip():
         return None
+    if titles:
+        text = cut_at_heading(text, key, titles)
     agency = record.get("agency") or {}
     number = sec.get("number")
     if part is not sec:
         number = f"{number}.{part.get('letter')}" if number else part.get("letter")
+    quality, method = _pages_quality(record, part.get("page_start"), part.get("page_end"))
     return Clause(
         sha256=record["sha256"], file=record.get("file"), agency=agency.get("name"), state=agency.get("state"),
         model=record.get("model"), revision=record.get("template_revision"), date_signed=date_signed(record),
         key=key, number=number, title=part.get("title"), page=part.get("page_start"), text=text,
-        ctx=Context.of_record(record))
+        ctx=_context(record), quality=quality, method=method)
+
+
+_CTX: dict[int, tuple[dict, Context]] = {}
+
+
+def _context(record: dict) -> Context:
+    """The record's Context, built once per record object (its running lines scan every clause); the record is
+    held beside it so its id is not reused."""
+    if id(record) not in _CTX:
+        if len(_CTX) > 4096:
+            _CTX.clear()
+        _CTX[id(record)] = (record, Context.of_record(record))
+    return _CTX[id(record)][1]
 
 
 def section_keys(records: Iterable[dict]) -> list[str]:
@@ -137,9 +200,15 @@ def _fold(key: str) -> str:
     return key.replace("ll", "h").replace("ln", "m").translate(_CONFUSABLE)
 
 
+# Words of an agency's name around its placeholder in a running footer ("⟦AGENCY⟧, Department of Public Safety").
+_NAME_WORDS = frozenset("department dept public safety office sheriff sheriffs county police city town of the "
+                        "rev revised page".split())
+
+
 def _furniture(toks: Sequence[str]) -> bool:
-    """A run of placeholders, numbers and specks only: a footer or a bare name, no wording."""
-    return any(t.startswith("§") for t in toks) and all(t.startswith("§") or t.isdigit() or _is_junk(t) for t in toks)
+    """A run of placeholders, numbers, specks and agency-name words only: a footer or a bare name, no wording."""
+    return any(t.startswith("§") for t in toks) and \
+        all(t.startswith("§") or t.isdigit() or _is_junk(t) or t in _NAME_WORDS for t in toks)
 
 
 def _is_junk(tok: str) -> bool:
@@ -149,7 +218,13 @@ def _is_junk(tok: str) -> bool:
 
 
 def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None = None) -> bool:
-    """Whether a changed run of keys (old → new) is OCR noise rather than a change of wording."""
+    """Whether a changed run of keys (old → new) is OCR noise rather than a change of wording (a template
+    blank filled in or left empty counts as noise too: the text is shown, the wording is the template's)."""
+    if any(t in _FILL_KEYS for t in (*old, *new)):
+        old = [t for t in old if t not in _FILL_KEYS]
+        new = [t for t in new if t not in _FILL_KEYS]
+        if not old and not new:
+            return True
     if old and new and "".join(old) == "".join(new):
         return True  # a word split or joined ("immi gration", "287 (b)")
     a, b = "".join(old), "".join(new)
@@ -159,7 +234,7 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
     new = [t for t in new if not _is_junk(t)]
     if not old and not new:
         return True
-    if (not old and len(new) <= 4 and _furniture(new)) or (not new and len(old) <= 4 and _furniture(old)):
+    if (not old and len(new) <= 6 and _furniture(new)) or (not new and len(old) <= 6 and _furniture(old)):
         return True  # page furniture: "⟦AGENCY⟧ 4" left of a footer
     if not old or not new:
         return False  # a whole word added or removed
@@ -232,11 +307,54 @@ def clause_redline(standard: Clause, other: Clause, df: dict[str, int] | None = 
 
 # --- variants ------------------------------------------------------------------------------------------------
 
+def garbled(tok: str, df: dict[str, int] | None) -> bool:
+    """A key that is no word: not in the dictionary and not common across the clauses ("fedend", "pe1'so11nel")."""
+    if tok.startswith("§") or tok.isdigit() or len(tok) < 3:
+        return False
+    real = dictionary()
+    if real and tok in real:
+        return False
+    return df is None or df.get(tok, 0) < REAL_WORD_DF
+
+
+def is_low_quality(c: Clause, df: dict[str, int] | None = None) -> bool:
+    """Whether a clause's text comes from pages extraction scored low, or reads as garbled OCR itself."""
+    if c.quality is not None and c.quality < LOW_QUALITY:
+        return True
+    words = [t for t in c.toks if t.isalpha() and len(t) >= 3]
+    return bool(words) and sum(garbled(t, df) for t in words) > GARBLE * len(words)
+
+
+def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = None) -> int:
+    """Words changed between a clean text `a` and an OCR-garbled reading `b` that OCR cannot explain: a
+    changed run counts unless it is noise (`is_noise`), or one side holds garbled words and the two runs'
+    letters (OCR look-alikes folded) are still alike. A real word swapped for a real word always counts."""
+    ops = token_ops(a, b)
+    moved = _moved(a, b, ops)
+    n = 0
+    for k, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag == "equal" or k in moved:
+            continue
+        old, new = a[i1:i2], b[j1:j2]
+        if is_noise(old, new, df):
+            continue
+        bad = [t for t in (*old, *new) if garbled(t, df) or _is_junk(t)]
+        if bad and not any(t.startswith("§") for t in (*old, *new)):
+            if not old or not new:
+                if all(garbled(t, df) or _is_junk(t) for t in (*old, *new)):
+                    continue  # specks and fragments read as words
+            elif fuzz.ratio(_fold("".join(old)), _fold("".join(new))) >= 60:
+                continue
+        n += max(i2 - i1, j2 - j1)
+    return n
+
+
 @dataclass
 class Variant:
     id: int
     members: list[Clause]
     forms: int  # distinct normalized forms merged into it
+    uncertain: set[str] = field(default_factory=set)  # sha256s that joined as "ocr-uncertain"
 
     @property
     def representative(self) -> Clause:
@@ -261,10 +379,41 @@ def group_variants(clauses: Sequence[Clause], df: dict[str, int] | None = None) 
                 break
         else:
             variants.append(Variant(id=0, members=list(members), forms=1))
+    variants = _merge_ocr_uncertain(variants, df)
     variants.sort(key=lambda v: (-len(v.members), v.representative.prepared))
     for i, v in enumerate(variants, 1):
         v.id = i
     return variants
+
+
+def _merge_ocr_uncertain(variants: list[Variant], df: dict[str, int]) -> list[Variant]:
+    """Fold every variant made only of low-quality readings into the nearest variant with a clean
+    representative when OCR explains their differences (`ocr_changes`); its members are then "ocr-uncertain"."""
+    clean = [v for v in variants if not is_low_quality(v.representative, df)]
+    out = list(clean)
+    for v in variants:
+        if v in clean:
+            continue
+        if not all(is_low_quality(m, df) for m in v.members):
+            out.append(v)
+            continue
+        toks = v.representative.toks
+        joined = " ".join(toks)
+        target = None
+        for ratio, cand in sorted(((fuzz.ratio(" ".join(c.representative.toks), joined), c) for c in clean),
+                                  key=lambda rc: (-rc[0], -len(rc[1].members)))[:3]:
+            if ratio < UNCERTAIN_PREFILTER:
+                break
+            if ocr_changes(cand.representative.toks, toks, df) <= max(1, int(UNCERTAIN_WORDS * len(toks))):
+                target = cand
+                break
+        if target is None:
+            out.append(v)
+            continue
+        target.members.extend(v.members)
+        target.forms += v.forms
+        target.uncertain.update(m.sha256 for m in v.members)
+    return out
 
 
 def _group_of(c: Clause) -> tuple[str, str]:
@@ -294,6 +443,7 @@ def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = Tru
         ops = clause_redline(ref, c, df)
         changed = redline.changed_words(ops)
         dev = {**c.cite(), "text": c.text, "variant": variant_of[c.sha256].id, "standard_variant": std.id,
+               "low_quality": is_low_quality(c, df), "fill_ins": fill_in_values(c.text),
                "changed_words": changed,
                # More than half the clause different: another clause boundary or another text, not an edit.
                "kind": "extent" if changed * 2 > max(len(ref.toks), len(c.toks), 1) else "wording",
@@ -314,7 +464,10 @@ def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = Tru
             {"variant": v.id, "agreements": len(v.members), "forms": v.forms, "standard": v.id in std_ids,
              "groups": sorted({"/".join(_group_of(c)) for c in v.members}),
              "text": v.representative.prepared,
-             "members": [m.cite() for m in sorted(v.members, key=lambda m: (m.agency or "", m.sha256))]}
+             "ocr_uncertain": len(v.uncertain),
+             "members": [{**m.cite(), "fill_ins": fill_in_values(m.text),
+                          **({"membership": "ocr-uncertain"} if m.sha256 in v.uncertain else {})}
+                         for m in sorted(v.members, key=lambda m: (m.agency or "", m.sha256))]}
             for v in variants
         ],
         "standards": [
@@ -324,6 +477,7 @@ def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = Tru
             for g, v in sorted(standards.items())
         ],
         "deviations": deviations,
+        "ocr_uncertain": sum(len(v.uncertain) for v in variants),
     }
 
 
@@ -342,7 +496,8 @@ def compare_section(records: Iterable[dict], key: str, model: str | None = None,
                     revision: str | None = None, *, redlines: bool = True) -> dict:
     """`moa compare --section KEY`: variants of one clause over the records (filtered by model/revision)."""
     recs = select(records, model, revision)
-    clauses = [c for c in (clause_of(r, key) for r in recs) if c is not None]
+    titles = heading_titles(recs)
+    clauses = [c for c in (clause_of(r, key, titles) for r in recs) if c is not None]
     result = compare_clauses(clauses, key, redlines=redlines)
     result.update({"model": model, "revision": revision, "records": len(recs)})
     return result
@@ -357,7 +512,7 @@ def compare_all(records: Sequence[dict], model: str | None = None, revision: str
         largest = res["variants"][0]["agreements"] if res["variants"] else 0
         rows.append({"section": key, "agreements": res["agreements"], "forms": res["forms"],
                      "variants": len(res["variants"]), "largest_variant": largest,
-                     "deviating": len(res["deviations"])})
+                     "deviating": len(res["deviations"]), "ocr_uncertain": res["ocr_uncertain"]})
     return {"model": model, "revision": revision, "records": len(recs), "rows": rows}
 
 
@@ -371,8 +526,9 @@ def compare_pair(a: dict, b: dict) -> dict:
     order = {k: i for i, k in enumerate(_ordered_keys(a) + [k for k in _ordered_keys(b) if k not in _ordered_keys(a)])}
     keys.sort(key=lambda k: order.get(k, len(order)))
     rows = []
+    titles = heading_titles([a, b], min_count=1)
     for k in keys:
-        ca, cb = clause_of(a, k), clause_of(b, k)
+        ca, cb = clause_of(a, k, titles), clause_of(b, k, titles)
         row: dict = {"section": k, "a": ca.cite() if ca else None, "b": cb.cite() if cb else None}
         if ca and cb:
             df = vocabulary([ca.toks, cb.toks])

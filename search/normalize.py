@@ -38,6 +38,7 @@ _DATES = [
 _FURNITURE = [
     re.compile(r"(?:⟦AGENCY⟧[\s,]*(?:⟦STATE⟧)?\s*)?\b\d{1,3}\s+Revised\s+⟦DATE⟧|\bRevised\s+⟦DATE⟧", re.I),
     re.compile(r"\bPage\s+\d+\s+of\s+\d+\b", re.I),
+    re.compile(r"\bRev\.?\s+⟦DATE⟧(?:\s+\d{1,3}\b)?"),
     # A footer whose date OCR garbled ("Revised 03107/2025"), with the page number and what precedes it.
     re.compile(r"(?m)^[^\n]{0,90}?\b\d{1,2}\s+Revised\s+[\dOoIl|/.\- ]{6,14}\s*$|\bRevised\s+[\dOoIl|/.-]{8,12}\b"),
     # A page number alone on its line between blank lines (a lone number inside a sentence stays).
@@ -59,12 +60,34 @@ class Context:
     agency: str | None = None
     state: str | None = None  # two-letter code
     names: Sequence[str] = field(default_factory=tuple)  # signatories and points of contact
+    furniture: frozenset[str] = frozenset()  # line keys of the record's running headers and footers
 
     @classmethod
     def of_record(cls, record: dict) -> Context:
         agency = record.get("agency") or {}
         names = [s.get("name") for s in record.get("signatories") or [] if _personal_name(s.get("name"))]
-        return cls(agency=agency.get("name"), state=agency.get("state"), names=tuple(names))
+        return cls(agency=agency.get("name"), state=agency.get("state"), names=tuple(names),
+                   furniture=running_lines(record))
+
+
+def _line_key(line: str) -> str:
+    """A layout line's key for spotting repeats: page numbers and dates vary from page to page."""
+    return re.sub(r"\d+", "#", re.sub(r"[^\w]+", "", line.lower()))
+
+
+def running_lines(record: dict, min_repeats: int = 3) -> frozenset[str]:
+    """Keys of the lines a record prints again and again (running headers and footers: "Rusk County Sheriff's
+    Office Rev 03/04/2025 4"), found in its clause texts: a line of 12+ letters seen `min_repeats` times."""
+    count: dict[str, int] = {}
+    for sec in record.get("sections") or []:
+        for part in [sec, *(sec.get("subsections") or [])]:
+            if part is not sec and part.get("text") and part.get("text") in (sec.get("text") or ""):
+                continue  # a subsection whose text is also its section's: count it once
+            for line in (part.get("text") or "").split("\n"):
+                k = _line_key(line)
+                if len(re.sub(r"[#_]", "", k)) >= 12 and len(line.split()) >= 2:
+                    count[k] = count.get(k, 0) + 1
+    return frozenset(k for k, n in count.items() if n >= min_repeats)
 
 
 _CHAR_CLASS = {"i": "[il1|!]", "l": "[il1|!]", "1": "[il1|!]", "o": "[o0]", "0": "[o0]", "m": "(?:m|rn|nn)",
@@ -88,8 +111,16 @@ def _personal_name(name: str | None) -> bool:
 def _flex(phrase: str) -> str:
     """A regex for a phrase as OCR may print it: any whitespace between words, optional apostrophes, and the
     usual look-alike letters (use with re.I)."""
-    parts = ["".join(_CHAR_CLASS.get(ch.lower(), re.escape(ch)) for ch in p) for p in phrase.split()]
+    # Upper-case letters keep upper-case look-alikes, so a case-sensitive acronym ("BSO") still matches itself.
+    parts = ["".join(_look(ch) for ch in p) for p in phrase.split()]
     return r"\s*(?:\s[^\w\s]|\sx)?\s+".join(parts)  # a speck OCR read between two words may sit there
+
+
+def _look(ch: str) -> str:
+    cls = _CHAR_CLASS.get(ch.lower())
+    if cls is None:
+        return re.escape(ch)
+    return cls.upper() if ch.isupper() else cls
 
 
 def _agency_forms(name: str) -> list[str]:
@@ -187,14 +218,28 @@ def _drop_name_lines(text: str, agency: str) -> str:
 
 
 _SIGNATURE_BLOCK = re.compile(r"(?im)^\s*(?:for\s+the\s+lea\s*:|for\s+ice\s*:|signature\s*[:=;]|date\s*[:;]|"
-                              r"name\s*[:;]|digitally\s+signed\s+by)")
+                              r"name\s*[:;]|digitally\s+signed\s+by|for\s+the\s+[^\n:]{2,60}:\s*(?:for\s+ice\b|$))")
+_PROSE_END = re.compile(r"[.;:!?)\"']\s*$")
 
 
 def _trim_signature_block(text: str) -> str:
     """Cut the signature block off the last clause: names, dates and stamps are not wording, and OCR reads the
-    two-column block in another order than the text layer."""
-    m = _SIGNATURE_BLOCK.search(text, int(len(text) * 0.4))
-    return text[: m.start()] if m else text
+    two-column block in another order than the text layer. The block starts at its first label, or earlier at
+    the short lines above it that end no sentence (the signers' printed names, a stamp)."""
+    m = _SIGNATURE_BLOCK.search(text, int(len(text) * 0.2))
+    if not m:
+        return text
+    start = m.start()
+    lines = text[:start].split("\n")
+    while len(lines) > 1:
+        prev = lines[-1].strip() or (lines[-2].strip() if len(lines) > 2 else "")
+        if not lines[-1].strip():
+            lines.pop()
+            continue
+        if len(prev.split()) > 8 or _PROSE_END.search(prev) or sum(w.islower() for w in prev.split()) > 2:
+            break
+        lines.pop()
+    return "\n".join(lines).rstrip() if len(lines) > 1 else text[:start]
 
 
 def _fuzzy_agency(text: str, agency: str, threshold: float = 88.0) -> str:
@@ -231,6 +276,78 @@ def _fuzzy_agency(text: str, agency: str, threshold: float = 88.0) -> str:
     return text
 
 
+# Blanks of the template that each agreement fills in (the OPLA or Chief Counsel office's address, the Field
+# Office a FOD sits in, phones, e-mails): placeholders, so a filled-in blank is no change of wording.
+FILL_INS = frozenset({"address", "office", "phone", "email"})
+_STREET = (r"(?:Street|St|Avenue|Ave|Drive|Dr|Road|Rd|Boulevard|Blvd|Lane|Ln|Way|Place|Pl|Plaza|Parkway|Pkwy|"
+           r"Court|Ct|Highway|Hwy|Center|Square|Sq)")
+_FILL_SLOTS = [
+    # "… field location at 126 Northpoint Drive, Houston, TX 77060. OPLA, through its headquarters …"
+    # (the phrases as OCR may print them: look-alike letters, specks, a word split in two)
+    re.compile(rf"(\b{_flex('field location at')})(?![a-z]).{{0,160}}?"
+               r"(?=\b[O0Q]PLA\W{0,4}(?:x\s+)?t\s?h\s?r\s?o\s?u\s?g\s?h)", re.S | re.I),
+    re.compile(rf"(\b{_flex('Chief Counsel at')})(?![a-z]).{{0,200}}?(?=\b{_flex('The Office of the Chief Counsel')})",
+               re.S | re.I),
+    # "the FOD in The Miami Field Office", "the FOD in Atlanta, GA": the Field Office the agreement names.
+    re.compile(r"\b(FOD|FOO|F0D)(\)?)(\s+in\s+(?!ICE\b|DHS\b|writing\b)(?:[Tt]he\s+)?[A-Z][\w.']*"
+               r"(?:\s+[A-Z][\w.']*){0,3}(?:,\s*(?:[A-Z]{2}\b|⟦STATE⟧|[A-Z][a-z]+))?(?:\s+(?:ERO\s+)?Field\s+Office)?)"),
+]
+_FILL_PATTERNS = [
+    (re.compile(rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?[A-Z0-9][\w.']*(?:\s+[A-Z][\w.']*){{0,4}}\s+{_STREET}\b\.?"
+                r"[^.;]{0,80}?(?:\b[A-Z]{2}|⟦STATE⟧)\s*,?\s*\d{5}(?:-\d{4})?\b"), " ⟦ADDRESS⟧ "),
+    (re.compile(r"\(?\b(?:Phone|Tel|Telephone)?:?\s*\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b\)?", re.I), " ⟦PHONE⟧ "),
+    (re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), " ⟦EMAIL⟧ "),
+]
+
+
+def _fill_ins(t: str) -> str:
+    """The template's blanks, filled or not, as placeholders (an empty blank gets one too)."""
+    for rx, ph in _FILL_PATTERNS:
+        t = rx.sub(ph, t)
+    t = _FILL_SLOTS[0].sub(r"\1 ⟦ADDRESS⟧ ", t)
+    t = _FILL_SLOTS[1].sub(r"\1 ⟦ADDRESS⟧ ", t)
+    t = _FILL_SLOTS[2].sub(r"\1\2 ⟦OFFICE⟧", t)
+    return re.sub(r"(?:⟦(?:ADDRESS|PHONE)⟧[\s.,;:()]*){2,}", " ⟦ADDRESS⟧ ", t)
+
+
+def fill_in_values(text: str) -> list[str]:
+    """What an agreement wrote into the template's blanks (addresses, Field Office, phones, e-mails), as printed."""
+    t = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or ""))
+    found: list[str] = []
+    for rx in (_FILL_SLOTS[0], _FILL_SLOTS[1]):
+        found += [m.group(0)[len(m.group(1)):].strip(" .:") for m in rx.finditer(t)]
+    found += [m.group(3).strip() for m in _FILL_SLOTS[2].finditer(t)]
+    for rx, _ph in _FILL_PATTERNS:
+        found += [m.group(0).strip() for m in rx.finditer(t)]
+    out: list[str] = []
+    for f in found:
+        if f and not any(f in o for o in out):
+            out.append(f)
+    return out
+
+
+def _decode_shifted(t: str) -> str:
+    """Words left in the shifted font encoding ("6HH" for "See") when extraction did not decode their page: only
+    whole tokens with a digit (a shifted capital), decoded only when they then read as words."""
+    try:
+        from extract.shifted import decode_token
+    except ImportError:
+        return t
+
+    def fix(m: re.Match) -> str:
+        tok = m.group(0)
+        if re.fullmatch(r"B{3,}\.?", tok):
+            return "___"  # an underline in the shifted font
+        out = decode_token(tok)
+        return out if out else tok
+
+    return re.sub(r"(?<!\S)[!-a]*[0-9][!-a]*(?!\S)|(?<!\S)B{3,}\.?(?=\s|$)", fix, t)
+
+
+def _drop_running_lines(t: str, keys: frozenset[str]) -> str:
+    return "\n".join(line for line in t.split("\n") if _line_key(line) not in keys)
+
+
 def prepare(text: str, ctx: Context | None = None) -> str:
     """The printed clause with line-break hyphens joined, page furniture dropped and the particulars of
     one agreement replaced by ⟦AGENCY⟧, ⟦COUNTY⟧, ⟦STATE⟧, ⟦DATE⟧, ⟦NAME⟧."""
@@ -238,7 +355,10 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     t = unicodedata.normalize("NFKC", text or "")
     t = t.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     t = re.sub(r"[\u00ad\u200b]", "", t)
+    t = _decode_shifted(t)
     t = _trim_signature_block(t)
+    if ctx.furniture:
+        t = _drop_running_lines(t, ctx.furniture)
     if ctx.agency:
         t = _drop_name_lines(t, ctx.agency)
     t = re.sub(r"(\w)[-‐‑]\s*\n\s*(\w)", r"\1\2", t)  # immigra-\ntion
@@ -262,6 +382,7 @@ def prepare(text: str, ctx: Context | None = None) -> str:
         t = re.sub(rf"(?<!\w){_flex(name)}(?!\w)", " ⟦NAME⟧ ", t, flags=re.I)
     for rx in _FURNITURE:
         t = rx.sub(" ", t)
+    t = _fill_ins(t)
     t = re.sub(r"_{3,}", " ", t)  # blank signature/fill-in lines
     # A placeholder repeated (", Alabama" after the agency) is one mention.
     t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)

@@ -10,7 +10,7 @@ from compare_support import text_layer_records
 from search.compare import clause_of, clause_redline
 from search.redline import changed_words, diff_words, render_html, render_side_by_side, render_text
 
-EXPECTED = Path(__file__).parent / "expected" / "compare" / "redline_liability_davie_vs_franklinpa.json"
+EXPECTED = Path(__file__).parent / "expected" / "compare" / "redline_local_charges_smith_vs_oklahoma_bn.json"
 
 
 def test_diff_words_keeps_printed_words_and_marks_changes() -> None:
@@ -34,9 +34,11 @@ def test_elided_context_and_side_by_side() -> None:
 
 
 def test_real_redline_matches_expected(corpus: Path) -> None:
-    davie, franklin = text_layer_records(corpus, ["daviePoliceDeptFL_TFM_MOA_03.05.25.pdf",
-                                                  "FranklinCoPA_TFM_MOA_03.10.2025.pdf"])
-    a, b = clause_of(franklin, "liability-and-responsibility"), clause_of(davie, "liability-and-responsibility")
+    # The Oklahoma Bureau of Narcotics' MOA words its local-charges clause differently from the template that
+    # Smith County signed ("determined to be a removable alien, the alien will be arrested").
+    smith, okla = text_layer_records(corpus, ["SmithCoSheriffsOfficeTX_TFM_MOA_02.18.25.pdf",
+                                              "OklahomaBureauNarcotics_TFM_MOA_02.18.25.pdf"])
+    a, b = clause_of(smith, "resolution-of-local-charges"), clause_of(okla, "resolution-of-local-charges")
     ops = clause_redline(a, b)
     got = {"changes": [op.to_dict() for op in ops if op.tag != "equal"], "changed_words": changed_words(ops),
            "brief": render_text(ops, context=4)}
