@@ -244,15 +244,6 @@ class SqliteBackend(Backend):
         ok = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_units'").fetchone()
         if not ok:
             raise UserError("this catalog has no search tables; open it read-write once to migrate it")
-        # Catalogs migrated by a development version of 0005 lack these (same DDL as the migration).
-        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_sections'").fetchone():
-            conn.executescript(
-                "CREATE TABLE IF NOT EXISTS search_sections (key TEXT NOT NULL, id INTEGER NOT NULL, "
-                "PRIMARY KEY (key, id)) WITHOUT ROWID; "
-                "CREATE INDEX IF NOT EXISTS search_units_page ON search_units(page, page_end); "
-                "INSERT OR IGNORE INTO search_sections(key, id) SELECT lower(j.value), u.id FROM search_units u, "
-                "json_each('[\"' || replace(trim(u.section_keys, '|'), '|', '\",\"') || '\"]') j "
-                "WHERE u.section_keys != '|';")
 
     def target(self) -> str:
         return "sqlite"
