@@ -17,10 +17,10 @@ from extract.model import extract_model
 from extract.pdfsign import apply_form, read_form
 from extract.sections import extract_sections
 from extract.signatures import ICE_SIGNERS, clean_name, extract_signatories, known_ice, side_by_side_order
-from extract.sigocr import fresh_reading, merge_fresh
+from extract.sigocr import fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "8"
+VERSION = "9"
 
 
 def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
@@ -60,9 +60,10 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
         apply_form(signatories, read_form(pdf), side_by_side_order(pages, revision), ICE_SIGNERS, clean_name,
                    known_ice)
         if ocr_signatures and any(s.get("name") is None or s.get("date") is None for s in signatories):
-            alt = fresh_reading(pages, pdf, ocr_cache)
-            if alt is not None:
+            for alt in fresh_readings(pages, pdf, ocr_cache):
                 merge_fresh(signatories, pages, alt, revision)
+                if all(s.get("name") and s.get("date") for s in signatories):
+                    break
     sections, appendices = extract_sections(pages)
     if not sections:
         reasons.append("sections: no numbered articles found")

@@ -72,9 +72,9 @@ def render(page: pdfium.PdfPage, dpi: int = DPI) -> Image.Image:
     return image if image.mode == "L" else image.convert("L")
 
 
-def image_key(image: Image.Image, dpi: int = DPI) -> str:
+def image_key(image: Image.Image, dpi: int = DPI, config: str = CONFIG) -> str:
     h = hashlib.sha256()
-    h.update(f"{image.mode}:{image.size}:{dpi}:{tesseract_version()}:{LANG}:{CONFIG}\n".encode())
+    h.update(f"{image.mode}:{image.size}:{dpi}:{tesseract_version()}:{LANG}:{config}\n".encode())
     h.update(image.tobytes())
     return h.hexdigest()
 
@@ -102,13 +102,13 @@ def cache_put(cache_dir: Path | None, key: str, result: OcrResult) -> None:
         write_bytes(path, result.to_json().encode("utf-8"))
 
 
-def ocr_image(image: Image.Image, dpi: int = DPI) -> OcrResult:
+def ocr_image(image: Image.Image, dpi: int = DPI, config: str = CONFIG) -> OcrResult:
     """Run Tesseract once on an image; text (blocks, lines) and word confidences."""
     image.format = "PPM"  # pytesseract saves in image.format: uncompressed, no PNG deflate cost
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per Tesseract, as the pool sizes assume
     start = time.perf_counter()
     try:
-        data = pytesseract.image_to_data(image, lang=LANG, config=CONFIG, output_type=pytesseract.Output.DICT)
+        data = pytesseract.image_to_data(image, lang=LANG, config=config, output_type=pytesseract.Output.DICT)
     except pytesseract.TesseractError as e:
         raise ExternalError(f"tesseract failed: {e}") from e
     seconds = time.perf_counter() - start

@@ -60,6 +60,8 @@ def clean_name(s: str) -> str | None:
     """A printed person name, or None when `s` does not read as one (OCR noise, a title, a place)."""
     t = re.sub(r"[_|~=<>\[\]{}]", " ", s)
     t = re.sub(r"\s+", " ", t).strip(" ,.:;-—'\"")
+    # A military rank before the name ("MG James D. Seward" of a National Guard) is a title, not the name.
+    t = re.sub(r"^(?:MG|BG|LTG|GEN|COL|LTC|MAJ|CPT|Gen\.|Col\.|Maj\.|Capt\.)\s+(?=[A-Z])", "", t)
     if t.endswith(" Jr") or t.endswith(" Sr"):
         t += "."
     t = re.sub(r"\b([A-Z])\.(?=[A-Z][a-z])", r"\1. ", t)  # "C.Cronen" -> "C. Cronen" is left; "M.Cronen" split

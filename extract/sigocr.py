@@ -1,65 +1,104 @@
-"""A second reading of a scanned signature page: fresh OCR of its image, even when an old OCR layer scored well.
+"""Second readings of a scanned signature page: fresh OCR of its image, even when an old OCR layer scored well.
 
 A scanner's OCR layer is typed text read years ago, often without the handwritten names and dates or the
 stamps, so the signature page (one or two pages a document) is OCR'd again through the OCR cache and read
-again. The second reading only fills values the first left empty, and only when it holds up: every word of
-a name read with confidence, a date that is not the other party's date, that keeps the LEA at or before ICE,
-and lies within a year of the other party's. Otherwise the value stays None with its reason.
+again: Tesseract's page layout at 300 dpi, then one block and then sparse text at 400 dpi, stopping once
+nothing is missing. A second reading only fills values the first left empty, and only when it holds up:
+every word of a name read with confidence and none like a title or a place; a date that is not the other
+party's date, keeps the LEA at or before ICE and lies within a year of it. Otherwise the value stays None
+with its reason.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz
+
+from extract.signatures import _NOT_NAME as NOT_NAME
 from extract.signatures import extract_signatories, known_ice, signature_pages
 
 IMAGE_COVER = 0.6  # a page this much covered by an image is a scan, whatever its text layer says
 NAME_WORD_CONF = 70  # Tesseract confidence (0-100) every word of a second-reading name must reach
 MAX_GAP_DAYS = 366  # the two parties sign within a year of each other
+_TITLE_WORDS = ("sheriff", "chief", "director", "commissioner", "warden", "colonel", "captain", "undersheriff")
 
 
-def _scanned_layer_pages(pdf: Path | str | bytes, pages: list[Any], indexes: list[int]) -> list[int]:
-    """Those of `indexes` whose text came from a text layer over a full-page image (an old OCR layer)."""
-    from extract.pdf import open_pdf
+BLOCK_DPI, BLOCK_CONFIG = 400, "--psm 6"  # the second reading: finer, one uniform block (columns kept on a line)
+SPARSE_CONFIG = "--psm 11"  # the third: sparse text, for handwriting scattered over the lines
+
+
+def _scan_pages(doc: Any, pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]]:
+    """(index, has_old_layer) for those of `indexes` that are scans: OCR'd pages, and text-layer pages over a
+    full-page image (an old OCR layer)."""
     from extract.textlayer import image_cover
 
-    todo = [i for i in indexes if getattr(pages[i], "method", "") == "text"]
-    if not todo:
-        return []
-    doc = open_pdf(pdf)
-    try:
-        out = []
-        for i in todo:
+    out = []
+    for i in indexes:
+        method = getattr(pages[i], "method", "")
+        if method == "ocr":
+            out.append((i, False))
+        elif method == "text":
             page = doc[i]
             try:
                 if image_cover(page) >= IMAGE_COVER:
-                    out.append(i)
+                    out.append((i, True))
             finally:
                 page.close()
-        return out
+    return out
+
+
+def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None) -> Any:
+    """One page OCR'd at `dpi` with `config`, through the OCR cache (keyed by image, dpi and config)."""
+    from extract import ocr
+
+    page = doc[index]
+    try:
+        image = ocr.render(page, dpi)
     finally:
-        doc.close()
+        page.close()
+    key = ocr.image_key(image, dpi, config)
+    hit = ocr.cache_get(cache_dir, key)
+    if hit is not None:
+        return hit
+    result = ocr.ocr_image(image, dpi, config)
+    result.image_sha = key
+    ocr.cache_put(cache_dir, key, result)
+    return result
 
 
-def fresh_reading(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | None) -> list[Any] | None:
-    """`pages` with the scanned signature page(s) replaced by a fresh OCR; None when there is none to redo."""
+def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | None) -> Iterator[list[Any]]:
+    """`pages` with the scanned signature page(s) read again: first Tesseract's page layout at the pipeline's
+    resolution (for pages that kept an old OCR layer), then one block at 400 dpi. Lazily: a caller stops
+    once nothing is missing."""
     from extract import ocr
     from extract.pages import Page
+    from extract.pdf import open_pdf
 
-    idx = _scanned_layer_pages(pdf, pages, signature_pages(pages))
-    if not idx:
-        return None
-    source = pdf if isinstance(pdf, bytes) else str(pdf)
-    doc_id = "sigocr:" + (str(pdf) if not isinstance(pdf, bytes) else str(len(pdf)))
-    alt = list(pages)
-    for i in idx:
-        r = ocr.ocr_page_task(doc_id, source, i, ocr.DPI, str(cache_dir) if cache_dir else None)
-        alt[i] = Page(number=pages[i].number, text=r.text, method="ocr", quality=0.0, reason="fresh OCR",
-                      chars=len(r.text), words=r.words, mean_conf=r.mean_conf)
-    return alt
+    indexes = signature_pages(pages)
+    if not indexes:
+        return
+    doc = open_pdf(pdf)
+    try:
+        scans = _scan_pages(doc, pages, indexes)
+        for dpi, config, which in ((ocr.DPI, ocr.CONFIG, [i for i, old in scans if old]),
+                                   (BLOCK_DPI, BLOCK_CONFIG, [i for i, _ in scans]),
+                                   (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in scans])):
+            if not which:
+                continue
+            alt = list(pages)
+            for i in which:
+                r = _ocr(doc, i, dpi, config, cache_dir)
+                alt[i] = Page(number=pages[i].number, text=r.text, method="ocr", quality=0.0,
+                              reason=f"fresh OCR at {dpi} dpi {config}", chars=len(r.text), words=r.words,
+                              mean_conf=r.mean_conf)
+            yield alt
+    finally:
+        doc.close()
 
 
 def _word_confs(words: list[Any]) -> dict[str, float]:
@@ -75,6 +114,13 @@ def _name_holds(name: str, party: str, conf: dict[str, float]) -> str | None:
     """None when the second-reading name holds up, else why not."""
     if party == "ice" and known_ice(name):
         return None
+    toks = name.split()
+    if len(toks[-1].strip(".")) < 3:
+        return f"surname {toks[-1]!r} too short to be whole"
+    titles = [t for t in toks if any(fuzz.ratio(t.lower().strip(".,"), w) >= 75 for w in _TITLE_WORDS)
+              or any(fuzz.ratio(t.lower().strip(".,'s"), w) >= 80 for w in NOT_NAME if len(w) >= 5)]
+    if titles:
+        return f"{titles} reads as a title or a place, not a name"
     low = [t for t in name.split() if conf.get(re.sub(r"[^\w]", "", t).lower(), 0.0) < NAME_WORD_CONF]
     return f"OCR confidence under {NAME_WORD_CONF} for {low}" if low else None
 
@@ -99,6 +145,7 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
     words = [w for i, p in enumerate(alt) if p is not pages[i] for w in (p.words or [])]
     conf = _word_confs(words)
     pages_read = [p.number for i, p in enumerate(alt) if p is not pages[i]]
+    how = next((p.reason for i, p in enumerate(alt) if p is not pages[i]), "fresh OCR")
     filled = 0
     for party, s in by_old.items():
         before = filled
@@ -106,7 +153,7 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
         if n is None:
             continue
         other = "ice" if party == "lea" else "lea"
-        note = f"read from a fresh OCR of the scanned signature page {pages_read}"
+        note = f"read from a {how} of the scanned signature page {pages_read}"
         if s.get("name") is None and n.get("name"):
             why = _name_holds(n["name"], party, conf)
             if why:
