@@ -3,7 +3,8 @@
 Labels: `../shared/corpus/labels/dev.jsonl` (read in place) and `tests/labels/*.json` (same schema).
 Page text comes from a catalog (`--data`, default /work/devdata when it holds extracted pages, else $MOA_DATA)
 so nothing is OCR'd twice; documents missing there are read with `extract.pages.read_pages` (OCR cached
-under `--cache`).
+under `--cache`). The PDF itself is passed too, as the pipeline does: its signature dictionaries and form
+fields, and fresh OCR of scanned signature pages (cached under `<data>/cache/ocr`, else `--cache`).
 
 Comparison is exact after this normalization, and nothing more:
 - names and agency: case, accents, whitespace, punctuation and quote marks ignored (so "Sheriff's" =
