@@ -31,12 +31,14 @@ PREFILTER_RATIO = 85.0
 REAL_WORD_DF = 3
 # A clause is read from low-quality text when its pages score below LOW_QUALITY (extraction's page quality) or
 # when more than GARBLE of its words are neither dictionary words nor common across the clauses; such a
-# clause joins the nearest variant when what is left after discounting garbled runs is at most
-# max(1, UNCERTAIN_WORDS of its length) changed words, and is flagged "ocr-uncertain" there.
-LOW_QUALITY = 0.95
+# clause joins the nearest variant when OCR explains every difference (`ocr_changes` is 0: a real word for
+# another real word is never explained unless the two are OCR look-alikes), and is flagged "ocr-uncertain".
+LOW_QUALITY = 0.99
 GARBLE = 0.03
-UNCERTAIN_WORDS = 0.01
 UNCERTAIN_PREFILTER = 70.0
+# A run of non-words standing for a run of words is a misreading when their letters are this alike (fuzz.ratio
+# of the folded keys): "Fedend" / "Federal", "completeosuchocompliance" / "complete such compliance".
+GARBLED_RATIO = 60.0
 _FILL_KEYS = frozenset("§" + f for f in FILL_INS)
 
 
@@ -201,7 +203,7 @@ def _fold(key: str) -> str:
 
 
 # Words of an agency's name around its placeholder in a running footer ("⟦AGENCY⟧, Department of Public Safety").
-_NAME_WORDS = frozenset("department dept public safety office sheriff sheriffs county police city town of the "
+_NAME_WORDS = frozenset(canon(w) for w in "department dept public safety office sheriff sheriffs county police city town of the "
                         "rev revised page".split())
 
 
@@ -215,6 +217,24 @@ def _is_junk(tok: str) -> bool:
     """A key OCR makes out of specks, bullets and fill-in lines: one letter (not 'a') or one letter repeated
     ("bbbbbbbb" from an underline in a shifted font); never a number or placeholder."""
     return tok.isalpha() and ((len(tok) == 1 and tok != "a") or (len(tok) >= 4 and len(set(tok)) == 1))
+
+
+# Words of a signature block; a run made of these, names and placeholders is a block that layout put in the text.
+_SIGNATURE_WORDS = frozenset(canon(w) for w in "for the ice date signature signed title name acting director deputy assistant "
+                             "executive associate sheriff chief by digitally us u s immigration customs enforcement "
+                             "and removal operations department of homeland security office police jan feb mar apr may jun jul aug sep "
+                             "sept oct nov dec".split())
+_SIGNATURE_STRONG = frozenset({"slgnature", "slgned", "date", "§name", "§date", "dlrector"})  # as `canon` keys
+
+
+def _signature_residue(toks: Sequence[str], df: dict[str, int] | None) -> bool:
+    """Whether an added or dropped run is what is left of a signature block ("For ICE: the ⟦AGENCY⟧:",
+    "⟦DATE⟧ Todd M. Lyons Acting Director"): signature words, names, placeholders, dates and specks only."""
+    if not toks or not (set(toks) & _SIGNATURE_STRONG or {"for", "ice"} <= set(toks)):
+        return False
+    real = dictionary()
+    return all(t in _SIGNATURE_WORDS or t.startswith("§") or t.isdigit() or _is_junk(t) or len(t) <= 2
+               or (real and t not in real and (df is None or df.get(t, 0) < REAL_WORD_DF)) for t in toks)
 
 
 def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None = None) -> bool:
@@ -236,6 +256,12 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
         return True
     if (not old and len(new) <= 6 and _furniture(new)) or (not new and len(old) <= 6 and _furniture(old)):
         return True  # page furniture: "⟦AGENCY⟧ 4" left of a footer
+    if (not old and _signature_residue(new, df)) or (not new and _signature_residue(old, df)):
+        return True
+    if old and new and (all(garbled(t, df) or _is_junk(t) for t in new) or all(garbled(t, df) or _is_junk(t) for t in old)) \
+            and not any(t.startswith("§") for t in (*old, *new)) \
+            and fuzz.ratio(_fold("".join(old)), _fold("".join(new))) >= GARBLED_RATIO:
+        return True  # no word read for a word ("Fedend" for "Federal"): a misreading, never a change of wording
     if not old or not new:
         return False  # a whole word added or removed
     a, b = "".join(old), "".join(new)
@@ -317,12 +343,50 @@ def garbled(tok: str, df: dict[str, int] | None) -> bool:
     return df is None or df.get(tok, 0) < REAL_WORD_DF
 
 
+def _garble_rate(toks: Sequence[str], df: dict[str, int] | None) -> float:
+    words = [t for t in toks if t.isalpha() and len(t) >= 3]
+    return round(sum(garbled(t, df) for t in words) / len(words), 3) if words else 0.0
+
+
 def is_low_quality(c: Clause, df: dict[str, int] | None = None) -> bool:
     """Whether a clause's text comes from pages extraction scored low, or reads as garbled OCR itself."""
     if c.quality is not None and c.quality < LOW_QUALITY:
         return True
-    words = [t for t in c.toks if t.isalpha() and len(t) >= 3]
-    return bool(words) and sum(garbled(t, df) for t in words) > GARBLE * len(words)
+    return _garble_rate(c.toks, df) > GARBLE
+
+
+# Letters a scanner's OCR reads for one another (beyond `_fold`'s): a real word can turn into another real word.
+_OCR_PAIRS = {frozenset(p) for p in ("ec", "eo", "co", "rt", "uo", "un", "nh", "ao", "au", "il", "ft", "bh", "ij", "vy",
+                                     "rn", "tl", "ce", "ae")}
+
+
+def _confusable(x: str, y: str) -> bool:
+    """Two words one or two OCR confusions apart, same length or a letter split ("truce" for "take" is not)."""
+    if len(x) != len(y) or len(x) < 3:
+        return False
+    diff = [(a, b) for a, b in zip(x, y, strict=True) if a != b]
+    return 1 <= len(diff) <= 2 and all(frozenset(d) in _OCR_PAIRS for d in diff)
+
+
+def _misread(run: Sequence[str], other: Sequence[str], df: dict[str, int] | None) -> bool:
+    """Whether `run` reads as what OCR makes of `other`: non-words, specks, or digits for letters ("11" for
+    "in"), no longer than `other` by more than two."""
+    digits = any(t.isdigit() for t in other)
+    if not (run and len(run) <= len(other) + 2 and
+            all(garbled(t, df) or _is_junk(t) or (t.isdigit() and not digits) or _fragment(t, df) for t in run)):
+        return False
+    # A word the small dictionary lacks may still be a drafter's ("at most" for "at least"): beyond three
+    # letters, a misreading keeps half its letters.
+    if all(_is_junk(t) or _fragment(t, df) or t.isdigit() for t in run):
+        return True  # specks and pieces ("m" for "must", "b" for "to")
+    a, b = "".join(run), "".join(other)
+    return not other or max(len(a), len(b)) <= 3 or fuzz.ratio(_fold(a), _fold(b)) >= 50
+
+
+def _fragment(tok: str, df: dict[str, int] | None) -> bool:
+    """A piece of a word OCR split ("jxll ly" for "party"): two letters that are no word."""
+    real = dictionary()
+    return tok.isalpha() and len(tok) == 2 and bool(real) and tok not in real and (df is None or df.get(tok, 0) < REAL_WORD_DF)
 
 
 def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = None) -> int:
@@ -338,13 +402,20 @@ def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = 
         old, new = a[i1:i2], b[j1:j2]
         if is_noise(old, new, df):
             continue
-        bad = [t for t in (*old, *new) if garbled(t, df) or _is_junk(t)]
-        if bad and not any(t.startswith("§") for t in (*old, *new)):
-            if not old or not new:
-                if all(garbled(t, df) or _is_junk(t) for t in (*old, *new)):
-                    continue  # specks and fragments read as words
-            elif fuzz.ratio(_fold("".join(old)), _fold("".join(new))) >= 60:
-                continue
+        if any(t.startswith("§") for t in (*old, *new)):
+            n += max(i2 - i1, j2 - j1)
+            continue
+        if _misread(old, new, df) or _misread(new, old, df):
+            continue  # words read as non-words ("b" for "to", ".rrt" for "not"), or specks read as words
+        if not old or not new:
+            pass
+        elif len(old) == len(new) and all(x == y or _confusable(x, y) or _misread([x], [y], df) or _misread([y], [x], df)
+                                          or (min(len(x), len(y)) >= 2 and Levenshtein.distance(x, y) <= 1)
+                                          for x, y in zip(old, new, strict=True)):
+            continue  # a word misread as another word ("docs" for "does", "patty" for "party")
+        elif any(garbled(t, df) or _is_junk(t) for t in (*old, *new)) and \
+                fuzz.ratio(_fold("".join(old)), _fold("".join(new))) >= GARBLED_RATIO:
+            continue
         n += max(i2 - i1, j2 - j1)
     return n
 
@@ -369,7 +440,8 @@ def group_variants(clauses: Sequence[Clause], df: dict[str, int] | None = None) 
     forms: dict[tuple[str, ...], list[Clause]] = defaultdict(list)
     for c in sorted(clauses, key=lambda c: (c.sha256,)):
         forms[tuple(c.toks)].append(c)
-    ordered = sorted(forms.items(), key=lambda kv: (-len(kv[1]), " ".join(kv[0])))
+    # Most common first; among equally common forms the least garbled, so a variant's text is its best reading.
+    ordered = sorted(forms.items(), key=lambda kv: (-len(kv[1]), _garble_rate(kv[0], df), " ".join(kv[0])))
     variants: list[Variant] = []
     for toks, members in ordered:
         for v in variants:
@@ -387,24 +459,25 @@ def group_variants(clauses: Sequence[Clause], df: dict[str, int] | None = None) 
 
 
 def _merge_ocr_uncertain(variants: list[Variant], df: dict[str, int]) -> list[Variant]:
-    """Fold every variant made only of low-quality readings into the nearest variant with a clean
-    representative when OCR explains their differences (`ocr_changes`); its members are then "ocr-uncertain"."""
-    clean = [v for v in variants if not is_low_quality(v.representative, df)]
-    out = list(clean)
-    for v in variants:
-        if v in clean:
-            continue
-        if not all(is_low_quality(m, df) for m in v.members):
+    """Fold every variant made only of low-quality readings into the nearest variant that is more common (or read
+    from clean text) when OCR explains their differences (`ocr_changes`); its members are then "ocr-uncertain"."""
+    out: list[Variant] = []
+    clean = {id(v) for v in variants if not is_low_quality(v.representative, df)}
+    variants = sorted(variants, key=lambda v: -len(v.members))  # stable: the most common are targets first
+    for i, v in enumerate(variants):
+        if id(v) in clean or not all(is_low_quality(m, df) for m in v.members):
             out.append(v)
             continue
         toks = v.representative.toks
         joined = " ".join(toks)
+        pool = [c for c in out if len(c.members) >= len(v.members) or id(c) in clean] + \
+            [c for c in variants[i + 1:] if id(c) in clean]
         target = None
-        for ratio, cand in sorted(((fuzz.ratio(" ".join(c.representative.toks), joined), c) for c in clean),
+        for ratio, cand in sorted(((fuzz.ratio(" ".join(c.representative.toks), joined), c) for c in pool),
                                   key=lambda rc: (-rc[0], -len(rc[1].members)))[:3]:
             if ratio < UNCERTAIN_PREFILTER:
                 break
-            if ocr_changes(cand.representative.toks, toks, df) <= max(1, int(UNCERTAIN_WORDS * len(toks))):
+            if ocr_changes(cand.representative.toks, toks, df) == 0:
                 target = cand
                 break
         if target is None:

@@ -31,7 +31,8 @@ _MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
 _DATES = [
     re.compile(rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I),
     re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?{_MONTHS},?\s+\d{{4}}\b", re.I),
-    re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*(?:\d{4}|\d{2})\b"),
+    # one separator throughout: "5.20-5.36" is a citation ("6 C.F.R. §§ 5.20-5.36"), not a date
+    re.compile(r"(?<![\d.§])\b\d{1,2}\s*([/.-])\s*\d{1,2}\s*\1\s*(?:\d{4}|\d{2})\b(?![.-]\d)"),
     re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
 ]
 # Page furniture that lands inside a clause when it runs across a page break.
@@ -91,7 +92,7 @@ def running_lines(record: dict, min_repeats: int = 3) -> frozenset[str]:
 
 
 _CHAR_CLASS = {"i": "[il1|!]", "l": "[il1|!]", "1": "[il1|!]", "o": "[o0]", "0": "[o0]", "m": "(?:m|rn|nn)",
-               "w": "(?:w|vv)", "d": "(?:d|cl)", "'": "'?"}
+               "w": "(?:w|vv)", "d": "(?:d|cl)", "'": "[''·]?", "b": "[b8]", "s": "[s5]"}
 
 
 _NOT_NAMES = {"act", "nationality", "immigration", "customs", "enforcement", "security", "homeland", "department",
@@ -218,7 +219,8 @@ def _drop_name_lines(text: str, agency: str) -> str:
 
 
 _SIGNATURE_BLOCK = re.compile(r"(?im)^\s*(?:for\s+the\s+lea\s*:|for\s+ice\s*:|signature\s*[:=;]|date\s*[:;]|"
-                              r"name\s*[:;]|digitally\s+signed\s+by|for\s+the\s+[^\n:]{2,60}:\s*(?:for\s+ice\b|$))")
+                              r"name\s*[:;]|digitally\s+signed\s+by|"
+                              r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEPT?|OCT|NOV|DEC)\s+\d[\d ]{0,3},?\s+\d{4}\b|for\s+the\s+[^\n:]{2,60}:\s*(?:for\s+ice\b|$))")
 _PROSE_END = re.compile(r"[.;:!?)\"']\s*$")
 
 
@@ -230,6 +232,17 @@ def _trim_signature_block(text: str) -> str:
     if not m:
         return text
     start = m.start()
+    # Prose that layout put after a short block (a last sentence beside the signatures) stays; a long tail is
+    # the next pages (an appendix), not part of the clause.
+    after = [ln for ln in text[start:].split("\n")
+             if len(ln.split()) >= 5 and sum(w.islower() for w in ln.split()) >= 3] if len(text) - start <= 800 else []
+    if after:
+        return _cut_block(text, start) + "\n" + "\n".join(after)
+    return _cut_block(text, start)
+
+
+def _cut_block(text: str, start: int) -> str:
+    """`text` up to `start`, less the short lines just above it that end no sentence (names, a stamp)."""
     lines = text[:start].split("\n")
     while len(lines) > 1:
         prev = lines[-1].strip() or (lines[-2].strip() if len(lines) > 2 else "")
@@ -240,6 +253,32 @@ def _trim_signature_block(text: str) -> str:
             break
         lines.pop()
     return "\n".join(lines).rstrip() if len(lines) > 1 else text[:start]
+
+
+
+def _absorb_name_tail(text: str, agency: str) -> str:
+    """Fold into ⟦AGENCY⟧ the rest of the agency's name that OCR misspelt after its matched start
+    ("⟦AGENCY⟧ Shcrifrs Office" when only "Okeechobee County" matched)."""
+    from rapidfuzz import fuzz
+
+    words = re.sub(r",.*$", "", agency.replace("’", "'")).split()
+    tails = [" ".join(words[-k:]).lower() for k in (2, 1) if len(words) > k]
+    if not tails:
+        return text
+
+    def repl(m: re.Match) -> str:
+        after = m.group(1)
+        parts = after.split()
+        for tail in tails:
+            n = len(tail.split())
+            for extra in (2, 1, 0):  # OCR may split a word in pieces ("Sheri fr s")
+                cand = parts[: n + extra]
+                if len(cand) == n + extra and fuzz.ratio(" ".join(cand).lower().strip(",.;:"), tail) >= 75:
+                    rest = after.split(None, n + extra)
+                    return "⟦AGENCY⟧ " + (rest[-1] if len(rest) > n + extra else "")
+        return m.group(0)
+
+    return re.sub(r"⟦AGENCY⟧((?:\s+[A-Z][^\s⟦]*){1,4}.*?)(?=⟦|$)", repl, text, flags=re.S) if "⟦AGENCY⟧" in text else text
 
 
 def _fuzzy_agency(text: str, agency: str, threshold: float = 88.0) -> str:
@@ -290,7 +329,7 @@ _FILL_SLOTS = [
                re.S | re.I),
     # "the FOD in The Miami Field Office", "the FOD in Atlanta, GA": the Field Office the agreement names.
     re.compile(r"\b(FOD|FOO|F0D)(\)?)(\s+in\s+(?!ICE\b|DHS\b|writing\b)(?:[Tt]he\s+)?[A-Z][\w.']*"
-               r"(?:\s+[A-Z][\w.']*){0,3}(?:,\s*(?:[A-Z]{2}\b|⟦STATE⟧|[A-Z][a-z]+))?(?:\s+(?:ERO\s+)?Field\s+Office)?)"),
+               r"(?:\s+(?!F\S{2,3}d\b|Of\S{2,4}\b)[A-Z][\w.']*){0,3}(?:,\s*(?:[A-Z]{2}\b|⟦STATE⟧|[A-Z][a-z]+))?(?:\s+(?:ERO\s+)?(?:F\S{2,3}d|\S{0,2}ield)\s+O\S{3,5})?)"),
 ]
 _FILL_PATTERNS = [
     (re.compile(rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?[A-Z0-9][\w.']*(?:\s+[A-Z][\w.']*){{0,4}}\s+{_STREET}\b\.?"
@@ -307,6 +346,8 @@ def _fill_ins(t: str) -> str:
     t = _FILL_SLOTS[0].sub(r"\1 ⟦ADDRESS⟧ ", t)
     t = _FILL_SLOTS[1].sub(r"\1 ⟦ADDRESS⟧ ", t)
     t = _FILL_SLOTS[2].sub(r"\1\2 ⟦OFFICE⟧", t)
+    # What OCR left of a Field Office's name after the slot ("FOD in The Mia li Field Office").
+    t = re.sub(r"⟦OFFICE⟧(?:\s+[^\s⟦]{1,12}){0,2}?\s+(?:ERO\s+)?(?:F\S{2,3}d|\S{0,2}ield)\s+O\S{3,5}\b", "⟦OFFICE⟧", t)
     return re.sub(r"(?:⟦(?:ADDRESS|PHONE)⟧[\s.,;:()]*){2,}", " ⟦ADDRESS⟧ ", t)
 
 
@@ -362,16 +403,21 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     if ctx.agency:
         t = _drop_name_lines(t, ctx.agency)
     t = re.sub(r"(\w)[-‐‑]\s*\n\s*(\w)", r"\1\2", t)  # immigra-\ntion
+    t = re.sub(r"\b(of)(?=[A-Z]{2,}\b)", r"\1 ", t)  # "ofFCSO's": a space OCR lost before an acronym
     t = re.sub(r"([a-z])[-‐‑] +([a-z])", r"\1\2", t)  # immigra- tion (newline already collapsed)
     for rx in _DATES:
         t = rx.sub(" ⟦DATE⟧ ", t)
     if ctx.agency:
         t = _fuzzy_agency(t, ctx.agency)
         for form in _agency_forms(ctx.agency):
-            flags = 0 if form.isupper() else re.I
+            # An acronym of four letters or more is no English word: OCR's lower case ("ocso's") is it too.
+            flags = 0 if form.isupper() and len(form) < 4 else re.I
             t = re.sub(rf"(?<!\w){_flex(form)}(?!\w)", " ⟦AGENCY⟧ ", t, flags=flags)
     if ctx.agency:
         t = _agency_acronyms(t, ctx.agency)
+        t = _absorb_name_tail(t, ctx.agency)
+    # "the BSO" and "BSO", "the Sheriff's Office" and "Sheriff's Office": the article is the drafter's choice.
+    t = re.sub(r"\b[Tt]he\s+(?=⟦AGENCY⟧)", "", t)
     # The 2025 templates call the agency "the LEA" where older ones use its acronym: both are the agency.
     t = re.sub(r"(?<![\w'])LEA(?![\w])", " ⟦AGENCY⟧ ", t)
     state = (ctx.state or "").upper()
@@ -386,7 +432,7 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     t = re.sub(r"_{3,}", " ", t)  # blank signature/fill-in lines
     # A placeholder repeated (", Alabama" after the agency) is one mention.
     t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)
-    t = re.sub(r"(⟧)\s+('s)\b", r"\1\2", t)  # "⟦AGENCY⟧'s", as printed
+    t = re.sub(r"(⟧)\s*['·•]\s?s\b", r"\1's", t)  # "⟦AGENCY⟧'s", as printed ("BSO' s", "ocso·s")
     return re.sub(r"\s+", " ", t).strip()
 
 
