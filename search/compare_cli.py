@@ -78,10 +78,11 @@ def render(result: dict) -> str:
     kind = result.get("kind")
     if kind == "all":
         lines = [f"{result['records']} agreements; variants per clause key:",
-                 f"{'section key':<52} {'agreements':>10} {'forms':>6} {'variants':>8} {'largest':>8} {'deviating':>9}"]
+                 f"{'section key':<52} {'agreements':>10} {'forms':>6} {'variants':>8} {'largest':>8} {'deviating':>9} "
+                 f"{'ocr-uncertain':>13}"]
         for r in result["rows"]:
             lines.append(f"{r['section'][:52]:<52} {r['agreements']:>10} {r['forms']:>6} {r['variants']:>8} "
-                         f"{r['largest_variant']:>8} {r['deviating']:>9}")
+                         f"{r['largest_variant']:>8} {r['deviating']:>9} {r.get('ocr_uncertain', 0):>13}")
         return "\n".join(lines)
     if kind == "report":
         lines = [f"Deviation report: {result['agreements']} agreements, most deviant first"]
@@ -127,12 +128,14 @@ def render(result: dict) -> str:
         lines.extend(textwrap.wrap(s["text"], 100, initial_indent="  ", subsequent_indent="  "))
     for v in result["variants"]:
         names = ", ".join(_who(m) for m in v["members"][:6]) + (" …" if len(v["members"]) > 6 else "")
+        unsure = f", {v['ocr_uncertain']} ocr-uncertain" if v.get("ocr_uncertain") else ""
         lines.append(f"variant {v['variant']}{' (standard)' if v['standard'] else ''}: "
-                     f"{v['agreements']} agreement(s): {names}")
+                     f"{v['agreements']} agreement(s){unsure}: {names}")
     if result["deviations"]:
         lines.append("\nDeviations from the standard (word-level redline: [-standard-]{+this agreement+}):")
     for d in result["deviations"]:
         extent = ", differs in extent" if d.get("kind") == "extent" else ""
+        extent += ", read from low-quality pages" if d.get("low_quality") else ""
         lines.append(f"\n* {_who(d)} — signed {d['date_signed'] or 'n.d.'} — {_where(d)} — "
                      f"{d['changed_words']} words changed (variant {d['variant']}{extent})")
         text = d["redline"] if full else d["redline_brief"]

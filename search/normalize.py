@@ -256,6 +256,12 @@ def _cut_block(text: str, start: int) -> str:
 
 
 
+def _agency_hit(m: re.Match) -> str:
+    """⟦AGENCY⟧ for a match of the agency's name, unless the look-alike letters matched a number ("15" for "LS")."""
+    hit = m.group(0)
+    return " ⟦AGENCY⟧ " if sum(c.isalpha() for c in hit) > sum(c.isdigit() for c in hit) else hit
+
+
 def _absorb_name_tail(text: str, agency: str) -> str:
     """Fold into ⟦AGENCY⟧ the rest of the agency's name that OCR misspelt after its matched start
     ("⟦AGENCY⟧ Shcrifrs Office" when only "Okeechobee County" matched)."""
@@ -323,8 +329,8 @@ _STREET = (r"(?:Street|St|Avenue|Ave|Drive|Dr|Road|Rd|Boulevard|Blvd|Lane|Ln|Way
 _FILL_SLOTS = [
     # "… field location at 126 Northpoint Drive, Houston, TX 77060. OPLA, through its headquarters …"
     # (the phrases as OCR may print them: look-alike letters, specks, a word split in two)
-    re.compile(rf"(\b{_flex('field location at')})(?![a-z]).{{0,160}}?"
-               r"(?=\b[O0Q]PLA\W{0,4}(?:x\s+)?t\s?h\s?r\s?o\s?u\s?g\s?h)", re.S | re.I),
+    re.compile(rf"({_flex('field location at')}).{{0,160}}?"
+               r"(?=[O0Q]PLA\W{0,4}(?:x\s+)?t\s?h\s?r\s?o\s?u\s?g\s?h)", re.S | re.I),
     re.compile(rf"(\b{_flex('Chief Counsel at')})(?![a-z]).{{0,200}}?(?=\b{_flex('The Office of the Chief Counsel')})",
                re.S | re.I),
     # "the FOD in The Miami Field Office", "the FOD in Atlanta, GA": the Field Office the agreement names.
@@ -344,6 +350,8 @@ def _fill_ins(t: str) -> str:
     for rx, ph in _FILL_PATTERNS:
         t = rx.sub(ph, t)
     t = _FILL_SLOTS[0].sub(r"\1 ⟦ADDRESS⟧ ", t)
+    # A field location the layout printed after "OPLA, through" ("through Miami Field Office its headquarters").
+    t = re.sub(r"(?<=through)\s+(?:[A-Z][\w.']*,?\s+|⟦(?:STATE|AGENCY)⟧\s*){1,4}(?=its\s+headquarters)", " ", t)
     t = _FILL_SLOTS[1].sub(r"\1 ⟦ADDRESS⟧ ", t)
     t = _FILL_SLOTS[2].sub(r"\1\2 ⟦OFFICE⟧", t)
     # What OCR left of a Field Office's name after the slot ("FOD in The Mia li Field Office").
@@ -412,12 +420,10 @@ def prepare(text: str, ctx: Context | None = None) -> str:
         for form in _agency_forms(ctx.agency):
             # An acronym of four letters or more is no English word: OCR's lower case ("ocso's") is it too.
             flags = 0 if form.isupper() and len(form) < 4 else re.I
-            t = re.sub(rf"(?<!\w){_flex(form)}(?!\w)", " ⟦AGENCY⟧ ", t, flags=flags)
+            t = re.sub(rf"(?<!\w){_flex(form)}(?!\w)", _agency_hit, t, flags=flags)
     if ctx.agency:
         t = _agency_acronyms(t, ctx.agency)
         t = _absorb_name_tail(t, ctx.agency)
-    # "the BSO" and "BSO", "the Sheriff's Office" and "Sheriff's Office": the article is the drafter's choice.
-    t = re.sub(r"\b[Tt]he\s+(?=⟦AGENCY⟧)", "", t)
     # The 2025 templates call the agency "the LEA" where older ones use its acronym: both are the agency.
     t = re.sub(r"(?<![\w'])LEA(?![\w])", " ⟦AGENCY⟧ ", t)
     state = (ctx.state or "").upper()
@@ -426,6 +432,8 @@ def prepare(text: str, ctx: Context | None = None) -> str:
         t = re.sub(rf"(?<![\w.]){state}(?![\w.])", " ⟦STATE⟧ ", t)
     for name in sorted({n for n in ctx.names if n and len(n) >= 4}, key=len, reverse=True):
         t = re.sub(rf"(?<!\w){_flex(name)}(?!\w)", " ⟦NAME⟧ ", t, flags=re.I)
+    # "the BSO" and "BSO", "the LEA" and "LEA": the article before the agency is the drafter's choice.
+    t = re.sub(r"\bthe\s+(?:(?:[^\w\s⟦]+|x)\s+)?(?=⟦AGENCY⟧)", "", t, flags=re.I)
     for rx in _FURNITURE:
         t = rx.sub(" ", t)
     t = _fill_ins(t)
