@@ -223,18 +223,21 @@ def _is_junk(tok: str) -> bool:
 _SIGNATURE_WORDS = frozenset(canon(w) for w in "for the ice date signature signed title name acting director deputy assistant "
                              "executive associate sheriff chief by digitally us u s immigration customs enforcement "
                              "and removal operations department of homeland security office police jan feb mar apr may jun jul aug sep "
-                             "sept oct nov dec".split())
-_SIGNATURE_STRONG = frozenset({"slgnature", "slgned", "date", "§name", "§date", "dlrector"})  # as `canon` keys
+                             "sept oct nov dec title mayor agency lea drector".split())
+_SIGNATURE_STRONG = frozenset({"slgnature", "slgned", "date", "§name", "§date", "dlrector", "tltle", "mayor", "drector",
+                               "agency", "ice"})  # as `canon` keys
 
 
 def _signature_residue(toks: Sequence[str], df: dict[str, int] | None) -> bool:
     """Whether an added or dropped run is what is left of a signature block ("For ICE: the ⟦AGENCY⟧:",
-    "⟦DATE⟧ Todd M. Lyons Acting Director"): signature words, names, placeholders, dates and specks only."""
-    if not toks or not (set(toks) & _SIGNATURE_STRONG or {"for", "ice"} <= set(toks)):
+    "⟦DATE⟧ Todd M. Lyons Acting Director", "Title: ... Title:"): a signature cue, and hardly any prose words
+    (at most 40% of the run: names, titles, placeholders, dates and specks make up the rest)."""
+    if len(toks) < 2 or not (set(toks) & _SIGNATURE_STRONG or {"for", "ice"} <= set(toks)):
         return False
     real = dictionary()
-    return all(t in _SIGNATURE_WORDS or t.startswith("§") or t.isdigit() or _is_junk(t) or len(t) <= 2
-               or (real and t not in real and (df is None or df.get(t, 0) < REAL_WORD_DF)) for t in toks)
+    prose = [t for t in toks if len(t) > 2 and t not in _SIGNATURE_WORDS and not t.startswith("§")
+             and ((real and t in real) or (df is not None and df.get(t, 0) >= REAL_WORD_DF))]
+    return len(prose) <= 0.4 * len(toks)
 
 
 def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None = None) -> bool:
