@@ -434,6 +434,7 @@ def prepare(text: str, ctx: Context | None = None) -> str:
         t = re.sub(rf"(?<!\w){_flex(name)}(?!\w)", " ⟦NAME⟧ ", t, flags=re.I)
     # "the BSO" and "BSO", "the LEA" and "LEA": the article before the agency is the drafter's choice.
     t = re.sub(r"\bthe\s+(?:(?:[^\w\s⟦]+|x)\s+)?(?=⟦AGENCY⟧)", "", t, flags=re.I)
+    t = re.sub(r"\b(of|to|by|and|for|with|from|in|on|at|that)the\s+(?=⟦AGENCY⟧)", r"\1 ", t, flags=re.I)  # "ofthe"
     for rx in _FURNITURE:
         t = rx.sub(" ", t)
     t = _fill_ins(t)
