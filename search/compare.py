@@ -225,14 +225,14 @@ _SIGNATURE_WORDS = frozenset(canon(w) for w in "for the ice date signature signe
                              "and removal operations department of homeland security office police jan feb mar apr may jun jul aug sep "
                              "sept oct nov dec title mayor agency lea drector".split())
 _SIGNATURE_STRONG = frozenset({"slgnature", "slgned", "date", "§name", "§date", "dlrector", "tltle", "mayor", "drector",
-                               "agency", "ice"})  # as `canon` keys
+                               "agency", "lce"})  # as `canon` keys
 
 
 def _signature_residue(toks: Sequence[str], df: dict[str, int] | None) -> bool:
     """Whether an added or dropped run is what is left of a signature block ("For ICE: the ⟦AGENCY⟧:",
     "⟦DATE⟧ Todd M. Lyons Acting Director", "Title: ... Title:"): a signature cue, and hardly any prose words
     (at most 40% of the run: names, titles, placeholders, dates and specks make up the rest)."""
-    if len(toks) < 2 or not (set(toks) & _SIGNATURE_STRONG or {"for", "ice"} <= set(toks)):
+    if len(toks) < 2 or not (set(toks) & _SIGNATURE_STRONG or {"for", "lce"} <= set(toks)):
         return False
     real = dictionary()
     prose = [t for t in toks if len(t) > 2 and t not in _SIGNATURE_WORDS and not t.startswith("§")

@@ -234,8 +234,10 @@ def _trim_signature_block(text: str) -> str:
     start = m.start()
     # Prose that layout put after a short block (a last sentence beside the signatures) stays; a long tail is
     # the next pages (an appendix), not part of the clause.
-    after = [ln for ln in text[start:].split("\n")
-             if len(ln.split()) >= 5 and sum(w.islower() for w in ln.split()) >= 3] if len(text) - start <= 800 else []
+    # ... up to the page's end (a footer ending in its page number) or an appendix.
+    tail = re.split(r"(?im)^\s*APPENDIX\b|^[^\n]*[A-Za-z][^\n]*\s\d{1,3}\s*$", text[start:])[0]
+    after = [ln for ln in tail.split("\n")
+             if len(ln.split()) >= 5 and sum(w.islower() for w in ln.split()) >= 3] if len(tail) <= 1500 else []
     if after:
         return _cut_block(text, start) + "\n" + "\n".join(after)
     return _cut_block(text, start)
