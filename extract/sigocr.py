@@ -1,9 +1,10 @@
-"""Second readings of a scanned signature page: fresh OCR of its image, even when an old OCR layer scored well.
+"""Second readings of a signature page: fresh OCR of its image, even when its text layer scored well.
 
 A scanner's OCR layer is typed text read years ago, often without the handwritten names and dates or the
-stamps, so the signature page (one or two pages a document) is OCR'd again through the OCR cache and read
-again: Tesseract's page layout at 300 dpi, then one block and then sparse text at 400 dpi, stopping once
-nothing is missing. A second reading only fills values the first left empty, and only when it holds up:
+stamps, and a born-digital page's layer lacks what was drawn or pasted over it, so the signature page (one
+or two pages a document) is OCR'd again through the OCR cache and read again: Tesseract's page layout at
+300 dpi (for a text-layer page), then one block and then sparse text at 400 dpi, stopping once nothing is
+missing. A second reading only fills values the first left empty, and only when it holds up:
 every word of a name read with confidence and none like a title or a place; a date that is not the other
 party's date, keeps the LEA at or before ICE and lies within a year of it. Otherwise the value stays None
 with its reason.
@@ -22,7 +23,6 @@ from rapidfuzz import fuzz
 from extract.signatures import _NOT_NAME as NOT_NAME
 from extract.signatures import extract_signatories, known_ice, signature_pages
 
-IMAGE_COVER = 0.6  # a page this much covered by an image is a scan, whatever its text layer says
 NAME_WORD_CONF = 70  # Tesseract confidence (0-100) every word of a second-reading name must reach
 MAX_GAP_DAYS = 366  # the two parties sign within a year of each other
 _TITLE_WORDS = ("sheriff", "chief", "director", "commissioner", "warden", "colonel", "captain", "undersheriff")
@@ -32,24 +32,11 @@ BLOCK_DPI, BLOCK_CONFIG = 400, "--psm 6"  # the second reading: finer, one unifo
 SPARSE_CONFIG = "--psm 11"  # the third: sparse text, for handwriting scattered over the lines
 
 
-def _scan_pages(doc: Any, pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]]:
-    """(index, has_old_layer) for those of `indexes` that are scans: OCR'd pages, and text-layer pages over a
-    full-page image (an old OCR layer)."""
-    from extract.textlayer import image_cover
-
-    out = []
-    for i in indexes:
-        method = getattr(pages[i], "method", "")
-        if method == "ocr":
-            out.append((i, False))
-        elif method == "text":
-            page = doc[i]
-            try:
-                if image_cover(page) >= IMAGE_COVER:
-                    out.append((i, True))
-            finally:
-                page.close()
-    return out
+def _reread_pages(pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]]:
+    """(index, from_layer) for those of `indexes` worth reading again: OCR'd pages, and text-layer pages,
+    whose layer may lack what is drawn over it (a scanner's old OCR layer; a handwritten or stamped date,
+    or a pasted-in typed block, on a born-digital page)."""
+    return [(i, pages[i].method == "text") for i in indexes if getattr(pages[i], "method", "") in ("ocr", "text")]
 
 
 def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None) -> Any:
@@ -72,9 +59,9 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None) ->
 
 
 def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | None) -> Iterator[list[Any]]:
-    """`pages` with the scanned signature page(s) read again: first Tesseract's page layout at the pipeline's
-    resolution (for pages that kept an old OCR layer), then one block at 400 dpi. Lazily: a caller stops
-    once nothing is missing."""
+    """`pages` with the signature page(s) read again: first Tesseract's page layout at the pipeline's
+    resolution (for text-layer pages; an OCR'd page has that reading already), then one block, then sparse
+    text at 400 dpi. Lazily: a caller stops once nothing is missing."""
     from extract import ocr
     from extract.pages import Page
     from extract.pdf import open_pdf
@@ -84,10 +71,10 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
         return
     doc = open_pdf(pdf)
     try:
-        scans = _scan_pages(doc, pages, indexes)
-        for dpi, config, which in ((ocr.DPI, ocr.CONFIG, [i for i, old in scans if old]),
-                                   (BLOCK_DPI, BLOCK_CONFIG, [i for i, _ in scans]),
-                                   (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in scans])):
+        todo = _reread_pages(pages, indexes)
+        for dpi, config, which in ((ocr.DPI, ocr.CONFIG, [i for i, layer in todo if layer]),
+                                   (BLOCK_DPI, BLOCK_CONFIG, [i for i, _ in todo]),
+                                   (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in todo])):
             if not which:
                 continue
             alt = list(pages)
@@ -153,7 +140,7 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
         if n is None:
             continue
         other = "ice" if party == "lea" else "lea"
-        note = f"read from a {how} of the scanned signature page {pages_read}"
+        note = f"read from a {how} of the signature page {pages_read}"
         if s.get("name") is None and n.get("name"):
             why = _name_holds(n["name"], party, conf)
             if why:
