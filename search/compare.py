@@ -277,6 +277,9 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
         for x, y in zip(old, new, strict=True):
             if x == y:
                 continue
+            rare, common = sorted((df.get(x, 0), df.get(y, 0))) if df else (0, 0)
+            if _confusable(x, y) and rare < REAL_WORD_DF and common >= 3 * REAL_WORD_DF:
+                continue  # a common word and a rare one an OCR confusion away ("from"/"ftom"): a misreading
             if real and x in real and y in real and (min(len(x), len(y)) >= 4 or Levenshtein.distance(x, y) >= 2):
                 return False  # one real word for another (short words one letter apart are OCR's: all/alj)
             if not real and df is not None and df.get(x, 0) >= REAL_WORD_DF and df.get(y, 0) >= REAL_WORD_DF:
