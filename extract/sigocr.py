@@ -102,6 +102,8 @@ def _name_holds(name: str, party: str, conf: dict[str, float]) -> str | None:
     if party == "ice" and known_ice(name):
         return None
     toks = name.split()
+    if not name.isascii():  # "Gordén Smith" for Gordon: an accent OCR puts on a speck
+        return "accented letters, often OCR's reading of a speck"
     if len(toks[-1].strip(".")) < 3:
         return f"surname {toks[-1]!r} too short to be whole"
     titles = [t for t in toks if any(fuzz.ratio(t.lower().strip(".,"), w) >= 75 for w in _TITLE_WORDS)
