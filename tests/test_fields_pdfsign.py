@@ -69,3 +69,20 @@ def test_fresh_ocr_reads_a_stamped_date_the_old_layer_lacks(corpus: Path, tmp_pa
     assert got == _expected("sigocr_gooding.json")
     ice = next(s for s in fields["signatories"] if s["party"] == "ice")
     assert any("fresh OCR" in r for r in ice["reasons"])
+
+
+def test_second_reading_guards_keep_guesses_out() -> None:
+    # Values fresh OCR gave on real signature pages, and why each is not taken.
+    from extract.sigocr import _date_holds, _name_holds
+
+    conf = {"eric": 49.0, "j": 91.0, "sevets": 32.0, "gregory": 90.0, "to": 90.0, "gordén": 88.0, "smith": 95.0}
+    assert "confidence" in _name_holds("Eric J. Sevets", "lea", conf)  # Waukesha: Eric J. Severson
+    assert "too short" in _name_holds("GREGORY TO", "lea", conf)  # Broward: GREGORY TONY
+    assert "accented" in _name_holds("Gordén Smith", "lea", conf)  # Bradford: Gordon Smith
+    assert "title or a place" in _name_holds("Broward Count", "lea", {"broward": 90.0, "count": 90.0})
+    assert _name_holds("Carol Mici", "lea", {"carol": 93.0, "mici": 91.0}) is None
+    assert _name_holds("Todd M. Lyons", "ice", {}) is None  # a known ICE official
+    assert "more than a year" in _date_holds("2028-04-24", "ice", "2025-04-25", None)  # Heritage Creek
+    assert "column uncertain" in _date_holds("2020-06-10", "lea", "2020-06-10", None)  # Waukesha: ICE's stamp
+    assert "out of order" in _date_holds("2025-03-01", "lea", "2025-02-24", None)
+    assert _date_holds("2020-08-17", "ice", None, None) is None
