@@ -41,7 +41,8 @@ PYEOF
         echo "moa: shared corpus not found at $SHARED (set MOA_SHARED_CORPUS)" >&2
         exit 2
     fi
-    moa mirror "$SHARED" --port 0 >"$WORK/mirror.out" 2>"$WORK/mirror.err" &
+    # Not through the `moa` function: $! must be the server itself, or the trap would leave it running.
+    "$PY" -m moa mirror "$SHARED" --port 0 >"$WORK/mirror.out" 2>"$WORK/mirror.err" &
     MIRROR_PID=$!
     for _ in $(seq 1 100); do
         grep -q " at http" "$WORK/mirror.out" 2>/dev/null && break
