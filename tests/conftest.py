@@ -27,3 +27,15 @@ def data_dir(tmp_path: Path) -> Path:
     d = tmp_path / "data"
     d.mkdir()
     return d
+
+
+@pytest.fixture(scope="session")
+def small_catalog(corpus: Path, tmp_path_factory) -> dict:
+    """The search tests' small real catalog (tests/search_support.py), extracted once per session."""
+    pytest.importorskip("extract.pipeline")
+    from search_support import build_catalog
+
+    data = tmp_path_factory.mktemp("small-catalog") / "data"
+    conn, ledger = build_catalog(data, corpus)
+    conn.close()
+    return {"data": data, "ledger": ledger}

@@ -1,11 +1,13 @@
 """A small real catalog for the search tests: born-digital MOAs from the shared corpus, extracted through the
 real pipeline without OCR (their text layers), plus one real ICE roster snapshot in the ledger when the
-ledger can import it. Built once per test session."""
+ledger can import it. Built once per test session (fixture `small_catalog` in conftest.py); each module works
+on a copy of it (`copy_catalog`), since indexing writes to the catalog."""
 
 from __future__ import annotations
 
 import logging
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -68,6 +70,12 @@ def build_catalog(data_dir: Path, corpus: Path) -> tuple[sqlite3.Connection, boo
     summary = extract_run(conn, [corpus / "moa" / f for f in DOCUMENTS], mode="skip", jobs=1)
     assert not summary.errors, summary.errors
     return conn, ledger
+
+
+def copy_catalog(built: dict, dest: Path) -> tuple[sqlite3.Connection, bool]:
+    """A private copy of the session's small catalog; return (connection, ledger imported?)."""
+    shutil.copytree(built["data"], dest)
+    return connect(dest), built["ledger"]
 
 
 # ---------------------------------------------------------------------------------------------- reference

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 from es_node import free_port
-from search_support import build_catalog
+from search_support import copy_catalog
 
 from moa.errors import ExternalError
 from search.documents import LEVELS, IndexDoc, index_doc
@@ -25,9 +25,8 @@ pytestmark = pytest.mark.es
 
 
 @pytest.fixture(scope="module")
-def docs(corpus, tmp_path_factory) -> list[IndexDoc]:
-    pytest.importorskip("extract.pipeline")
-    conn, _ = build_catalog(tmp_path_factory.mktemp("es") / "data", corpus)
+def docs(small_catalog, tmp_path_factory) -> list[IndexDoc]:
+    conn, _ = copy_catalog(small_catalog, tmp_path_factory.mktemp("es") / "data")
     from extract.store import iter_records
 
     out = [index_doc(r) for r in iter_records(conn, with_text=True)]

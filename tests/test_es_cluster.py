@@ -11,7 +11,7 @@ import time
 
 import pytest
 from es_node import EsNode, es_home, missing_es, node_dir
-from search_support import build_catalog
+from search_support import copy_catalog
 
 from moa.errors import ExternalError
 from search.documents import IndexDoc, index_doc
@@ -59,9 +59,8 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def docs(corpus, tmp_path_factory) -> list[IndexDoc]:
-    pytest.importorskip("extract.pipeline")
-    conn, _ = build_catalog(tmp_path_factory.mktemp("cluster") / "data", corpus)
+def docs(small_catalog, tmp_path_factory) -> list[IndexDoc]:
+    conn, _ = copy_catalog(small_catalog, tmp_path_factory.mktemp("cluster") / "data")
     from extract.store import iter_records
 
     out = [index_doc(r) for r in iter_records(conn, with_text=True)]

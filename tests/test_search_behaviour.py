@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from search_support import build_catalog, has_phrase, near, reference_units
+from search_support import copy_catalog, has_phrase, near, reference_units
 
 from search.api import run_search
 from search.backend import FACETS, HIGHLIGHT_POST, HIGHLIGHT_PRE, get_backend
@@ -30,10 +30,9 @@ ALL = 1000
 
 
 @pytest.fixture(scope="session")
-def search_catalog(corpus, tmp_path_factory):
-    pytest.importorskip("extract.pipeline")
+def search_catalog(small_catalog, tmp_path_factory):
     data = tmp_path_factory.mktemp("search") / "data"
-    conn, ledger = build_catalog(data, corpus)
+    conn, ledger = copy_catalog(small_catalog, data)
     from extract.store import iter_records
 
     records = list(iter_records(conn, with_text=True))

@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from search_support import build_catalog
+from search_support import copy_catalog
 
 from search.api import run_search
 from search.backend import get_backend
@@ -34,10 +34,9 @@ TIMEOUT = 30
 
 
 @pytest.fixture(scope="module")
-def catalog(corpus, tmp_path_factory):
-    pytest.importorskip("extract.pipeline")
+def catalog(small_catalog, tmp_path_factory):
     data = tmp_path_factory.mktemp("serve") / "data"
-    conn, _ledger = build_catalog(data, corpus)
+    conn, _ledger = copy_catalog(small_catalog, data)
     backend = get_backend("sqlite", conn)
     update_index(conn, backend, rebuild=True)
     backend.close()
