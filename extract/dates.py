@@ -35,8 +35,10 @@ DAY_FIRST = re.compile(
 # "Digitally signed by X Date: 2025.03.18 09:52:57 -05'00'" (the digital signature stamp form).
 DIGITAL = re.compile(r"\b(?P<year>20\d\d)[.\-/](?P<mon>\d\d)[.\-/](?P<day>\d\d)(?:\s+\d\d:\d\d(?::\d\d)?)?")
 # "3/5/2025", "03-05-25", "3.5.2025", with OCR'd spaces around separators ("04/10/ 2025").
+# A handwritten date may mix separators ("1.23-2020", "3-25.25").
 NUMERIC = re.compile(
-    r"(?<![\d/.\-])(?P<mon>\d{1,2})\s?(?P<sep>[/\-.])\s?(?P<day>\d{1,2})\s?(?P=sep)\s?(?P<year>\d{4}|\d{2})(?![\d/])"
+    r"(?<![\d/.\-])(?P<mon>\d{1,2})\s?(?P<sep>[/\-.])\s?(?P<day>\d{1,2})\s?(?P<sep2>[/\-.])\s?"
+    r"(?P<year>\d{4}|\d{2})(?![\d/])"
 )
 
 
@@ -88,7 +90,7 @@ def find_dates(text: str) -> list[DateHit]:
         add(m, _valid(int(m["year"]), MONTHS[m["mon"].lower()], int(m["day"])), "typed")
     for m in NUMERIC.finditer(text):
         y = m["year"]
-        if len(y) == 2 and m["sep"] == ".":
+        if len(y) == 2 and m["sep"] == m["sep2"] == ".":
             continue  # "1.2.25" is as often a section number as a date
         add(m, _valid(int(y), int(m["mon"]), int(m["day"])), "numeric")
     # A stamp read through a fill-in line: "OC_T_1_5_20_19" is "OCT 15 2019".

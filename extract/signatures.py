@@ -60,6 +60,8 @@ def clean_name(s: str) -> str | None:
     """A printed person name, or None when `s` does not read as one (OCR noise, a title, a place)."""
     t = re.sub(r"[_|~=<>\[\]{}]", " ", s)
     t = re.sub(r"\s+", " ", t).strip(" ,.:;-—'\"")
+    # A pen stroke read as a letter before the name ("I Michael L. Chapman"): no name starts with a lone "I".
+    t = re.sub(r"^[Il1]\s+(?=[A-Z][a-z]+\s+\S)", "", t)
     # A military rank before the name ("MG James D. Seward" of a National Guard) is a title, not the name.
     t = re.sub(r"^(?:MG|BG|LTG|GEN|COL|LTC|MAJ|CPT|Gen\.|Col\.|Maj\.|Capt\.)\s+(?=[A-Z])", "", t)
     if t.endswith(" Jr") or t.endswith(" Sr"):
@@ -139,9 +141,9 @@ def _region(pages: list[Any], idx: int) -> tuple[list[str], int]:
     m = re.search(r"fullest\s+extent\s+allowed\s+by\s+law\.?", text, re.I) or re.search(
         r"By\s+signing\s+this\s+MOA[^\n]*", text, re.I)
     body = text[m.end():] if m else text
-    body = re.sub(r"Revised\s*[\d/ ]{6,12}", " ", body)  # the template footer is not a signature date
+    body = re.sub(r"Rev[il1]sed\s*[\d/ ]{6,12}", " ", body)  # the template footer is not a signature date
     lines = [re.sub(r"B{4,}", "____", ln).strip() for ln in body.splitlines() if ln.strip()]
-    lines = [ln for ln in lines if not re.fullmatch(r"[\d\s]*Revised\s*[\d/ ]*", ln)]
+    lines = [ln for ln in lines if not re.fullmatch(r"[\d\s]*Rev[il1]sed\s*[\d/ ]*", ln)]
     if len(lines) < 4 and idx + 1 < len(pages):
         nxt = [ln.strip() for ln in (pages[idx + 1].text or "").splitlines() if ln.strip()]
         if not any(re.match(r"APPENDIX", ln) for ln in nxt[:3]):

@@ -20,16 +20,19 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from extract.dates import find_dates
 from extract.signatures import _NOT_NAME as NOT_NAME
 from extract.signatures import extract_signatories, known_ice, signature_pages
 
 NAME_WORD_CONF = 70  # Tesseract confidence (0-100) every word of a second-reading name must reach
+PP_NAME_CONF = 95  # the same for PP-OCR, whose score is its line's (0-1, as 0-100): one slip barely lowers it
 MAX_GAP_DAYS = 366  # the two parties sign within a year of each other
 _TITLE_WORDS = ("sheriff", "chief", "director", "commissioner", "warden", "colonel", "captain", "undersheriff")
 
 
 BLOCK_DPI, BLOCK_CONFIG = 400, "--psm 6"  # the second reading: finer, one uniform block (columns kept on a line)
 SPARSE_CONFIG = "--psm 11"  # the third: sparse text, for handwriting scattered over the lines
+PP_OCR = "pp-ocr"  # the last: PP-OCR (extract.ppocr), which reads handwriting Tesseract cannot
 
 
 def _reread_pages(pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]]:
@@ -40,19 +43,22 @@ def _reread_pages(pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]
 
 
 def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None) -> Any:
-    """One page OCR'd at `dpi` with `config`, through the OCR cache (keyed by image, dpi and config)."""
-    from extract import ocr
+    """One page OCR'd at `dpi` with `config` (PP_OCR: the second engine), through the OCR cache (keyed by
+    image, dpi and config); None when that engine is not installed."""
+    from extract import ocr, ppocr
 
+    if config == PP_OCR and not ppocr.available():
+        return None
     page = doc[index]
     try:
-        image = ocr.render(page, dpi)
+        image = ppocr.render(page, dpi) if config == PP_OCR else ocr.render(page, dpi)
     finally:
         page.close()
-    key = ocr.image_key(image, dpi, config)
+    key = ocr.image_key(image, dpi, ppocr.version() if config == PP_OCR else config)
     hit = ocr.cache_get(cache_dir, key)
     if hit is not None:
         return hit
-    result = ocr.ocr_image(image, dpi, config)
+    result = ppocr.ocr_image(image, dpi) if config == PP_OCR else ocr.ocr_image(image, dpi, config)
     result.image_sha = key
     ocr.cache_put(cache_dir, key, result)
     return result
@@ -74,16 +80,21 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
         todo = _reread_pages(pages, indexes)
         for dpi, config, which in ((ocr.DPI, ocr.CONFIG, [i for i, layer in todo if layer]),
                                    (BLOCK_DPI, BLOCK_CONFIG, [i for i, _ in todo]),
-                                   (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in todo])):
+                                   (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in todo]),
+                                   (ocr.DPI, PP_OCR, [i for i, _ in todo])):
             if not which:
                 continue
             alt = list(pages)
             for i in which:
                 r = _ocr(doc, i, dpi, config, cache_dir)
+                if r is None:
+                    continue
                 alt[i] = Page(number=pages[i].number, text=r.text, method="ocr", quality=0.0,
-                              reason=f"fresh OCR at {dpi} dpi {config}", chars=len(r.text), words=r.words,
+                              reason=f"fresh OCR at {dpi} dpi {config}" if config != PP_OCR
+                              else f"PP-OCR reading at {dpi} dpi", chars=len(r.text), words=r.words,
                               mean_conf=r.mean_conf)
-            yield alt
+            if any(alt[i] is not pages[i] for i in which):
+                yield alt
     finally:
         doc.close()
 
@@ -97,7 +108,7 @@ def _word_confs(words: list[Any]) -> dict[str, float]:
     return conf
 
 
-def _name_holds(name: str, party: str, conf: dict[str, float]) -> str | None:
+def _name_holds(name: str, party: str, conf: dict[str, float], least: float = NAME_WORD_CONF) -> str | None:
     """None when the second-reading name holds up, else why not."""
     if party == "ice" and known_ice(name):
         return None
@@ -110,13 +121,15 @@ def _name_holds(name: str, party: str, conf: dict[str, float]) -> str | None:
               or any(fuzz.ratio(t.lower().strip(".,'s"), w) >= 80 for w in NOT_NAME if len(w) >= 5)]
     if titles:
         return f"{titles} reads as a title or a place, not a name"
-    low = [t for t in name.split() if conf.get(re.sub(r"[^\w]", "", t).lower(), 0.0) < NAME_WORD_CONF]
-    return f"OCR confidence under {NAME_WORD_CONF} for {low}" if low else None
+    low = [t for t in name.split() if conf.get(re.sub(r"[^\w]", "", t).lower(), 0.0) < least]
+    return f"OCR confidence under {least:g} for {low}" if low else None
 
 
-def _date_holds(iso: str, party: str, other: str | None, other_new: str | None) -> str | None:
+def _date_holds(iso: str, party: str, other: str | None, other_new: str | None, written: int = 1) -> str | None:
+    """None when a second-reading date holds up, else why not. `written`: how many times the reading found
+    that date on the signature page; twice means each block carries its own, so both parties may share it."""
     for od in {d for d in (other, other_new) if d}:
-        if iso == od:
+        if iso == od and written < 2:
             return f"same as the other party's date {od}: column uncertain"
         if (party == "lea" and iso > od) or (party == "ice" and iso < od):
             return f"out of order with the other party's date {od}"
@@ -135,6 +148,7 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
     conf = _word_confs(words)
     pages_read = [p.number for i, p in enumerate(alt) if p is not pages[i]]
     how = next((p.reason for i, p in enumerate(alt) if p is not pages[i]), "fresh OCR")
+    new_text = "\n".join(p.text or "" for i, p in enumerate(alt) if p is not pages[i])
     filled = 0
     for party, s in by_old.items():
         before = filled
@@ -144,7 +158,7 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
         other = "ice" if party == "lea" else "lea"
         note = f"read from a {how} of the signature page {pages_read}"
         if s.get("name") is None and n.get("name"):
-            why = _name_holds(n["name"], party, conf)
+            why = _name_holds(n["name"], party, conf, PP_NAME_CONF if "PP-OCR" in how else NAME_WORD_CONF)
             if why:
                 s["reasons"].append(f"fresh OCR name {n['name']!r} not used: {why}")
             else:
@@ -154,8 +168,10 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
                 s["reasons"].append("name " + note)
                 filled += 1
         if s.get("date") is None and n.get("date"):
+            # A digital-signature stamp is ICE's on these pages, however the reading placed it.
+            written = sum(h.iso == n["date"] and h.kind != "digital-signature" for h in find_dates(new_text))
             why = _date_holds(n["date"], party, (by_old.get(other) or {}).get("date"),
-                              (by_new.get(other) or {}).get("date"))
+                              (by_new.get(other) or {}).get("date"), written)
             if why:
                 s["reasons"].append(f"fresh OCR date {n['date']} not used: {why}")
             else:

@@ -19,6 +19,8 @@ from extract.dates import find_dates, find_revision, parse_date
         ("3/20/25", "2025-03-20", "numeric"),
         ("Date: 04/10/ 2025", "2025-04-10", "numeric"),  # OCR'd space after a slash
         ("Date: 04-30-2020", "2020-04-30", "numeric"),  # handwritten, OCR'd
+        ("Date: 1.23-2020", "2020-01-23", "numeric"),  # handwritten with mixed separators (Albemarle, PP-OCR)
+        ("3-25.25", "2025-03-25", "numeric"),  # Lady Lake, PP-OCR
         ("OCT 1 5 2019", "2019-10-15", "stamped"),  # date stamp, digits spaced apart
         ("Date: __ OC_T_1_5_20_19 __", "2019-10-15", "stamped"),  # stamp read through a fill-in line
         ("Digitally signed by X Date: 2025.03.18 09:52:57 -05'00'", "2025-03-18", "digital-signature"),

@@ -86,3 +86,7 @@ def test_second_reading_guards_keep_guesses_out() -> None:
     assert "column uncertain" in _date_holds("2020-06-10", "lea", "2020-06-10", None)  # Waukesha: ICE's stamp
     assert "out of order" in _date_holds("2025-03-01", "lea", "2025-02-24", None)
     assert _date_holds("2020-08-17", "ice", None, None) is None
+    # Seneca Co. OH: "2-28-2025" in the LEA block and "February 28, 2025" in ICE's: two writings, one day.
+    assert _date_holds("2025-02-28", "lea", "2025-02-28", None, written=2) is None
+    # PP-OCR's line score is its whole line's: Waukesha's "Erl J.Severson" scored 91.
+    assert "confidence" in _name_holds("Erl J. Severson", "lea", {"erl": 91.0, "j": 91.0, "severson": 91.0}, 95)

@@ -86,6 +86,7 @@ def test_name_rules() -> None:
     assert clean_name("TRAVIS DAUGHERTY") == "TRAVIS DAUGHERTY"
     assert clean_name("JakarlE.Yung") is None
     assert clean_name("Walker County Sheriffs Office") is None
+    assert clean_name("I Michael L. Chapman") == "Michael L. Chapman"  # Loudoun: the pen stroke read as "I"
     assert repair_ice_name("Madison Sheahane")[0] == "Madison Sheahan"
     assert repair_ice_name("odd ~, L'l'Ot'\\S")[0] is None
 
