@@ -1,7 +1,8 @@
 """Extraction speed beside the bare engines, on the same pages in the same run.
 
 Prints pages/s for text-layer pages (moa's read_pages vs bare pypdfium2 `get_text_range`) and for OCR pages
-(moa's OCR path: render in-process, hash, cache lookup, one pytesseract `image_to_data` call, on a pool of
+(moa's OCR path: render in-process, hash, cache lookup, one Tesseract run (in-process via tesserocr when it is
+linked against the command's library, else pytesseract's `image_to_data`), on a pool of
 --jobs processes; vs the bare `tesseract IMG stdout` command on the same images rendered to PNG, --jobs
 processes at a time, OMP_THREAD_LIMIT=1 for both), then the whole-corpus time cold (fresh data dir and OCR
 cache), warm (second run: nothing to do) and re-extracted with a warm OCR cache (--force: no OCR).
@@ -225,8 +226,9 @@ def main() -> None:
     print(f"OCR, {n} pages x {args.rounds} rounds, {args.jobs} processes: bare tesseract {n / b:.3f} pages/s   "
           f"moa {n / m:.3f} pages/s   moa throughput = {b / m:.0%} of bare (wall; rounds bare "
           f"{[round(t, 1) for t in bare_times]} s, moa {[round(t, 1) for t in moa_times]} s)")
+    engine = "tesseract in-process" if ocr._api_usable() else "pytesseract, tesseract"  # noqa: SLF001
     print(f"OCR CPU per page: bare tesseract {bc / n:.2f} s   moa {mc / n:.2f} s (render, hash, cache, "
-          f"pytesseract, tesseract)   moa throughput when CPU-bound = {bc / mc:.0%} of bare")
+          f"{engine})   moa throughput when CPU-bound = {bc / mc:.0%} of bare")
 
     if not args.skip_corpus:
         chosen = files if args.subset == 0 else files[: args.subset]

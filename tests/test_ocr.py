@@ -53,3 +53,30 @@ def test_garbage_layer_is_replaced_only_when_ocr_reads_better(corpus: Path, tmp_
     # Indian River Shores p1: the scan itself is printed with stray "o"s between words; OCR reads no better.
     indian = read_pages(corpus / "moa" / "IndianRiverShoresDPS_TFM_MOA_03.04.25.pdf", cache_dir=tmp_path, jobs=2)[0]
     assert indian.method == "text" and indian.reason.endswith("text layer kept")
+
+
+@pytest.mark.slow
+def test_in_process_tesseract_reads_exactly_as_the_command(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # tesserocr is used only when linked against the command's own libtesseract; then every page, in every
+    # page-segmentation mode the extractor uses, must read the same (text, boxes, confidences), in any order.
+    pytest.importorskip("tesserocr", reason="tesserocr not installed: pytesseract runs the command")
+    import os
+
+    import pypdfium2 as pdfium
+
+    if not ocr._api_usable():
+        pytest.skip("tesserocr is linked against another Tesseract than the command; it is not used")
+    pages = [("287gWSO_SantaRosaCoFl2019-10-15.pdf", 6), ("OrangeCountySO_TFM_MOA.pdf", 0)]
+    images = [ocr.render(pdfium.PdfDocument(corpus / "moa" / f)[i]) for f, i in pages]
+    configs = ("--psm 3", "--psm 6", "--psm 11")
+    api = [ocr.ocr_image(im, ocr.DPI, c) for im in images for c in configs]
+    api_reversed = [ocr.ocr_image(im, ocr.DPI, c) for im in reversed(images) for c in configs]
+    monkeypatch.setitem(os.environ, "MOA_OCR_ENGINE", "cli")
+    ocr._api_usable.cache_clear()
+    try:
+        cli = [ocr.ocr_image(im, ocr.DPI, c) for im in images for c in configs]
+    finally:
+        ocr._api_usable.cache_clear()
+    assert [(r.text, r.words) for r in api] == [(r.text, r.words) for r in cli]
+    n = len(configs)
+    assert [(r.text, r.words) for r in api_reversed[n:] + api_reversed[:n]] == [(r.text, r.words) for r in api]
