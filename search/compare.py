@@ -94,6 +94,17 @@ def date_signed(record: dict) -> str | None:
     return listing.get("signed") or listing.get("date_signed") or listing.get("signed_date")
 
 
+def template_generation(revision: str | None, signed: str | None) -> str:
+    """The template an agreement follows: its revision footer; without one (the 2019-2020 templates print
+    none, and a scan may lose the footer), the generation its signing year points to, so an old WSO is
+    measured against the old template and not against a 2025 form whose footer went unread."""
+    if revision:
+        return revision
+    if signed and signed[:4].isdigit():
+        return "2019-2020 (no revision)" if int(signed[:4]) < 2025 else "2025 (revision unread)"
+    return "unknown"
+
+
 def heading_titles(records: Iterable[dict], min_count: int = 3) -> dict[str, str]:
     """Section titles (letters only, upper case) → key, for titles that at least `min_count` records print."""
     count: Counter[tuple[str, str]] = Counter()
@@ -496,7 +507,7 @@ def _merge_ocr_uncertain(variants: list[Variant], df: dict[str, int]) -> list[Va
 
 
 def _group_of(c: Clause) -> tuple[str, str]:
-    return (c.model or "unknown", c.revision or "unknown")
+    return (c.model or "unknown", template_generation(c.revision, c.date_signed))
 
 
 def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = True) -> dict:

@@ -1,8 +1,9 @@
 """The deviation report: for each agreement, which clauses differ from the template in force, ranked by how much.
 
-The template in force for an agreement is the standard text of its own model and template revision (the
-most common variant of each clause among agreements on that revision, see `search.compare`). A clause the
-agreement lacks that most of its peers have is reported as missing, one few of its peers have as added.
+The template in force for an agreement is the standard text of its own model and template revision, or
+generation where no revision is printed (`search.compare.template_generation`): the most common variant of
+each clause among agreements on it, see `search.compare`. A clause the agreement lacks that most of its
+peers have is reported as missing, one few of its peers have as added.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from .compare import compare_section, date_signed, section_keys, select
+from .compare import compare_section, date_signed, section_keys, select, template_generation
 
 
 def _group(r: dict) -> tuple[str, str]:
-    return (r.get("model") or "unknown", r.get("template_revision") or "unknown")
+    return (r.get("model") or "unknown", template_generation(r.get("template_revision"), date_signed(r)))
 
 
 def deviation_report(records: Sequence[dict], model: str | None = None, revision: str | None = None) -> dict:

@@ -141,3 +141,24 @@ def test_deviation_report_ranks_by_changed_words(tfm: list[dict]) -> None:
     assert rep["rows"][0]["clauses_deviating"] >= 1
     texas = next(r for r in rep["rows"] if r["file"].startswith("TexasOffice"))
     assert "community-outreach" in texas["added"]
+
+
+def test_template_generation_when_no_revision_is_printed() -> None:
+    from search.compare import template_generation
+
+    assert template_generation("2025-02-15", "2025-03-01") == "2025-02-15"  # the footer decides
+    assert template_generation(None, "2019-10-15") == "2019-2020 (no revision)"  # Santa Rosa Co. FL WSO
+    assert template_generation(None, "2025-04-29") == "2025 (revision unread)"  # a 2025 scan, footer lost
+    assert template_generation(None, None) == "unknown"
+
+
+def test_old_and_new_agreements_without_a_revision_have_separate_standards(tfm: list[dict]) -> None:
+    # Two 2025 TFMs stripped of their footers, one dated 2019: the 2019 one is measured against its own
+    # generation, never against the 2025 text.
+    recs = [dict(r) for r in tfm[:3]]
+    for r, year in zip(recs, ("2025", "2025", "2019"), strict=True):
+        r["template_revision"] = None
+        r["signatories"] = [{"party": "lea", "name": None, "date": f"{year}-03-01"}]
+    res = compare_section(recs, "costs-and-expenditures")
+    groups = {(s["model"], s["template_revision"]) for s in res["standards"]}
+    assert ("TFM", "2019-2020 (no revision)") in groups and ("TFM", "2025 (revision unread)") in groups
