@@ -245,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         pages, src = pages_for(pdf, catalog, args.cache)
         sources[src] += 1
-        fields = extract_fields(pages, pdf=pdf, ocr_cache=args.data / "cache" / "ocr" if args.data else args.cache)
+        fields = extract_fields(pages, pdf=pdf, ocr_cache=args.data / "cache" / "ocr" if args.data else args.cache,
+                                source_name=pdf.name)
         score_doc(lb, fields, t)
         score_doc(lb, fields, by_kind[kinds.get(lb["file"], "unknown")])
     rep = report(t, len(labels) - sources.get("skipped (not in catalog)", 0))

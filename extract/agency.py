@@ -3,7 +3,9 @@
 Sources, strongest first: the PARTIES article ("… and X, hereinafter the law enforcement agency (LEA)"),
 the Task Force preamble ("… and the X, pursuant to which ICE delegates …"), the complaint appendix
 ("agreement between ICE and the X, hereinafter …"), the running footer the templates print on every
-page, and the "Agency:" line of the signature block.
+page, and the "Agency:" line of the signature block. A PARTIES name OCR garbled ("the rnge County sherif's
+office (0CS0)") is repaired only from the jurisdiction the 2025 Task Force template says the LEA represents, and
+only within two OCR slips; the file name's state code only picks among states the document leaves open.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from extract import states
 
@@ -164,6 +167,113 @@ def _footer(pages: list[Any]) -> tuple[str, list[int]] | None:
     return (name, where[name]) if n >= 2 else None
 
 
+# "The LEA represents Orange County,FL__in the implementation and administration of this MOA" (2025 TFM).
+_REPRESENTS = re.compile(r"LEA\s+represents\s+(?:the\s+)?([^_]{3,80}?)\s*_*\s*in\s+the\s+implementation")
+# PARTIES or preamble as read, checks aside, with an OCR'd acronym ("(0CS0)") after the name.
+_RAW_PARTY = re.compile(
+    r"Security\s*\(\s*\w{2,4}\s*\)\s*,?\s*" + _AND + r"(?:the\s+)?(?P<name>[^()_]{3,160}?)"
+    r"(?:\s*\(\s*(?P<acronym>[A-Z0-9]{2,8})\s*\))?\s*,?\s*(?:\(?\s*[a-z]?hereinafter|pursuant\s+to\s+which)",
+    re.IGNORECASE,
+)
+# The kinds of agency a name ends with, as the templates spell them; a repaired name takes its kind from here.
+_AGENCY_TYPES = ("Sheriff's Office", "Sheriff's Department", "Police Department", "Department of Public Safety",
+                 "Public Safety Department", "Detention Center", "Marshal's Office", "Constable's Office",
+                 "Highway Patrol", "Police")
+_MAX_SLIPS = 2  # OCR slips (character edits) allowed between what was read and what it is repaired to
+
+
+def _key(s: str) -> str:
+    return _WS.sub(" ", s.replace("’", "'")).strip().lower()
+
+
+def _agency_type(words: list[str]) -> tuple[str, int, int] | None:
+    """The template agency kind the last words of a name read as: (kind, words it spans, slips), when one kind
+    alone is within `_MAX_SLIPS` of them."""
+    best: list[tuple[int, str, int]] = []
+    for kind in _AGENCY_TYPES:
+        n = len(kind.split())
+        if len(words) <= n:
+            continue
+        d = Levenshtein.distance(_key(" ".join(words[-n:])), _key(kind))
+        if d <= _MAX_SLIPS:
+            best.append((d, kind, n))
+    if not best:
+        return None
+    best.sort()
+    if len(best) > 1 and best[1][0] == best[0][0]:
+        return None  # two kinds read equally well: no guess
+    return best[0][1], best[0][2], best[0][0]
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[A-Za-z'’]+", name) if w.lower() not in {"of", "the", "and"}).upper()
+
+
+def _represented(flat: str) -> tuple[str, str] | None:
+    """(place, clause) from "The LEA represents Orange County,FL__in the implementation": the state and an agency
+    kind the clause adds ("represents Sutton County Sherif's office") left out; None when no place is filled in."""
+    rep = _REPRESENTS.search(flat)
+    if not rep:
+        return None
+    where = states.strip_state(rep.group(1).strip(" ,."))
+    where = re.sub(r"\s*\((?:" + "|".join(states.STATES) + r")\)$", "", where).strip(" ,.")
+    if (own := _agency_type(where.split())) is not None:
+        where = " ".join(where.split()[: -own[1]])
+    if not re.fullmatch(r"[A-Za-z][A-Za-z .'’-]{4,60}", where):
+        return None
+    return where, rep.group(0)
+
+
+def _repair(read: str, acronym: str | None, where: str) -> tuple[str, int, int] | None:
+    """(name, place slips, kind slips): `read`'s place words at most two OCR slips from `where`, its last words
+    at most two from one agency kind, and `acronym`, when there is one, the repaired name's initials."""
+    words = read.split()
+    kind = _agency_type(words)
+    if kind is None:
+        return None
+    slips = Levenshtein.distance(_key(" ".join(words[: -kind[1]])), _key(where))
+    if slips > _MAX_SLIPS:
+        return None
+    name = f"{where} {kind[0]}"
+    if acronym and acronym.upper().translate(str.maketrans("0158", "OISB")) != _initials(name):
+        return None
+    return name, slips, kind[2]
+
+
+def _repaired_from_jurisdiction(pages: list[Any], found: str | None = None) -> tuple[str | None, dict[str, Any]] | None:
+    """A PARTIES/preamble name repaired from the jurisdiction the Task Force template says the LEA represents
+    ("The LEA represents Orange County,FL"), two cases:
+    - no name passed the checks (OCR: "the rnge County sherif's office (0CS0)"): repaired when `_repair` allows;
+    - `found` passed them but its county is no county ("rnge County Sheriff's Office") one or two slips from
+      the represented one, which is: repaired when `_repair` allows, else (None, reason): that name is a misreading.
+    None where the cross-check does not apply. Never a guess beyond the jurisdiction and the kind vocabulary."""
+    for p in pages[:2]:
+        flat = _WS.sub(" ", p.text or "")
+        rep, raw = _represented(flat), _RAW_PARTY.search(flat)
+        if not rep or not raw:
+            continue
+        where, clause = rep
+        read = re.sub(r"^the\s+", "", _WS.sub(" ", raw["name"]).strip(" ,.;:"), flags=re.IGNORECASE)
+        ev: dict[str, Any] = {"page": p.number, "text": raw.group(0)[:200], "read": read, "jurisdiction": clause}
+        if raw["acronym"]:
+            ev["acronym"] = raw["acronym"]
+        if found is not None:
+            m = re.match(r"(.*?\bCounty)\b", found)
+            if not m or states.county_states(found) or not states.county_states(where) \
+                    or not 1 <= Levenshtein.distance(_key(m.group(1)), _key(where)) <= _MAX_SLIPS:
+                return None
+        fixed = _repair(read, raw["acronym"], where)
+        if fixed is None:
+            if found is None:
+                return None
+            return None, dict(ev, how="none", rejected=found,
+                              reason=f"'{found}' names no county, a misreading of '{where}' the LEA represents; "
+                                     "too garbled to repair")
+        return fixed[0], dict(ev, how="parties-repaired", place_slips=fixed[1], kind_slips=fixed[2],
+                              **({"corrected_from": found} if found else {}))
+    return None
+
+
 def _first(rx: re.Pattern, pages: list[Any]) -> tuple[str, int, str] | None:
     for p in pages:
         flat = _WS.sub(" ", p.text or "")
@@ -174,8 +284,11 @@ def _first(rx: re.Pattern, pages: list[Any]) -> tuple[str, int, str] | None:
     return None
 
 
-def extract_agency(pages: list[Any]) -> dict[str, Any]:
-    """{"name", "state", "evidence"}; name/state None with a reason when the document does not say."""
+def extract_agency(pages: list[Any], source_name: str | None = None) -> dict[str, Any]:
+    """{"name", "state", "evidence"}; name/state None with a reason when the document does not say.
+
+    `source_name`, the document's file name (or URL), only narrows a state the document leaves open between
+    candidates (see `_state`)."""
     name, evidence = None, {}
     for how, rx in (("parties", _PARTIES), ("preamble", _PREAMBLE), ("preamble-field", _PREAMBLE_FIELD),
                     ("complaint-appendix", _COMPLAINT)):
@@ -189,8 +302,17 @@ def extract_agency(pages: list[Any]) -> dict[str, Any]:
         # The same name read twice by OCR: the running footer spells more of it right ("Ponce" -> "Police").
         evidence = dict(evidence, corrected_from=name, footer_pages=footer[1])
         name = footer[0]
+    if name and evidence.get("how") in ("parties", "preamble") and \
+            (checked := _repaired_from_jurisdiction(pages, found=name)):
+        name, evidence = checked
+        if name is None:  # a misreading we cannot repair: no other source is asked to stand in for it
+            out = {"name": None, "state": None, "evidence": evidence}
+            out["state"], out["evidence"]["state"] = _state(None, None, pages, source_name)
+            return out
     if name is None and footer:
         name, evidence = footer[0], {"how": "footer", "pages": footer[1]}
+    if name is None and (fixed := _repaired_from_jurisdiction(pages)):
+        name, evidence = fixed
     if name is None and (field := _floating_field(pages)):
         name, evidence = field, {"how": "preamble-form-field", "page": pages[0].number}
     if name is None and (line := _blank_party_line(pages)):
@@ -215,20 +337,22 @@ def extract_agency(pages: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"name": name, "state": None, "evidence": evidence}
     if name is None:
         out["evidence"]["reason"] = "agency not named in PARTIES, preamble, footer or signature block"
-    st, st_ev = _state(name, footer[0] if footer else None, pages)
+    st, st_ev = _state(name, footer[0] if footer else None, pages, source_name)
     out["state"] = st
     out["evidence"]["state"] = st_ev
     return out
 
 
-def _state(name: str | None, footer: str | None, pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
-    """The agency's state: spelled in its name, else its county narrowed by addresses and the ICE field office."""
+def _state(name: str | None, footer: str | None, pages: list[Any],
+           source_name: str | None = None) -> tuple[str | None, dict[str, Any]]:
+    """The agency's state: spelled in its name, else its county narrowed by addresses and the ICE field office,
+    else (weakest) the state code in the file name when it is one of the states the document leaves open."""
     for how, cand in (("agency-name", name), ("footer", footer)):
         if cand and (st := states.state_in_name(cand)):
             return st, {"how": how, "text": cand}
     # The Task Force preamble names the LEA's jurisdiction: "The LEA represents Orange County,FL in the …".
     flat = _WS.sub(" ", "\n".join(p.text or "" for p in pages[:2]))
-    rep = re.search(r"LEA\s+represents\s+(?:the\s+)?([^_]{3,80}?)\s*_*\s*in\s+the\s+implementation", flat)
+    rep = _REPRESENTS.search(flat)
     if rep and (st := states.state_in_name(rep.group(1).strip(" ,."))):
         return st, {"how": "represents-clause", "text": rep.group(0)}
     if name is None:  # without the agency, an address or field office says nothing about its state
@@ -259,4 +383,34 @@ def _state(name: str | None, footer: str | None, pages: list[Any]) -> tuple[str 
             return ranked[0][0], {"how": "addresses", **ev}
         if fo and len(fo[1]) == 1:
             return next(iter(fo[1])), {"how": "field-office", **ev}
-    return None, {"how": "none", "reason": "the document does not settle the agency's state", **ev}
+        # No county: the states the document hints at (addresses, the field office's area) are the candidates.
+        hinted = set(votes) | (fo[1] if fo else set())
+        cands = hinted or None
+    return _state_from_file_name(cands, source_name, ev)
+
+
+def _state_from_file_name(cands: set[str] | None, source_name: str | None,
+                          ev: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """ICE's file names carry the state ("GraysonCountyDCKY_JEM_MOA"): taken only when its code is one of the
+    candidate states the document leaves open, so "DC" (detention center) or "PD" never misfire, and with a
+    low confidence: the file name is ICE's label, not the agreement's text."""
+    reason = "the document does not settle the agency's state"
+    codes = states.file_name_codes(source_name)
+    if codes:
+        ev = dict(ev, file_name=source_name, file_name_codes=codes)
+    if cands is None:
+        if codes:
+            reason += "; the file name's code has no candidate states in the document to be checked against"
+        return None, {"how": "none", "reason": reason, **ev}
+    hits = [c for c in codes if c in cands]
+    if len(hits) == 1:
+        return hits[0], {"how": "file-name", "source": "file name", "confidence": "low", "code": hits[0], **ev}
+    if not source_name:
+        reason += "; no file name to narrow the candidates"
+    elif not codes:
+        reason += "; the file name carries no state code"
+    elif not hits:
+        reason += f"; the file name's code ({', '.join(codes)}) is none of the candidate states"
+    else:
+        reason += "; the file name names several of the candidate states"
+    return None, {"how": "none", "reason": reason, **ev}

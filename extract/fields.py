@@ -20,7 +20,7 @@ from extract.signatures import ICE_SIGNERS, clean_name, extract_signatories, kno
 from extract.sigocr import fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "12"
+VERSION = "13"
 
 
 def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
@@ -37,18 +37,21 @@ def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
 
 
 def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, ocr_cache: Path | None = None,
-                   ocr_signatures: bool = True) -> dict[str, Any]:
+                   ocr_signatures: bool = True, source_name: str | None = None) -> dict[str, Any]:
     """The fields of one agreement (see module doc); never raises on odd text, gives None instead.
 
     `pdf` (path or bytes), when given, adds what the file holds outside its page text: digital-signature
     dictionaries and filled-in form fields (extract.pdfsign), and, with `ocr_signatures`, a fresh OCR of a
     scanned signature page whose old OCR layer left a name or date empty (extract.sigocr; cached under
-    `ocr_cache`)."""
+    `ocr_cache`).
+
+    `source_name`, the document's original file name or URL (ICE's names carry the state: "GraysonCountyDCKY_JEM"),
+    only narrows a state the text leaves open between candidate states (extract.agency)."""
     reasons: list[str] = []
     model = extract_model(pages)
     if model.get("reason"):
         reasons.append("model: " + model["reason"])
-    agency = extract_agency(pages)
+    agency = extract_agency(pages, source_name=source_name)
     if agency["name"] is None:
         reasons.append("agency: " + agency["evidence"].get("reason", "not found"))
     if agency["state"] is None:

@@ -51,7 +51,7 @@ def extract_fields(pages: list[Page], file_name: str = "", pdf: Path | None = No
     mod = _fields_module()
     if mod is not None and hasattr(mod, "extract_fields"):
         try:
-            return mod.extract_fields(pages, pdf=pdf, **options)
+            return mod.extract_fields(pages, pdf=pdf, source_name=file_name or None, **options)
         except Exception as e:  # noqa: BLE001 - the page text is worth keeping whatever the fields do
             log.warning("%s: field extraction failed: %s: %s", file_name, type(e).__name__, e)
             fallback = _minimal_fields(pages)

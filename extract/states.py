@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from urllib.parse import unquote
 
 from moa.states import STATE_NAMES
 
@@ -101,6 +102,24 @@ def address_states(text: str) -> Counter:
     for m in re.finditer(r"\bState\s+of\s+(" + _NAMES_RE.pattern[3:-3] + r")\b", text, re.IGNORECASE):
         votes[NAME_TO_CODE[m.group(1).lower()]] += 2
     return votes
+
+
+def file_name_codes(name: str | None) -> list[str]:
+    """State codes a file name may carry at the end of a word run, as ICE names its files: "GraysonCountyDCKY_JEM",
+    "HeritageCreekPDKY", "LaPazCoAz", "287gJEM_%20etowahCoAL", "287gJEM_ArizDOC_AZ". Only the last two letters of
+    each run count, capital first ("ce" in "SheriffsOffice" is no code) and never "Co" (County). Candidates to check
+    against the document's own, never a state by themselves: "DC" may be a detention center, "PD" a police
+    department. A URL or path gives its last part."""
+    if not name:
+        return []
+    base = unquote(name).replace("\\", "/").split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    base = re.sub(r"\.pdf$", "", base, flags=re.IGNORECASE)
+    out: list[str] = []
+    for run in re.findall(r"[A-Za-z]{2,}", base):
+        code = run[-2:]
+        if code[0].isupper() and code != "Co" and code.upper() in STATES and code.upper() not in out:
+            out.append(code.upper())
+    return out
 
 
 def field_office_states(text: str) -> tuple[str, set[str]] | None:
