@@ -601,7 +601,10 @@ def _check_other_readings(p: Party, pages: list[Any]) -> None:
             readings.append(m.group(1).strip(",.:;|_-\"'“”"))
     if readings.count(first) >= 2:  # read the same way elsewhere too (once is the signature block itself)
         return
-    close = sorted(r for r in readings if r.lower() != first.lower() and fuzz.ratio(r.lower(), first.lower()) >= 60)
+    # A reading inside the other ("ichael" in "Michael", "Bryan'\"Jay" around "Bryan") lost or gained a letter
+    # or a mark at its edge, and so agrees; only a different letter within the word is a disagreement.
+    close = sorted(r for r in readings if r.lower() not in first.lower() and first.lower() not in r.lower()
+                   and fuzz.ratio(r.lower(), first.lower()) >= 60)
     if close:
         p.reasons.append(f"name {p.name!r} dropped: the document also reads it as {close}")
         p.name, p.name_conf = None, 0.0

@@ -96,3 +96,16 @@ def test_one_readable_date_beside_a_garbled_one_in_a_scanned_layer() -> None:
     got = _sign("For the LEA: For ICE:\nDate: 04/10/ 2025 Date J -J~ 25\nName· Steven W. Hunt Name: Todd Lyons\n")
     assert got["lea"]["date"] is None and got["ice"]["date"] is None
     assert got["lea"]["name"] == "Steven W. Hunt" and got["ice"]["name"] == "Todd Lyons"
+
+
+def test_a_name_read_otherwise_elsewhere_is_dropped_unless_the_readings_agree() -> None:
+    # Loudoun Co. VA: the points-of-contact appendix prints the sheriff as "ichael L. Chapman" (OCR lost the M).
+    from extract.signatures import Party, _check_other_readings
+
+    appendix = Page(11, "Sheriff ichael L. Chapman\n703-777-0407\n", "ocr", 1.0, "", 30)
+    kept = Party("lea", name="Michael L. Chapman")
+    _check_other_readings(kept, [appendix])
+    assert kept.name == "Michael L. Chapman"  # "ichael" lies inside "Michael": the two agree
+    dropped = Party("lea", name="Mihael L. Chapman")
+    _check_other_readings(dropped, [appendix])
+    assert dropped.name is None and "also reads it as ['ichael']" in dropped.reasons[0]
