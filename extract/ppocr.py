@@ -27,7 +27,8 @@ from extract.ocr import OcrResult
 # with bench.accuracy: 3,400 (the full 300 dpi render) gave fewer dates (66 vs 68 of 98) and one wrong, and
 # took twice as long; the recognizer sees each line at 48 px high either way.
 MAX_SIDE = 2000
-ENGINE = f"rapidocr-onnxruntime PP-OCRv4 max_side {MAX_SIDE}"
+LAYOUT = 2  # bump when `layout` or `respace` change: the cache holds their text
+ENGINE = f"rapidocr-onnxruntime PP-OCRv4 max_side {MAX_SIDE} layout {LAYOUT}"
 # Line grouping: a box joins a row when its centre is within this share of the smaller height.
 ROW_TOLERANCE = 0.5
 # A gap wider than this many box heights between two boxes of a row is kept as a column gap.
@@ -58,12 +59,14 @@ def version() -> str:
 
 _GLUED = re.compile(r"(?<=[a-z]{3})(?=[A-Z])")  # "EnriqueM.Lucero": PP-OCR drops spaces; "McRae" keeps
 _INITIAL = re.compile(r"\b([A-Z])\.(?=[A-Z][a-z])")  # "M.Lucero" -> "M. Lucero"
+_NICKNAME = re.compile(r"(?<=[a-z])\s?([\"“][A-Z][a-z]+[\"”])\s?(?=[A-Z])")  # Robert"Bob"Johnson
 
 
 def respace(text: str) -> str:
     """Spaces PP-OCR's recognizer dropped between words, where the letters show them: a lower-case run of
-    three or more before a capital ("WilliamRisen"), an initial's full stop before a name."""
-    return _INITIAL.sub(r"\1. ", _GLUED.sub(" ", text))
+    three or more before a capital ("WilliamRisen"), an initial's full stop before a name, the quotes around a
+nickname ('Robert"Bob"Johnson')."""
+    return _NICKNAME.sub(r" \1 ", _INITIAL.sub(r"\1. ", _GLUED.sub(" ", text)))
 
 
 def layout(boxes: list[tuple[list[list[float]], str, float]]) -> tuple[str, list[tuple[str, float, tuple[int, int, int, int]]]]:

@@ -27,6 +27,7 @@ def test_boxes_become_rows_with_columns_kept() -> None:
 def test_respace_splits_glued_words_but_not_names() -> None:
     assert ppocr.respace("ExecutiveAssociateDirector") == "Executive Associate Director"
     assert ppocr.respace("Max C.Weber") == "Max C. Weber"
+    assert ppocr.respace('Robert"Bob"Johnson') == 'Robert "Bob" Johnson'  # Santa Rosa Co. FL
     for name in ("McRae", "DeLand", "MacDonald", "LaPaz", "C.M. Cronen"):
         assert ppocr.respace(name) == name
 
