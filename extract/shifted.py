@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 SHIFT = 29
+REPEATS = 3  # a short shifted word counts as proof once it occurs this often on a page
 _LO, _HI = 0x03, 0x61  # raw code points a shifted glyph can have (decoded: space .. '~')
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
 _TOKEN = re.compile(r"[^ \t\r\n]+")  # not \S: \x1d (a shifted colon) counts as space there
@@ -111,8 +112,11 @@ def decode_token(token: str, page_is_shifted: bool = False) -> str | None:
 def decode_page(text: str) -> tuple[str, int]:
     """A page's text with its shifted tokens decoded, and how many tokens were decoded."""
     sure = [t for t in _CANDIDATE_TOKEN.findall(text) if decode_token(t) is not None]
-    # One token with a control character is proof; without one, want two distinct longer words.
-    if not (any(_CONTROL.search(t) for t in sure) or len({t for t in sure if len(t) >= 4}) >= 2):
+    # One token with a control character is proof; without one, want two distinct longer words, or one word
+    # of three letters or more shifted again and again ("6HH" for "See" before each citation of a 2025
+    # liability clause).
+    if not (any(_CONTROL.search(t) for t in sure) or len({t for t in sure if len(t) >= 4}) >= 2
+            or any(len(t) >= 3 and sure.count(t) >= REPEATS for t in set(sure))):
         return text, 0
     count = 0
 

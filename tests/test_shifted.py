@@ -56,3 +56,12 @@ def test_no_false_positives_on_normal_pages(corpus: Path) -> None:
                          ("ArcadiaPDFL_TFM_MOA_030425.pdf", 2), ("bocaRatonPoliceDeptFL_TFM_MOA_03.20.25.pdf", 1)]:
         raw = _page(corpus, name, number)
         assert decode_page(raw) == (raw, 0), (name, number)
+
+
+def test_a_short_shifted_word_repeated_on_a_page_is_decoded(corpus: Path) -> None:
+    # Franklin Co. AL TFM 2025, liability clause p. 7: only "See" before each citation is shifted ("6HH").
+    raw = _page(corpus, "FranklinCoAL_TFM_MOA_031825.pdf", 7)
+    assert raw.count("6HH") == 4
+    text, count = decode_page(raw)
+    assert count == 4 and "6HH" not in text
+    assert "See 8 U.S.C. § 1357(g)(8)" in text and "See 28 C.F.R. § 50.15" in text
