@@ -17,7 +17,9 @@ import multiprocessing
 import os
 import re
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -96,7 +98,27 @@ def _api_tsv(image: Image.Image, config: str) -> str | None:
     # A new process per page learns nothing from the page before; nor may this API (results must not
     # depend on the order pages are read in).
     api.ClearAdaptiveClassifier()
-    return api.GetTSVText(0)
+    with _quiet_stderr():
+        return api.GetTSVText(0)
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Leptonica's notes ("Error in pixScanForForeground: invalid box") go to file descriptor 2; the command's
+    stderr was captured by pytesseract, so in-process they are dropped too."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def _tsv_dict(tsv: str) -> dict[str, list[Any]]:
