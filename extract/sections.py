@@ -105,15 +105,34 @@ def slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
-def canonical(title: str, table: dict[str, str], cutoff: float = 88.0) -> tuple[str, str] | None:
-    """(canonical title, key) for a heading close to a known one, ignoring spaces OCR adds or drops."""
+OCR_CUTOFF, OCR_MARGIN = 75.0, 15.0  # an OCR'd heading: a looser match, if no other key comes near it
+
+
+def canonical(title: str, table: dict[str, str], cutoff: float = 88.0, ocr: bool = False) -> tuple[str, str] | None:
+    """(canonical title, key) for a heading close to a known one, ignoring spaces OCR adds or drops. An OCR'd
+    heading ("DESIGNATION OJ' AIJTBORIZED ll'UNCl10NS") may match more loosely, when the best key is
+    clearly ahead of every other key."""
     squeezed = re.sub(r"[^A-Z]", "", title.upper())
-    best, best_score = None, 0.0
+    scores: dict[str, tuple[float, str]] = {}
     for known, key in table.items():
         score = fuzz.ratio(squeezed, re.sub(r"[^A-Z]", "", known))
-        if score > best_score:
-            best, best_score = (known, key), score
-    return best if best_score >= cutoff else None
+        if score > scores.get(key, (-1.0, ""))[0]:
+            scores[key] = (score, known)
+    ranked = sorted(((sc, known, key) for key, (sc, known) in scores.items()), reverse=True)
+    if not ranked:
+        return None
+    best_score, known, key = ranked[0]
+    if best_score >= cutoff:
+        return known, key
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+    if ocr and best_score >= OCR_CUTOFF and best_score - runner_up >= OCR_MARGIN:
+        return known, key
+    return None
+
+
+def _misread(line: _Line, title: str) -> bool:
+    """A heading from OCR, or one a scanner's old OCR layer garbled: lower case or digits among its capitals."""
+    return line.method == "ocr" or bool(re.search(r"[a-z]|[A-Z][0-9]|[0-9][A-Z]", title))
 
 
 def _is_caps(title: str) -> bool:
@@ -202,7 +221,7 @@ def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, st
             continue
         title = clean_heading(m["title"])
         value = roman_value(m["num"])
-        known = canonical(title, ARTICLE_KEYS)
+        known = canonical(title, ARTICLE_KEYS, ocr=_misread(lines[i], title))
         fits = bool(known) and _fits(known[0], expected, first)
         # A heading lost to OCR (or a whole unreadable page) leaves a gap: a cleanly printed numeral whose
         # known title sits at that very position of the template resumes the count.
@@ -246,7 +265,7 @@ def _subsections(lines: list[_Line], start: int, end: int) -> list[dict[str, Any
     out = []
     for j, (i, letter, title) in enumerate(subs):
         stop = subs[j + 1][0] if j + 1 < len(subs) else end
-        known = canonical(title, ARTICLE_KEYS)
+        known = canonical(title, ARTICLE_KEYS, ocr=_misread(lines[i], title))
         title_out, key = (known if known else (title, slug(title)))
         body = lines[i + 1 : stop]
         out.append({

@@ -77,3 +77,13 @@ def test_sections_of_real_moas(corpus: Path, stem: str) -> None:
     assert [f"{s['number']}. {s['title']}" for s in sections] == label["sections"]
     assert [f"APPENDIX {a['letter']}: {a['title']}" for a in appendices] == label["appendices"]
     assert all(s["text"] for s in sections)
+
+
+def test_a_garbled_ocr_heading_matches_loosely_only_when_one_key_stands_out() -> None:
+    # Cleveland Co. NC 2020, a scanner's old OCR layer: subsection A of RESPONSIBILITIES.
+    garbled = "DESIGNATION OJ' AIJTBORIZED ll'UNCl10NS"
+    assert canonical(garbled, ARTICLE_KEYS) is None  # too far for a clean heading
+    assert canonical(garbled, ARTICLE_KEYS, ocr=True) == ("DESIGNATION OF AUTHORIZED FUNCTIONS",
+                                                          "designation-of-functions")
+    assert canonical("TRAINING OF ASSIGNMENTS", ARTICLE_KEYS, ocr=True) != ("COSTS AND EXPENDITURES", "costs")
+    assert canonical("QXZ PLMK RRTT", ARTICLE_KEYS, ocr=True) is None
