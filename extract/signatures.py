@@ -18,7 +18,7 @@ from extract.dates import DateHit, find_dates
 
 # "/($" is "LEA" in the shifted font encoding, when a decoder left the token half-decoded.
 _LEA_HDR = re.compile(r"For\s+(?:the\s+)?(?:LEA\b|Law\s+Enforcement\s+Agency\b|/\(\$)\s*:?", re.IGNORECASE)
-_ICE_HDR = re.compile(r"For\s+(?:ICE|U\.?\s*S\.?\s+Immigration|DHS)\b\s*:?", re.IGNORECASE)
+_ICE_HDR = re.compile(r"For\s*(?:ICE|U\.?\s*S\.?\s+Immigration|DHS)\b\s*:?", re.IGNORECASE)
 _LABEL = re.compile(r"\b(Date|Signature|Name|Title|Tit[il1]e|Tite|Agency)\s*[:;.,·]?", re.IGNORECASE)
 _ICE_ORG = re.compile(r"Immigration|Customs\s+Enforcement|Removal\s+Operations|Homeland\s+Security", re.IGNORECASE)
 _ICE_TITLE = re.compile(
@@ -60,8 +60,9 @@ def clean_name(s: str) -> str | None:
     """A printed person name, or None when `s` does not read as one (OCR noise, a title, a place)."""
     t = re.sub(r"[_|~=<>\[\]{}]", " ", s)
     t = re.sub(r"\s+", " ", t).strip(" ,.:;-—'\"")
-    # A pen stroke read as a letter before the name ("I Michael L. Chapman"): no name starts with a lone "I".
-    t = re.sub(r"^[Il1]\s+(?=[A-Z][a-z]+\s+\S)", "", t)
+    # A pen stroke read as a letter before the name ("I Michael L. Chapman", "E Eric Blankenship"): a printed
+    # name's initial carries a full stop, so a bare letter before a first name and a surname is no part of it.
+    t = re.sub(r"^[A-Z1]\s+(?=[A-Z][a-z]+\s+\S)", "", t)
     # A military rank before the name ("MG James D. Seward" of a National Guard) is a title, not the name.
     t = re.sub(r"^(?:MG|BG|LTG|GEN|COL|LTC|MAJ|CPT|Gen\.|Col\.|Maj\.|Capt\.)\s+(?=[A-Z])", "", t)
     if t.endswith(" Jr") or t.endswith(" Sr"):
@@ -124,12 +125,13 @@ def _signature_page(pages: list[Any]) -> int | None:
     best, best_score = None, 0
     for i, p in enumerate(pages):
         t = p.text or ""
-        score = 4 * bool(re.search(r"By\s+signing\s+this\s+MOA", t, re.I))
-        score += 4 * bool(re.search(r"fullest\s+extent\s+allowed\s+by\s+law", t, re.I))
+        # \s* where a space may be missing: PP-OCR's lines run words together ("tothefullestextentallowedbylaw").
+        score = 4 * bool(re.search(r"By\s*signing\s*this\s*MOA", t, re.I))
+        score += 4 * bool(re.search(r"fullest\s*extent\s*allowed\s*by\s*law", t, re.I))
         score += 2 * bool(re.search(r"Digitally\s+signed", t, re.I))
         score += 2 * bool(re.search(r"^\s*Signature\s*[:;.]", t, re.I | re.M))
         score += bool(re.search(r"^\s*For\s+(?:the\s+)?(?:LEA|Law\s+Enforcement\s+Agency)\s*:", t, re.I | re.M))
-        score += bool(re.search(r"For\s+(?:ICE|U\.?\s*S\.?\s+Immigration)\b", t, re.I))
+        score += bool(re.search(r"For\s*(?:ICE|U\.?\s*S\.?\s+Immigration)\b", t, re.I))
         if score > best_score:
             best, best_score = i, score
     return best if best_score >= 4 else None
@@ -138,8 +140,8 @@ def _signature_page(pages: list[Any]) -> int | None:
 def _region(pages: list[Any], idx: int) -> tuple[list[str], int]:
     """Lines after the closing clause; the next page's too when the blocks spill over. (lines, page index)."""
     text = pages[idx].text or ""
-    m = re.search(r"fullest\s+extent\s+allowed\s+by\s+law\.?", text, re.I) or re.search(
-        r"By\s+signing\s+this\s+MOA[^\n]*", text, re.I)
+    m = re.search(r"fullest\s*extent\s*allowed\s*by\s*law\.?", text, re.I) or re.search(
+        r"By\s*signing\s*this\s*MOA[^\n]*", text, re.I)
     body = text[m.end():] if m else text
     body = re.sub(r"Rev[il1]sed\s*[\d/ ]{6,12}", " ", body)  # the template footer is not a signature date
     lines = [re.sub(r"B{4,}", "____", ln).strip() for ln in body.splitlines() if ln.strip()]

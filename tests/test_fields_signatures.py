@@ -87,6 +87,7 @@ def test_name_rules() -> None:
     assert clean_name("JakarlE.Yung") is None
     assert clean_name("Walker County Sheriffs Office") is None
     assert clean_name("I Michael L. Chapman") == "Michael L. Chapman"  # Loudoun: the pen stroke read as "I"
+    assert clean_name("J. Robert Smith") == "J. Robert Smith"  # an initial with its full stop stays
     assert repair_ice_name("Madison Sheahane")[0] == "Madison Sheahan"
     assert repair_ice_name("odd ~, L'l'Ot'\\S")[0] is None
 
@@ -109,3 +110,20 @@ def test_a_name_read_otherwise_elsewhere_is_dropped_unless_the_readings_agree() 
     dropped = Party("lea", name="Mihael L. Chapman")
     _check_other_readings(dropped, [appendix])
     assert dropped.name is None and "also reads it as ['ichael']" in dropped.reasons[0]
+
+
+def test_pp_ocr_layout_with_words_run_together() -> None:
+    # Henry Co. AL, p. 7 as PP-OCR reads it: the closing clause and "ForICE:" lose their spaces, and the
+    # sheriff's signature stroke reads as an "E" before his printed name.
+    text = ("tothefullestextentallowedbylaw.\n"
+            "For the LEA:    ForICE:\n"
+            "Date:    Date:    March 17, 2025\n"
+            "Signature:    Signature:\n"
+            "Name:E Eric Blankenship    Name: Todd M. Lyons\n"
+            "Title: Sheriff    Title: Acting Director\n")
+    page = Page(7, text, "ocr", 0.0, "PP-OCR reading at 300 dpi", len(text))
+    sigs, _ = extract_signatories([page], "2025-02-15")
+    got = {s["party"]: s for s in sigs}
+    assert got["lea"]["name"] == "Eric Blankenship" and got["lea"]["title"] == "Sheriff"
+    assert got["ice"]["name"] == "Todd M. Lyons" and got["ice"]["date"] == "2025-03-17"
+    assert got["lea"]["date"] is None  # his date is handwritten and unread: none is guessed
