@@ -37,7 +37,8 @@ def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
 
 
 def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, ocr_cache: Path | None = None,
-                   ocr_signatures: bool = True, source_name: str | None = None) -> dict[str, Any]:
+                   ocr_signatures: bool = True, source_name: str | None = None,
+                   ocr_jobs: int = 0) -> dict[str, Any]:
     """The fields of one agreement (see module doc); never raises on odd text, gives None instead.
 
     `pdf` (path or bytes), when given, adds what the file holds outside its page text: digital-signature
@@ -63,7 +64,7 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
         apply_form(signatories, read_form(pdf), side_by_side_order(pages, revision), ICE_SIGNERS, clean_name,
                    known_ice)
         if ocr_signatures and any(s.get("name") is None or s.get("date") is None for s in signatories):
-            for alt in fresh_readings(pages, pdf, ocr_cache):
+            for alt in fresh_readings(pages, pdf, ocr_cache, jobs=ocr_jobs):
                 merge_fresh(signatories, pages, alt, revision)
                 if all(s.get("name") and s.get("date") for s in signatories):
                     break

@@ -84,7 +84,7 @@ def extract_one(conn: sqlite3.Connection, sha: str, file_name: str, *, mode: str
                 cache_dir: Path | None = None) -> dict[str, Any]:
     """Extract one stored blob and save its record; return the record (with counters under 'extraction')."""
     return finish_one(conn, sha, file_name, start_one(conn, sha, file_name, mode=mode, jobs=jobs,
-                                                      cache_dir=cache_dir), mode=mode)
+                                                      cache_dir=cache_dir), mode=mode, jobs=jobs)
 
 
 def start_one(conn: sqlite3.Connection, sha: str, file_name: str, *, mode: str, jobs: int,
@@ -95,11 +95,12 @@ def start_one(conn: sqlite3.Connection, sha: str, file_name: str, *, mode: str, 
 
 
 def finish_one(conn: sqlite3.Connection, sha: str, file_name: str, started: tuple[PendingPages, float], *,
-               mode: str) -> dict[str, Any]:
+               mode: str, jobs: int = 0) -> dict[str, Any]:
     pending, start = started
     pages = pending.result()
     fields = extract_fields(pages, file_name, pdf=BlobStore(data_path(conn)).path(sha),
-                            ocr_cache=data_path(conn) / "cache" / "ocr", ocr_signatures=mode != "skip")
+                            ocr_cache=data_path(conn) / "cache" / "ocr", ocr_signatures=mode != "skip",
+                            ocr_jobs=jobs)
     record = build_record(sha, file_name, pages, fields)
     listing = listing_for(conn, file_name, record)
     if listing is not None:
@@ -192,7 +193,7 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
                 started = begin(*todo[k + 1]) if k + 1 < len(todo) else None
                 if current is not None:
                     try:
-                        record = finish_one(conn, sha, name, current, mode=mode)
+                        record = finish_one(conn, sha, name, current, mode=mode, jobs=jobs)
                     except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
                         failed(sha, name, e)
                     else:

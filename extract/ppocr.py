@@ -13,7 +13,6 @@ a line). Results go through the same OCR cache as Tesseract's, keyed by image an
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from functools import lru_cache
@@ -41,8 +40,8 @@ def _engine() -> Any | None:
         from rapidocr_onnxruntime import RapidOCR
     except ImportError:
         return None
-    threads = max(1, min(2, os.cpu_count() or 1))
-    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, max_side_len=MAX_SIDE)
+    # One thread, as each Tesseract gets one core: readings run side by side in the OCR pool's processes.
+    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, max_side_len=MAX_SIDE)
 
 
 def available() -> bool:

@@ -64,10 +64,22 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None) ->
     return result
 
 
-def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | None) -> Iterator[list[Any]]:
+def reading_task(source: str, index: int, dpi: int, config: str, cache_dir: str | None) -> Any:
+    """One reading of one page, in an OCR worker process (see `fresh_readings`)."""
+    from extract import ocr
+
+    return _ocr(ocr._open("sig:" + source, source), index, dpi, config, Path(cache_dir) if cache_dir else None)
+
+
+def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | None,
+                   jobs: int = 0) -> Iterator[list[Any]]:
     """`pages` with the signature page(s) read again: first Tesseract's page layout at the pipeline's
     resolution (for text-layer pages; an OCR'd page has that reading already), then one block, then sparse
-    text at 400 dpi. Lazily: a caller stops once nothing is missing."""
+    text at 400 dpi, then PP-OCR. Lazily: a caller stops once nothing is missing.
+
+    With `jobs` (and a file path), every reading is queued at once on the OCR pool of that many processes,
+    so they run side by side on all cores instead of one after another here; the few a caller does not
+    get to are cancelled (a reading that already ran stays in the cache)."""
     from extract import ocr
     from extract.pages import Page
     from extract.pdf import open_pdf
@@ -75,18 +87,26 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
     indexes = signature_pages(pages)
     if not indexes:
         return
-    doc = open_pdf(pdf)
+    todo = _reread_pages(pages, indexes)
+    passes = [(dpi, config, which) for dpi, config, which in (
+        (ocr.DPI, ocr.CONFIG, [i for i, layer in todo if layer]),
+        (BLOCK_DPI, BLOCK_CONFIG, [i for i, _ in todo]),
+        (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in todo]),
+        (ocr.DPI, PP_OCR, [i for i, _ in todo])) if which]
+    queued: dict[tuple[int, str, int], Any] = {}
+    doc = None
+    if jobs > 0 and isinstance(pdf, (str, Path)):
+        executor = ocr.pool(jobs)
+        cache = str(cache_dir) if cache_dir else None
+        queued = {(dpi, config, i): executor.submit(reading_task, str(pdf), i, dpi, config, cache)
+                  for dpi, config, which in passes for i in which}
+    else:
+        doc = open_pdf(pdf)
     try:
-        todo = _reread_pages(pages, indexes)
-        for dpi, config, which in ((ocr.DPI, ocr.CONFIG, [i for i, layer in todo if layer]),
-                                   (BLOCK_DPI, BLOCK_CONFIG, [i for i, _ in todo]),
-                                   (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in todo]),
-                                   (ocr.DPI, PP_OCR, [i for i, _ in todo])):
-            if not which:
-                continue
+        for dpi, config, which in passes:
             alt = list(pages)
             for i in which:
-                r = _ocr(doc, i, dpi, config, cache_dir)
+                r = queued[(dpi, config, i)].result() if queued else _ocr(doc, i, dpi, config, cache_dir)
                 if r is None:
                     continue
                 alt[i] = Page(number=pages[i].number, text=r.text, method="ocr", quality=0.0,
@@ -96,7 +116,10 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
             if any(alt[i] is not pages[i] for i in which):
                 yield alt
     finally:
-        doc.close()
+        for future in queued.values():
+            future.cancel()
+        if doc is not None:
+            doc.close()
 
 
 def _word_confs(words: list[Any]) -> dict[str, float]:

@@ -54,3 +54,21 @@ def test_signature_date_taken_from_the_pp_ocr_reading(corpus: Path, tmp_path: Pa
     assert lea["date"] == "2019-10-07"  # the hand label's date
     assert lea["date_source"] == "handwritten"
     assert any("PP-OCR" in r for r in lea["reasons"])
+
+
+@pytest.mark.slow
+def test_readings_on_the_pool_give_what_readings_in_process_give(corpus: Path, tmp_path: Path) -> None:
+    # The pipeline queues every second reading of a signature page on the OCR pool at once; the values and
+    # reasons must be those the one-after-another readings give.
+    from extract import ocr
+    from extract.fields import extract_fields
+
+    pdf = corpus / "moa" / "287gWSO_SantaRosaCoFl2019-10-15.pdf"
+    pages = read_pages(pdf, mode="auto", cache_dir=tmp_path / "pages", jobs=2)
+    inline = extract_fields(pages, pdf=pdf, ocr_cache=tmp_path / "inline")
+    try:
+        pooled = extract_fields(pages, pdf=pdf, ocr_cache=tmp_path / "pooled", ocr_jobs=2)
+    finally:
+        ocr.shutdown()
+    assert pooled["signatories"] == inline["signatories"]
+    assert any("PP-OCR" in r for s in pooled["signatories"] for r in s["reasons"])
