@@ -5,6 +5,8 @@ For real clauses cut from born-digital TFM MOAs it counts, per setting:
            form a separate variant (should be 0);
   missed — copies with one genuine change of wording (a word swapped for another real word, a word removed,
            "not" inserted, a number changed), with OCR noise on top, that would NOT form a separate variant.
+Then the same for the lenient path that low-quality readings take (`ocr_changes`, with the clauses' vocabulary):
+a copy read from a poor scan joins its variant ("ocr-uncertain") only when OCR explains every difference.
 Run: python3 bench/compare_threshold.py
 """
 
@@ -24,7 +26,7 @@ from test_compare import TFM_2025  # noqa: E402
 
 from moa.config import shared_corpus  # noqa: E402
 from search import compare  # noqa: E402
-from search.normalize import prepare, tokens  # noqa: E402
+from search.normalize import prepare, tokens, vocabulary  # noqa: E402
 
 
 def genuine_edit(text: str, rng: random.Random) -> str:
@@ -64,14 +66,20 @@ def main() -> None:
                 noisy.append((c, tokens(prepare(ocr_corrupt(c.text, rng, rate), c.ctx))))
         for _ in range(4):
             edited.append((c, tokens(prepare(ocr_corrupt(genuine_edit(c.text, rng), rng, 0.03), c.ctx))))
+    default = compare.NOISE_EDIT, compare.PREFILTER_RATIO
     print(f"{len(clauses)} real clauses, {len(noisy)} OCR-corrupted copies, {len(edited)} genuinely edited copies")
     print(f"{'NOISE_EDIT':>10} {'PREFILTER':>9} {'split':>8} {'missed':>8}")
-    for edit in (0.1, 0.15, 0.2, 0.25, 0.34, 0.5):
+    for edit in sorted({0.1, 0.15, 0.2, 0.25, compare.NOISE_EDIT, 0.34, 0.5}):
         for pre in (70.0, 85.0, 95.0):
             compare.NOISE_EDIT, compare.PREFILTER_RATIO = edit, pre
             split = sum(not compare.same_wording(c.toks, t) for c, t in noisy)
             missed = sum(compare.same_wording(c.toks, t) for c, t in edited)
             print(f"{edit:>10} {pre:>9} {split / len(noisy):>8.2%} {missed / len(edited):>8.2%}")
+    compare.NOISE_EDIT, compare.PREFILTER_RATIO = default
+    df = vocabulary([c.toks for c in clauses] + [t for _c, t in noisy] + [t for _c, t in edited])
+    split = sum(compare.ocr_changes(c.toks, t, df) > 0 for c, t in noisy)
+    missed = sum(compare.ocr_changes(c.toks, t, df) == 0 for c, t in edited)
+    print(f"low-quality path (ocr_changes): split {split / len(noisy):.2%}, missed {missed / len(edited):.2%}")
 
 
 if __name__ == "__main__":

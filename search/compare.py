@@ -53,6 +53,30 @@ def dictionary() -> frozenset[str]:
     return frozenset(canon(w) for w in words())
 
 
+@lru_cache(maxsize=1)
+def english() -> frozenset[str]:
+    """Comparison keys of every word in Tesseract's English dictionary (about 340,000, read from the installed
+    eng.traineddata; empty when its tools are missing). Far larger than `dictionary`: a key absent from it is no
+    English word at all, so it can only be a misreading, never a drafter's change of wording."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    data = next((p for p in (Path("/usr/share/tesseract-ocr/5/tessdata/eng.traineddata"),
+                             Path("/usr/share/tesseract-ocr/4.00/tessdata/eng.traineddata")) if p.exists()), None)
+    if data is None:
+        return frozenset()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["combine_tessdata", "-u", str(data), f"{tmp}/eng."], check=True, capture_output=True)
+            subprocess.run(["dawg2wordlist", f"{tmp}/eng.lstm-unicharset", f"{tmp}/eng.lstm-word-dawg",
+                            f"{tmp}/words.txt"], check=True, capture_output=True)
+            text = Path(tmp, "words.txt").read_text(encoding="utf-8", errors="replace")
+    except (OSError, subprocess.CalledProcessError):
+        return frozenset()
+    return frozenset(canon(w) for w in text.split() if w.isalpha()) | dictionary()
+
+
 @dataclass
 class Clause:
     """One agreement's version of one clause, with what a citation needs."""
@@ -419,6 +443,9 @@ def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = 
         old, new = a[i1:i2], b[j1:j2]
         if is_noise(old, new, df):
             continue
+        if _agency_misread(old, new) or _agency_misread(new, old) or _separator_misread(old, new) \
+                or _separator_misread(new, old) or _footer_residue(old or new, df, bool(old) != bool(new)):
+            continue
         if any(t.startswith("§") for t in (*old, *new)):
             n += max(i2 - i1, j2 - j1)
             continue
@@ -427,14 +454,90 @@ def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = 
         if not old or not new:
             pass
         elif len(old) == len(new) and all(x == y or _confusable(x, y) or _misread([x], [y], df) or _misread([y], [x], df)
-                                          or (min(len(x), len(y)) >= 2 and Levenshtein.distance(x, y) <= 1)
+                                          or (min(len(x), len(y)) >= 2 and Levenshtein.distance(x, y) <= 1
+                                              and not (any(ch.isdigit() for ch in x) and any(ch.isdigit() for ch in y)))
+                                          or _nonword_for(x, y) or _nonword_for(y, x) or _fragment_of(x, y, df)
+                                          or _fragment_of(y, x, df)
                                           for x, y in zip(old, new, strict=True)):
             continue  # a word misread as another word ("docs" for "does", "patty" for "party")
+        elif _nonword_run(old, new) or _nonword_run(new, old):
+            continue
         elif any(garbled(t, df) or _is_junk(t) for t in (*old, *new)) and \
                 fuzz.ratio(_fold("".join(old)), _fold("".join(new))) >= GARBLED_RATIO:
             continue
         n += max(i2 - i1, j2 - j1)
     return n
+
+
+# Below: misreadings only a low-quality reading is allowed (`ocr_changes`); each needs a non-word as evidence,
+# a key absent from `english()`, since a drafter's change of wording is made of words.
+
+def _nonword(tok: str) -> bool:
+    real = english()
+    return bool(real) and tok.isalpha() and tok not in real
+
+
+def _nonword_for(word: str, read: str) -> bool:
+    """A non-word of about the word's length read for it ("lmdel" for "under", "fmlh" for "forth")."""
+    return _nonword(read) and not _nonword(word) and word.isalpha() and \
+        abs(len(word) - len(read)) <= max(2, len(word) // 3) and fuzz.ratio(_fold(word), _fold(read)) >= 35
+
+
+def _nonword_run(run: Sequence[str], read: Sequence[str]) -> bool:
+    """A run of non-words standing for a run of words of about its length ("allmcf" for "allegations of")."""
+    if not run or not read or len(read) > len(run) + 1 or not all(_nonword(t) or _is_junk(t) for t in read):
+        return False
+    if any(t.startswith("§") or t.isdigit() for t in run):
+        return False
+    a, b = "".join(run), "".join(read)
+    return abs(len(a) - len(b)) <= max(3, len(a) // 3) and fuzz.ratio(_fold(a), _fold(b)) >= 40
+
+
+def _fragment_of(word: str, piece: str, df: dict[str, int] | None) -> bool:
+    """What OCR kept of a long word, its start or end ("repo" for "reporting", "~nnel" for "personnel"); never a
+    word common in these clauses (so "law" for "non-law" still counts)."""
+    return len(word) >= 6 and 2 <= len(piece) <= len(word) - 3 and (word.startswith(piece) or word.endswith(piece)) \
+        and (df is None or df.get(piece, 0) < 3 * REAL_WORD_DF)
+
+
+_LEA_READS = frozenset({"the", "lea"})
+
+
+def _agency_misread(run: Sequence[str], read: Sequence[str]) -> bool:
+    """The agency's placeholder read as "the IEA", "EA", "the LBAS": short keys that are no word of these
+    clauses' vocabulary (never "ICE" or "DHS", which are)."""
+    if list(run) != ["§agency"] or not read or len(read) > 2 or list(read) == ["the"]:
+        return False  # "The and ICE": a blank the page really left, not a misreading
+    small = dictionary()
+    return all(t in _LEA_READS or (t.isalpha() and len(t) <= 5 and t not in small) for t in read)
+
+
+def _separator_misread(run: Sequence[str], read: Sequence[str]) -> bool:
+    """Spaces read as a letter ("receipteofesuchenotice", "selectedolea"): fewer keys on the read side, and the
+    two sides equal (or, over a long run, nearly so) once that letter is dropped from both."""
+    if not run or not read or len(read) >= len(run):
+        return False
+    a, b = "".join(run), "".join(read)
+    for sep in "eo":
+        if b.count(sep) - a.count(sep) < len(run) - len(read):
+            continue
+        x, y = a.replace(sep, ""), b.replace(sep, "")
+        if x == y or (len(x) >= 40 and fuzz.ratio(x, y) >= 92):
+            return True
+    return False
+
+
+def _footer_residue(run: Sequence[str], df: dict[str, int] | None, one_sided: bool) -> bool:
+    """An added or dropped run that is a garbled running footer or agency line ("⟦AGENCY⟧ sabke coulnby
+    lndlans", "sumner county sherlffs offlce tn"): names, placeholders, numbers and non-words, with a
+    placeholder, a number or a non-word among them and at most a third other words."""
+    if not one_sided or not run or len(run) > 8:
+        return False
+    furniture = [t for t in run if t.startswith("§") or t.isdigit() or _is_junk(t) or t in _NAME_WORDS
+                 or _nonword(t) or len(t) <= 2]
+    evidence = any(t.startswith("§") or t.isdigit() or _nonword(t) for t in run)
+    named = any(t.startswith("§") or t in _NAME_WORDS for t in run)
+    return evidence and named and len(run) - len(furniture) <= len(run) // 3
 
 
 @dataclass

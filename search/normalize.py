@@ -327,7 +327,7 @@ _FILL_SLOTS = [
     re.compile(rf"(\b{_flex('Chief Counsel at')})(?![a-z]).{{0,200}}?(?=\b{_flex('The Office of the Chief Counsel')})",
                re.S | re.I),
     # "the FOD in The Miami Field Office", "the FOD in Atlanta, GA": the Field Office the agreement names.
-    re.compile(r"\b(FOD|FOO|F0D)(\)?)(\s+in\s+(?!ICE\b|DHS\b|writing\b)(?:[Tt]he\s+)?[A-Z][\w.']*"
+    re.compile(r"\b(FOD|FOO|F0D|POD|FO D)(\)?)(\s+in\s+(?!ICE\b|DHS\b|writing\b)(?:[Tt]he\s+)?[A-Z][\w.']*"
                r"(?:\s+(?!F\S{2,3}d\b|Of\S{2,4}\b)[A-Z][\w.']*){0,3}(?:,\s*(?:[A-Z]{2}\b|⟦STATE⟧|[A-Z][a-z]+))?(?:\s+(?:ERO\s+)?(?:F\S{2,3}d|\S{0,2}ield)\s+O\S{3,5})?)"),
 ]
 _FILL_PATTERNS = [
@@ -336,6 +336,16 @@ _FILL_PATTERNS = [
     (re.compile(r"\(?\b(?:Phone|Tel|Telephone)?:?\s*\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b\)?", re.I), " ⟦PHONE⟧ "),
     (re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), " ⟦EMAIL⟧ "),
 ]
+
+
+# ICE's Field Offices, which the older templates name in blanks outside the FOD slot ("meet in the Phoenix Field
+# Office", "the FOD (Atlanta, GA)"): a city of this list, with its "Field Office" or its state, is a filled-in blank.
+_FO_CITIES = ("Atlanta|Baltimore|Boston|Buffalo|Chicago|Dallas|Denver|Detroit|El Paso|Harlingen|Houston|Los Angeles|"
+              "Miami|New Orleans|New York|Newark|Philadelphia|Phoenix|Salt Lake City|San Antonio|San Diego|"
+              "San Francisco|Seattle|St. Paul|Saint Paul")
+_FIELD_OFFICE = re.compile(
+    r"\b(?:[Tt]he\s+)?(?:" + "|".join(_flex(c) for c in _FO_CITIES.split("|")) + r")"
+    r"(?:\s+(?:ERO\s+)?(?:F\S{2,3}d|\S{0,2}ield)\s+O\S{3,5}\b|\s*,\s*(?:⟦STATE⟧|[A-Z]{2}\b))")
 
 
 def _fill_ins(t: str) -> str:
@@ -349,6 +359,8 @@ def _fill_ins(t: str) -> str:
     t = _FILL_SLOTS[2].sub(r"\1\2 ⟦OFFICE⟧", t)
     # What OCR left of a Field Office's name after the slot ("FOD in The Mia li Field Office").
     t = re.sub(r"⟦OFFICE⟧(?:\s+[^\s⟦]{1,12}){0,2}?\s+(?:ERO\s+)?(?:F\S{2,3}d|\S{0,2}ield)\s+O\S{3,5}\b", "⟦OFFICE⟧", t)
+    t = _FIELD_OFFICE.sub(" ⟦OFFICE⟧ ", t)
+    t = re.sub(r"⟦OFFICE⟧\s*,?\s*(?:⟦STATE⟧|[A-Z]{2}\b)", "⟦OFFICE⟧", t)
     return re.sub(r"(?:⟦(?:ADDRESS|PHONE)⟧[\s.,;:()]*){2,}", " ⟦ADDRESS⟧ ", t)
 
 
