@@ -140,7 +140,9 @@ def heading_titles(records: Iterable[dict], min_count: int = 3) -> dict[str, str
     return {t: k for (t, k), n in count.items() if n >= min_count}
 
 
-_HEAD_LINE = re.compile(r"^\s*[^\sA-Za-z]{0,2}[A-Za-z0-9¥|]{0,4}[.,:]?\s+([A-Z][A-Z ,&/()'-]{5,})\s*$", re.M)
+# A heading line as OCR prints it: "II. AUTHORITY", "Ii]. AUTHORITY", "Ill.' POLICY", "XVI. ‘CIVIL RIGHTS STANDARDS".
+_HEAD_LINE = re.compile(r"^\s*[^\sA-Za-z]{0,2}[A-Za-z0-9¥|\[\]!]{0,4}[.,:]?['‘’`\"]?\s+['‘’`\"]?"
+                        r"([A-Z][A-Z ,&/()'-]{5,})\s*$", re.M)
 
 
 def cut_at_heading(text: str, key: str, titles: dict[str, str]) -> str:
@@ -434,6 +436,13 @@ def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = 
     """Words changed between a clean text `a` and an OCR-garbled reading `b` that OCR cannot explain: a
     changed run counts unless it is noise (`is_noise`), or one side holds garbled words and the two runs'
     letters (OCR look-alikes folded) are still alike. A real word swapped for a real word always counts."""
+    n = _ocr_changes(a, b, df)
+    if n and (english() and any(len(t) >= 7 and _nonword(t) for t in (*a, *b))):
+        n = min(n, _ocr_changes(split_run_together(a), split_run_together(b), df))
+    return n
+
+
+def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) -> int:
     ops = token_ops(a, b)
     moved = _moved(a, b, ops)
     n = 0
@@ -443,8 +452,9 @@ def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = 
         old, new = a[i1:i2], b[j1:j2]
         if is_noise(old, new, df):
             continue
-        if _agency_misread(old, new) or _agency_misread(new, old) or _separator_misread(old, new) \
-                or _separator_misread(new, old) or _footer_residue(old or new, df, bool(old) != bool(new)):
+        if _agency_misread(old, new, df) or _agency_misread(new, old, df) or _separator_misread(old, new) \
+                or _separator_misread(new, old) or _footer_residue(old or new, df, bool(old) != bool(new)) \
+                or (not old and _specks(new)) or (not new and _specks(old)):
             continue
         if any(t.startswith("§") for t in (*old, *new)):
             n += max(i2 - i1, j2 - j1)
@@ -456,6 +466,7 @@ def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = 
         elif len(old) == len(new) and all(x == y or _confusable(x, y) or _misread([x], [y], df) or _misread([y], [x], df)
                                           or (min(len(x), len(y)) >= 2 and Levenshtein.distance(x, y) <= 1
                                               and not (any(ch.isdigit() for ch in x) and any(ch.isdigit() for ch in y)))
+                                          or _lost_one(x, y)
                                           or _nonword_for(x, y) or _nonword_for(y, x) or _fragment_of(x, y, df)
                                           or _fragment_of(y, x, df)
                                           for x, y in zip(old, new, strict=True)):
@@ -503,13 +514,68 @@ def _fragment_of(word: str, piece: str, df: dict[str, int] | None) -> bool:
 _LEA_READS = frozenset({"the", "lea"})
 
 
-def _agency_misread(run: Sequence[str], read: Sequence[str]) -> bool:
-    """The agency's placeholder read as "the IEA", "EA", "the LBAS": short keys that are no word of these
-    clauses' vocabulary (never "ICE" or "DHS", which are)."""
+def _agency_misread(run: Sequence[str], read: Sequence[str], df: dict[str, int] | None) -> bool:
+    """The agency's placeholder read as "the IEA", "EA", "the LBAS": short keys rare across these clauses
+    (never "ICE", "DHS" or "it", which are common)."""
     if list(run) != ["§agency"] or not read or len(read) > 2 or list(read) == ["the"]:
         return False  # "The and ICE": a blank the page really left, not a misreading
-    small = dictionary()
-    return all(t in _LEA_READS or (t.isalpha() and len(t) <= 5 and t not in small) for t in read)
+    return all(t in _LEA_READS or t in _LEA_PIECES or
+               (t.isalpha() and len(t) <= 5 and (df.get(t, 0) < REAL_WORD_DF if df is not None else t not in dictionary()))
+               for t in read)
+
+
+_LEA_PIECES = frozenset({"le", "ea", "la"})  # "selected EA personnel": LEA with a letter lost
+
+
+def _lost_one(x: str, y: str) -> bool:
+    """A number of four digits or more with a 1 lost or gained ("1967" / "967", "1213" / "213"): a stroke OCR
+    dropped; shorter numbers (counts of months, sections) must match exactly."""
+    if not (x.isdigit() and y.isdigit()) or max(len(x), len(y)) < 4:
+        return False
+    long, short = (x, y) if len(x) > len(y) else (y, x)
+    return len(long) == len(short) + 1 and any(long[:i] + long[i + 1:] == short for i, c in enumerate(long) if c == "1")
+
+
+def _specks(run: Sequence[str]) -> bool:
+    """A run of lone letters and ones ("e c a", "r r 1 j 1"): specks and strokes on a scan, no words."""
+    return len(run) >= 2 and all(len(t) == 1 and (t.isalpha() or t == "1") for t in run)
+
+
+def split_run_together(toks: Sequence[str]) -> list[str]:
+    """Keys of a reading whose spaces OCR read as a letter ("recelpteofesuchenotlce" → recelpt of such notlce):
+    a non-word splits where that letter stands between real words (e or o). Other keys are kept as they are."""
+    real = english()
+    if not real:
+        return list(toks)
+    out: list[str] = []
+    for t in toks:
+        parts = _segment(t, real) if len(t) >= 7 and t.isalpha() and t not in real else None
+        out.extend(parts or [t])
+    return out
+
+
+def _segment(tok: str, real: frozenset[str]) -> list[str] | None:
+    """The fewest real words that spell `tok` with one separator letter between them, or None."""
+    found = [p for p in (_segment_on(tok, real, sep) for sep in "eo") if p]
+    return min(found, key=len) if found else None
+
+
+def _segment_on(tok: str, real: frozenset[str], sep: str) -> list[str] | None:
+    n = len(tok)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for i in range(1, n + 1):
+        for j in range(max(0, i - 20), i):
+            start = j if j == 0 else j + 1  # a piece after the first starts past its separator
+            if best[j] is None or (j and tok[j] != sep) or start >= i:
+                continue
+            piece = tok[start:i]
+            if piece in real and (len(piece) >= 2 or piece == "a"):
+                best[i] = [*best[j], piece]
+                break
+    if best[n] and len(best[n]) >= 2:
+        return best[n]
+    return None
 
 
 def _separator_misread(run: Sequence[str], read: Sequence[str]) -> bool:
@@ -533,9 +599,9 @@ def _footer_residue(run: Sequence[str], df: dict[str, int] | None, one_sided: bo
     placeholder, a number or a non-word among them and at most a third other words."""
     if not one_sided or not run or len(run) > 8:
         return False
-    furniture = [t for t in run if t.startswith("§") or t.isdigit() or _is_junk(t) or t in _NAME_WORDS
-                 or _nonword(t) or len(t) <= 2]
-    evidence = any(t.startswith("§") or t.isdigit() or _nonword(t) for t in run)
+    furniture = [t for t in run if t.startswith("§") or any(c.isdigit() for c in t) or _is_junk(t)
+                 or t in _NAME_WORDS or _nonword(t) or len(t) <= 2]
+    evidence = any(t.startswith("§") or any(c.isdigit() for c in t) or _nonword(t) for t in run)
     named = any(t.startswith("§") or t in _NAME_WORDS for t in run)
     return evidence and named and len(run) - len(furniture) <= len(run) // 3
 

@@ -33,6 +33,8 @@ _FURNITURE = [
     re.compile(r"\bRev\.?\s+⟦DATE⟧(?:\s+\d{1,3}\b)?"),
     # A footer whose date OCR garbled ("Revised 03107/2025"), with the page number and what precedes it.
     re.compile(r"(?m)^[^\n]{0,90}?\b\d{1,2}\s+Revised\s+[\dOoIl|/.\- ]{6,14}\s*$|\bRevised\s+[\dOoIl|/.-]{8,12}\b"),
+    # ... and the word itself misread ("2 R8VIS8d 03/07fl025"): digits for its e's.
+    re.compile(r"(?i)\b\d{1,3}\s+R[e8]v[il1]s[e8]d\s+[\dOoIlf|/.\- ]{6,14}(?=\s|$)"),
     # A page number alone on its line between blank lines (a lone number inside a sentence stays).
     re.compile(r"\n[ \t]*\n[ \t]*\d{1,3}[ \t]*\n(?=[ \t]*\n)|(?<=\n)[ \t]*\n[ \t]*\d{1,3}[ \t]*\n[ \t]*\n"),
 ]
@@ -58,8 +60,36 @@ class Context:
     def of_record(cls, record: dict) -> Context:
         agency = record.get("agency") or {}
         names = [s.get("name") for s in record.get("signatories") or [] if _personal_name(s.get("name"))]
-        return cls(agency=agency.get("name"), state=agency.get("state"), names=tuple(names),
-                   furniture=running_lines(record))
+        name, state = agency.get("name"), agency.get("state")
+        if not name:  # extraction found no name: the file's name still spells it ("287gWSO_CalhounCoFl2019-...")
+            name, code = agency_from_file(record.get("file"))
+            state = state or code
+        return cls(agency=name, state=state, names=tuple(names), furniture=running_lines(record))
+
+
+_FILE_WORDS = {"co": "County", "so": "Sheriff's Office", "pd": "Police Department", "dps": "Department of Public Safety",
+               "dc": "Detention Center"}
+
+
+def agency_from_file(file: str | None) -> tuple[str | None, str | None]:
+    """An agency name and state code guessed from an MOA's file name, for placeholders only ("CalhounCoFl" →
+    "Calhoun County Sheriff's Office", FL; "ArcadiaPDFL" → "Arcadia Police Department", FL)."""
+    stem = re.sub(r"\.pdf$", "", file or "", flags=re.I)
+    stem = re.sub(r"287g|\b(?:WSO|JEM|TFM|MOA)\b|_(?:WSO|JEM|TFM|MOA)|%20|[\d._-]+$", " ", stem)
+    chunk = max(re.split(r"[\s_]+|\d[\d._-]*", stem), key=len, default="")
+    parts = re.findall(r"[A-Z]{2,}(?=[A-Z][a-z]|$)|[A-Z]?[a-z]+|[A-Z]+", chunk)
+    if not parts:
+        return None, None
+    code = None
+    if len(parts) > 1 and parts[-1].upper() in STATES:
+        code = parts.pop().upper()
+    elif len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1].isupper() and parts[-1][-2:] in STATES:
+        parts[-1], code = parts[-1][:-2], parts[-1][-2:]  # "PDFL"
+    words = [_FILE_WORDS.get(p.lower(), p) for p in parts if p]
+    if words and words[-1] == "County":
+        words.append("Sheriff's Office")
+    name = " ".join(words).strip()
+    return (name if len(name) >= 4 else None), code
 
 
 def _line_key(line: str) -> str:
@@ -429,6 +459,9 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     if ctx.agency:
         t = _agency_acronyms(t, ctx.agency)
         t = _absorb_name_tail(t, ctx.agency)
+        # What is left of a misread name after its placeholder ("⟦AGENCY⟧ Sheriff's Office" when the record's
+        # name is "Rusk County Sheriffs Ofte s"): the template never follows the agency with these words.
+        t = re.sub(r"⟦AGENCY⟧(?:\s+Sheriff'?s?)?\s+Office\b(?!\s+of\b)", "⟦AGENCY⟧", t, flags=re.I)
     # The 2025 templates call the agency "the LEA" where older ones use its acronym: both are the agency.
     t = re.sub(r"(?<![\w'])LEA(?![\w])", " ⟦AGENCY⟧ ", t)
     state = (ctx.state or "").upper()
@@ -439,7 +472,7 @@ def prepare(text: str, ctx: Context | None = None) -> str:
         t = re.sub(rf"(?<!\w){_flex(name)}(?!\w)", " ⟦NAME⟧ ", t, flags=re.I)
     # "the BSO" and "BSO", "the LEA" and "LEA": the article before the agency is the drafter's choice.
     t = re.sub(r"\bthe\s+(?:(?:[^\w\s⟦]+|x)\s+)?(?=⟦AGENCY⟧)", "", t, flags=re.I)
-    t = re.sub(r"\b(of|to|by|and|for|with|from|in|on|at|that)the\s+(?=⟦AGENCY⟧)", r"\1 ", t, flags=re.I)  # "ofthe"
+    t = re.sub(r"\b(of|to|by|and|for|with|from|in|on|at|that|if|as|when|upon)the\s+(?=⟦AGENCY⟧)", r"\1 ", t, flags=re.I)  # "ofthe"
     for rx in _FURNITURE:
         t = rx.sub(" ", t)
     t = _fill_ins(t)
