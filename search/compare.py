@@ -300,7 +300,8 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
         return True
     if old and new and (all(garbled(t, df) or _is_junk(t) for t in new) or all(garbled(t, df) or _is_junk(t) for t in old)) \
             and not any(t.startswith("§") for t in (*old, *new)) \
-            and fuzz.ratio(_fold("".join(old)), _fold("".join(new))) >= GARBLED_RATIO:
+            and fuzz.ratio(_fold("".join(old)), _fold("".join(new))) >= GARBLED_RATIO \
+            and _covered(old, new, df) and _covered(new, old, df):
         return True  # no word read for a word ("Fedend" for "Federal"): a misreading, never a change of wording
     if not old or not new:
         return False  # a whole word added or removed
@@ -322,6 +323,14 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
             if not real and df is not None and df.get(x, 0) >= REAL_WORD_DF and df.get(y, 0) >= REAL_WORD_DF:
                 return False
     return Levenshtein.distance(a, b) <= max(1, int(NOISE_EDIT * max(len(a), len(b))))
+
+
+def _covered(run: Sequence[str], other: Sequence[str], df: dict[str, int] | None) -> bool:
+    """Whether every real word of `run` (four letters or more) shows in `other`'s letters, misread or not: a
+    garbled run may stand for words, but a word it lacks altogether ("wrlt lng" for "writing names") is gone."""
+    text = _fold("".join(other))
+    return all(fuzz.partial_ratio(_fold(w), text) >= 70 for w in run
+               if len(w) >= 4 and w.isalpha() and not garbled(w, df))
 
 
 def token_ops(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
@@ -423,7 +432,9 @@ def _misread(run: Sequence[str], other: Sequence[str], df: dict[str, int] | None
     if all(_is_junk(t) or _fragment(t, df) or t.isdigit() for t in run):
         return True  # specks and pieces ("m" for "must", "b" for "to")
     a, b = "".join(run), "".join(other)
-    return not other or max(len(a), len(b)) <= 3 or fuzz.ratio(_fold(a), _fold(b)) >= 50
+    # Of about the same length: "wrlt lng" is "writing", not "writing names".
+    return not other or max(len(a), len(b)) <= 3 or \
+        (fuzz.ratio(_fold(a), _fold(b)) >= 50 and abs(len(a) - len(b)) <= max(2, len(b) // 3))
 
 
 def _fragment(tok: str, df: dict[str, int] | None) -> bool:
@@ -436,10 +447,32 @@ def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = 
     """Words changed between a clean text `a` and an OCR-garbled reading `b` that OCR cannot explain: a
     changed run counts unless it is noise (`is_noise`), or one side holds garbled words and the two runs'
     letters (OCR look-alikes folded) are still alike. A real word swapped for a real word always counts."""
+    a, b = _without_the(a), _without_the(b)
     n = _ocr_changes(a, b, df)
     if n and (english() and any(len(t) >= 7 and _nonword(t) for t in (*a, *b))):
         n = min(n, _ocr_changes(split_run_together(a), split_run_together(b), df))
     return n
+
+
+_THE_JOINED = re.compile(r"^(of|to|by|and|for|with|from|ln|on|at|that|lf|as|when|upon)the$")
+
+
+_THE = _fold("the")
+
+
+def _without_the(toks: Sequence[str]) -> list[str]:
+    """Keys without "the" (an article OCR drops, doubles or runs into the word before: "ofthe ⟦AGENCY⟧")."""
+    out = []
+    for i, t in enumerate(toks):
+        m = _THE_JOINED.match(t)
+        if m:
+            out.append(m.group(1))
+        elif _fold(t) != _THE or (i + 1 < len(toks) and toks[i + 1] in _HOLE_BEFORE):
+            out.append(t)  # "The and ICE": a blank where the agency's name belongs stays visible
+    return out
+
+
+_HOLE_BEFORE = frozenset({"and", "or", "of", "to", "ln", "shall", "wlll", "may", "must", "ls", "has"})
 
 
 def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) -> int:
@@ -454,7 +487,7 @@ def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) 
             continue
         if _agency_misread(old, new, df) or _agency_misread(new, old, df) or _separator_misread(old, new) \
                 or _separator_misread(new, old) or _footer_residue(old or new, df, bool(old) != bool(new)) \
-                or (not old and _specks(new)) or (not new and _specks(old)):
+                or (not old and _specks(new, df)) or (not new and _specks(old, df)):
             continue
         if any(t.startswith("§") for t in (*old, *new)):
             n += max(i2 - i1, j2 - j1)
@@ -466,7 +499,7 @@ def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) 
         elif len(old) == len(new) and all(x == y or _confusable(x, y) or _misread([x], [y], df) or _misread([y], [x], df)
                                           or (min(len(x), len(y)) >= 2 and Levenshtein.distance(x, y) <= 1
                                               and not (any(ch.isdigit() for ch in x) and any(ch.isdigit() for ch in y)))
-                                          or _lost_one(x, y)
+                                          or _lost_one(x, y) or _agency_misread([x], [y], df) or _agency_misread([y], [x], df)
                                           or _nonword_for(x, y) or _nonword_for(y, x) or _fragment_of(x, y, df)
                                           or _fragment_of(y, x, df)
                                           for x, y in zip(old, new, strict=True)):
@@ -474,7 +507,8 @@ def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) 
         elif _nonword_run(old, new) or _nonword_run(new, old):
             continue
         elif any(garbled(t, df) or _is_junk(t) for t in (*old, *new)) and \
-                fuzz.ratio(_fold("".join(old)), _fold("".join(new))) >= GARBLED_RATIO:
+                fuzz.ratio(_fold("".join(old)), _fold("".join(new))) >= GARBLED_RATIO and \
+                _covered(old, new, df) and _covered(new, old, df):
             continue
         n += max(i2 - i1, j2 - j1)
     return n
@@ -490,8 +524,13 @@ def _nonword(tok: str) -> bool:
 
 def _nonword_for(word: str, read: str) -> bool:
     """A non-word of about the word's length read for it ("lmdel" for "under", "fmlh" for "forth")."""
-    return _nonword(read) and not _nonword(word) and word.isalpha() and \
-        abs(len(word) - len(read)) <= max(2, len(word) // 3) and fuzz.ratio(_fold(word), _fold(read)) >= 35
+    if not (word.isalpha() and read.isalpha() and abs(len(word) - len(read)) <= max(2, len(word) // 3)) \
+            or _nonword(word):
+        return False
+    ratio = fuzz.ratio(_fold(word), _fold(read))
+    # A key Tesseract's dictionary holds only by the look-alike folding ("nllllng" is "nilling") still counts as a
+    # misreading when the corpus's own vocabulary lacks it and the letters are close.
+    return (_nonword(read) and ratio >= 35) or (len(read) >= 4 and read not in dictionary() and ratio >= 60)
 
 
 def _nonword_run(run: Sequence[str], read: Sequence[str]) -> bool:
@@ -517,11 +556,18 @@ _LEA_READS = frozenset({"the", "lea"})
 def _agency_misread(run: Sequence[str], read: Sequence[str], df: dict[str, int] | None) -> bool:
     """The agency's placeholder read as "the IEA", "EA", "the LBAS": short keys rare across these clauses
     (never "ICE", "DHS" or "it", which are common)."""
-    if list(run) != ["§agency"] or not read or len(read) > 2 or list(read) == ["the"]:
+    if list(run) != ["§agency"] or not read or len(read) > 5 or list(read) == ["the"]:
         return False  # "The and ICE": a blank the page really left, not a misreading
-    return all(t in _LEA_READS or t in _LEA_PIECES or
-               (t.isalpha() and len(t) <= 5 and (df.get(t, 0) < REAL_WORD_DF if df is not None else t not in dictionary()))
-               for t in read)
+
+    def rare(t: str) -> bool:
+        return df.get(t, 0) < REAL_WORD_DF if df is not None else t not in dictionary()
+
+    if len(read) <= 2 and all(t in _LEA_READS or t in _LEA_PIECES or
+                              (t.isalnum() and not t.isdigit() and len(t) <= 5 and rare(t)) for t in read):
+        return True  # "the IEA", "8S0" for BSO
+    # The agency's whole name misread ("the slanler coun shorlns offes"): name words and non-words only.
+    return len(read) >= 2 and all(t == "the" or _namelike(t) or (_nonword(t) and rare(t)) for t in read) \
+        and any(_namelike(t) for t in read)
 
 
 _LEA_PIECES = frozenset({"le", "ea", "la"})  # "selected EA personnel": LEA with a letter lost
@@ -536,9 +582,20 @@ def _lost_one(x: str, y: str) -> bool:
     return len(long) == len(short) + 1 and any(long[:i] + long[i + 1:] == short for i, c in enumerate(long) if c == "1")
 
 
-def _specks(run: Sequence[str]) -> bool:
-    """A run of lone letters and ones ("e c a", "r r 1 j 1"): specks and strokes on a scan, no words."""
+def _specks(run: Sequence[str], df: dict[str, int] | None) -> bool:
+    """A run of lone letters and ones ("e c a", "r r 1 j 1"), or one key of two letters rare in these clauses
+    ("La)" after the last sentence): specks and strokes on a scan, no words."""
+    if len(run) == 1 and len(run[0]) == 2 and run[0].isalpha() and df is not None:
+        return df.get(run[0], 0) < REAL_WORD_DF
     return len(run) >= 2 and all(len(t) == 1 and (t.isalpha() or t == "1") for t in run)
+
+
+_NAMELIKE = tuple(w for w in _NAME_WORDS if len(w) >= 5)
+
+
+def _namelike(tok: str) -> bool:
+    """A word of an agency's name, as printed or misread ("sherlfls", "olllce", "depaltmcnt")."""
+    return tok in _NAME_WORDS or (len(tok) >= 4 and any(fuzz.ratio(tok, w) >= 70 for w in _NAMELIKE))
 
 
 def split_run_together(toks: Sequence[str]) -> list[str]:
@@ -600,9 +657,10 @@ def _footer_residue(run: Sequence[str], df: dict[str, int] | None, one_sided: bo
     if not one_sided or not run or len(run) > 8:
         return False
     furniture = [t for t in run if t.startswith("§") or any(c.isdigit() for c in t) or _is_junk(t)
-                 or t in _NAME_WORDS or _nonword(t) or len(t) <= 2]
-    evidence = any(t.startswith("§") or any(c.isdigit() for c in t) or _nonword(t) for t in run)
-    named = any(t.startswith("§") or t in _NAME_WORDS for t in run)
+                 or _namelike(t) or _nonword(t) or len(t) <= 2]
+    names = sum(_namelike(t) for t in run)
+    evidence = names >= 3 or any(t.startswith("§") or any(c.isdigit() for c in t) or _nonword(t) for t in run)
+    named = names > 0 or any(t.startswith("§") for t in run)
     return evidence and named and len(run) - len(furniture) <= len(run) // 3
 
 
