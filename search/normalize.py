@@ -30,7 +30,7 @@ _DATES = [
 _FURNITURE = [
     re.compile(r"(?:⟦AGENCY⟧[\s,]*(?:⟦STATE⟧)?\s*)?\b\d{1,3}\s+Revised\s+⟦DATE⟧|\bRevised\s+⟦DATE⟧", re.I),
     re.compile(r"\bPage\s+\d+\s+of\s+\d+\b", re.I),
-    re.compile(r"\bRev\.?\s+⟦DATE⟧(?:\s+\d{1,3}\b)?"),
+    re.compile(r"(?:\b(?:Office|Department|Dept\.?)\s+)?\bRev\.?\s+⟦DATE⟧(?:\s+\d{1,3}\b)?"),
     # A footer whose date OCR garbled ("Revised 03107/2025"), with the page number and what precedes it.
     re.compile(r"(?m)^[^\n]{0,90}?\b\d{1,2}\s+Revised\s+[\dOoIl|/.\- ]{6,14}\s*$|\bRevised\s+[\dOoIl|/.-]{8,12}\b"),
     # ... and the word itself misread ("2 R8VIS8d 03/07fl025"): digits for its e's.
@@ -410,24 +410,6 @@ def fill_in_values(text: str) -> list[str]:
     return out
 
 
-def _decode_shifted(t: str) -> str:
-    """Words left in the shifted font encoding ("6HH" for "See") when extraction did not decode their page: only
-    whole tokens with a digit (a shifted capital), decoded only when they then read as words."""
-    try:
-        from extract.shifted import decode_token
-    except ImportError:
-        return t
-
-    def fix(m: re.Match) -> str:
-        tok = m.group(0)
-        if re.fullmatch(r"B{3,}\.?", tok):
-            return "___"  # an underline in the shifted font
-        out = decode_token(tok)
-        return out if out else tok
-
-    return re.sub(r"(?<!\S)[!-a]*[0-9][!-a]*(?!\S)|(?<!\S)B{3,}\.?(?=\s|$)", fix, t)
-
-
 def _drop_running_lines(t: str, keys: frozenset[str]) -> str:
     return "\n".join(line for line in t.split("\n") if _line_key(line) not in keys)
 
@@ -439,7 +421,7 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     t = unicodedata.normalize("NFKC", text or "")
     t = t.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     t = re.sub(r"[\u00ad\u200b]", "", t)
-    t = _decode_shifted(t)
+    t = re.sub(r"(?<!\S)B{3,}\.?(?=\s|$)", " ", t)  # an underline in a shifted font that extraction left as B's
     t = _trim_signature_block(t)
     if ctx.furniture:
         t = _drop_running_lines(t, ctx.furniture)
