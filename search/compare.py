@@ -467,7 +467,8 @@ def _without_the(toks: Sequence[str]) -> list[str]:
         m = _THE_JOINED.match(t)
         if m:
             out.append(m.group(1))
-        elif _fold(t) != _THE or (i + 1 < len(toks) and toks[i + 1] in _HOLE_BEFORE):
+        elif not (_fold(t) == _THE or (_nonword(t) and Levenshtein.distance(t, "the") <= 1)) \
+                or (i + 1 < len(toks) and toks[i + 1] in _HOLE_BEFORE):
             out.append(t)  # "The and ICE": a blank where the agency's name belongs stays visible
     return out
 
