@@ -129,14 +129,16 @@ def template_generation(revision: str | None, signed: str | None) -> str:
     return "unknown"
 
 
-def heading_titles(records: Iterable[dict], min_count: int = 3) -> dict[str, str]:
-    """Section titles (letters only, upper case) → key, for titles that at least `min_count` records print."""
+def heading_titles(records: Iterable[dict], min_count: int = 3, subsections: bool = False) -> dict[str, str]:
+    """Section titles (letters only, upper case) → key, for titles that at least `min_count` records print;
+    with `subsections`, the subsections' titles too ("F. ICE SUPERVISION")."""
     count: Counter[tuple[str, str]] = Counter()
     for r in records:
         for sec in r.get("sections") or []:
-            t = re.sub(r"[^A-Z]", "", (sec.get("title") or "").upper())
-            if sec.get("key") and len(t) >= 6:
-                count[(t, sec["key"])] += 1
+            for part in [sec, *(sec.get("subsections") or [])] if subsections else [sec]:
+                t = re.sub(r"[^A-Z]", "", (part.get("title") or "").upper())
+                if part.get("key") and len(t) >= 6:
+                    count[(t, part["key"])] += 1
     return {t: k for (t, k), n in count.items() if n >= min_count}
 
 
@@ -145,10 +147,12 @@ _HEAD_LINE = re.compile(r"^\s*[^\sA-Za-z]{0,2}[A-Za-z0-9¥|\[\]!]{0,4}[.,:]?['�
                         r"([A-Z][A-Z ,&/()'-]{5,})\s*$", re.M)
 
 
-def cut_at_heading(text: str, key: str, titles: dict[str, str]) -> str:
+def cut_at_heading(text: str, key: str, titles: dict[str, str], early: bool = False) -> str:
     """The clause text up to the heading of another section that extraction missed ("L CIVIL RIGHTS STANDARDS"
-    read for "I."), so the next clause is not compared as part of this one."""
-    for m in _HEAD_LINE.finditer(text, int(len(text) * 0.2)):
+    read for "I.", "F, ICE SUPERVISION"), so the next clause is not compared as part of this one. A section's
+    text is searched from a fifth of its length on (an introduction may name its parts); a subsection's
+    (`early`) from its first lines."""
+    for m in _HEAD_LINE.finditer(text, min(int(len(text) * 0.2), 300) if early else int(len(text) * 0.2)):
         k = titles.get(re.sub(r"[^A-Z]", "", m.group(1)))
         if k and k != key:
             return text[: m.start()].rstrip()
@@ -165,9 +169,11 @@ def _pages_quality(record: dict, first: int | None, last: int | None) -> tuple[f
     return (min(qs) if qs else None), ("ocr" if "ocr" in methods else next(iter(methods), None))
 
 
-def clause_of(record: dict, key: str, titles: dict[str, str] | None = None) -> Clause | None:
+def clause_of(record: dict, key: str, titles: dict[str, str] | None = None,
+              sub_titles: dict[str, str] | None = None) -> Clause | None:
     """The record's clause with this key (a section, else a subsection), or None. With `titles`
-    (`heading_titles`), a text running into another section's heading is cut there."""
+    (`heading_titles`), a text running into another section's heading is cut there; a subsection's also at
+    another subsection's heading (`sub_titles`, from `heading_titles(..., subsections=True)`)."""
     found = None
     for sec in record.get("sections") or []:
         if sec.get("key") == key:
@@ -187,7 +193,9 @@ def clause_of(record: dict, key: str, titles: dict[str, str] | None = None) -> C
     text = part.get("text") or ""
     if not text.strip():
         return None
-    if titles:
+    if part is not sec and sub_titles:
+        text = cut_at_heading(text, key, sub_titles, early=True)
+    elif titles:
         text = cut_at_heading(text, key, titles)
     agency = record.get("agency") or {}
     number = sec.get("number")
@@ -449,8 +457,8 @@ def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = 
     letters (OCR look-alikes folded) are still alike. A real word swapped for a real word always counts."""
     a, b = _without_the(a), _without_the(b)
     n = _ocr_changes(a, b, df)
-    if n and (english() and any(len(t) >= 7 and _nonword(t) for t in (*a, *b))):
-        n = min(n, _ocr_changes(split_run_together(a), split_run_together(b), df))
+    if n and (english() and any(len(t) >= 5 and _nonword(t) for t in (*a, *b))):
+        n = min(n, _ocr_changes(_without_the(split_run_together(a)), _without_the(split_run_together(b)), df))
     return n
 
 
@@ -607,7 +615,7 @@ def split_run_together(toks: Sequence[str]) -> list[str]:
         return list(toks)
     out: list[str] = []
     for t in toks:
-        parts = _segment(t, real) if len(t) >= 7 and t.isalpha() and t not in real else None
+        parts = _segment(t, real) if len(t) >= 5 and t.isalpha() and t not in real else None
         out.extend(parts or [t])
     return out
 
@@ -814,8 +822,8 @@ def compare_section(records: Iterable[dict], key: str, model: str | None = None,
                     revision: str | None = None, *, redlines: bool = True) -> dict:
     """`moa compare --section KEY`: variants of one clause over the records (filtered by model/revision)."""
     recs = select(records, model, revision)
-    titles = heading_titles(recs)
-    clauses = [c for c in (clause_of(r, key, titles) for r in recs) if c is not None]
+    titles, sub_titles = heading_titles(recs), heading_titles(recs, subsections=True)
+    clauses = [c for c in (clause_of(r, key, titles, sub_titles) for r in recs) if c is not None]
     result = compare_clauses(clauses, key, redlines=redlines)
     result.update({"model": model, "revision": revision, "records": len(recs)})
     return result
@@ -844,9 +852,9 @@ def compare_pair(a: dict, b: dict) -> dict:
     order = {k: i for i, k in enumerate(_ordered_keys(a) + [k for k in _ordered_keys(b) if k not in _ordered_keys(a)])}
     keys.sort(key=lambda k: order.get(k, len(order)))
     rows = []
-    titles = heading_titles([a, b], min_count=1)
+    titles, sub_titles = heading_titles([a, b], min_count=1), heading_titles([a, b], min_count=1, subsections=True)
     for k in keys:
-        ca, cb = clause_of(a, k, titles), clause_of(b, k, titles)
+        ca, cb = clause_of(a, k, titles, sub_titles), clause_of(b, k, titles, sub_titles)
         row: dict = {"section": k, "a": ca.cite() if ca else None, "b": cb.cite() if cb else None}
         if ca and cb:
             df = vocabulary([ca.toks, cb.toks])
