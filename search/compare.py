@@ -147,13 +147,23 @@ _HEAD_LINE = re.compile(r"^\s*[^\sA-Za-z]{0,2}[A-Za-z0-9Â¥|\[\]!]{0,4}[.,:]?['â€
                         r"([A-Z][A-Z ,&/()'-]{5,})\s*$", re.M)
 
 
+def _title_key(letters: str, titles: dict[str, str]) -> str | None:
+    """The key of a heading's title, also when OCR misread a letter of a long one ("RELEASE OP INFORMATION")."""
+    if letters in titles:
+        return titles[letters]
+    if len(letters) < 12:
+        return None
+    best = max(titles, key=lambda t: fuzz.ratio(t, letters), default=None)
+    return titles[best] if best and fuzz.ratio(best, letters) >= 92 else None
+
+
 def cut_at_heading(text: str, key: str, titles: dict[str, str], early: bool = False) -> str:
     """The clause text up to the heading of another section that extraction missed ("L CIVIL RIGHTS STANDARDS"
     read for "I.", "F, ICE SUPERVISION"), so the next clause is not compared as part of this one. A section's
     text is searched from a fifth of its length on (an introduction may name its parts); a subsection's
     (`early`) from its first lines."""
     for m in _HEAD_LINE.finditer(text, min(int(len(text) * 0.2), 300) if early else int(len(text) * 0.2)):
-        k = titles.get(re.sub(r"[^A-Z]", "", m.group(1)))
+        k = _title_key(re.sub(r"[^A-Z]", "", m.group(1)), titles)
         if k and k != key:
             return text[: m.start()].rstrip()
     return text
@@ -296,6 +306,8 @@ def is_noise(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None =
     if old and new and "".join(old) == "".join(new):
         return True  # a word split or joined ("immi gration", "287 (b)")
     a, b = "".join(old), "".join(new)
+    if _number_changed(a, b):
+        return False
     if _fold(a) == _fold(b):
         return True
     old = [t for t in old if not _is_junk(t)]
@@ -494,6 +506,9 @@ def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) 
         old, new = a[i1:i2], b[j1:j2]
         if is_noise(old, new, df):
             continue
+        if _number_changed("".join(old), "".join(new)):
+            n += max(i2 - i1, j2 - j1)
+            continue
         if _agency_misread(old, new, df) or _agency_misread(new, old, df) or _separator_misread(old, new) \
                 or _separator_misread(new, old) or _footer_residue(old or new, df, bool(old) != bool(new)) \
                 or (not old and _specks(new, df)) or (not new and _specks(old, df)):
@@ -580,6 +595,13 @@ def _agency_misread(run: Sequence[str], read: Sequence[str], df: dict[str, int] 
 
 
 _LEA_PIECES = frozenset({"le", "ea", "la"})  # "selected EA personnel": LEA with a letter lost
+
+
+def _number_changed(a: str, b: str) -> bool:
+    """Whether two keys differ by their digits alone ("90day" / "60day"): a number changed inside a word, which
+    must match like any number (a digit read for a letter, "287(9)" for "287(g)", changes the letters too)."""
+    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
+    return bool(da and db and da != db and re.sub(r"\d", "", a) == re.sub(r"\d", "", b) and not _lost_one(da, db))
 
 
 def _lost_one(x: str, y: str) -> bool:
