@@ -461,6 +461,10 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     t = re.sub(r"_{3,}", " ", t)  # blank signature/fill-in lines
     # A placeholder repeated (", Alabama" after the agency) is one mention.
     t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)
+    # "⟦AGENCY⟧, ⟦STATE⟧ Sheriff's Office (⟦AGENCY⟧)": the rest of a name the state split ("Cleveland County, NC
+    # Sheriff's Office (CCSO)"), once the state is a placeholder.
+    t = re.sub(r"⟦AGENCY⟧(?:\s+Sh[a-z'’]{3,7})?\s+(?:Office|O[a-z]{2,5}ce)\b(?!\s+of\b)", "⟦AGENCY⟧", t, flags=re.I)
+    t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}⟦AGENCY⟧", "⟦AGENCY⟧", t)
     t = re.sub(r"(⟧)\s*['·•]\s?s\b", r"\1's", t)  # "⟦AGENCY⟧'s", as printed ("BSO' s", "ocso·s")
     return re.sub(r"\s+", " ", t).strip()
 
