@@ -1,4 +1,4 @@
-"""Measure the two thresholds of clause comparison (search/compare.py: NOISE_EDIT, PREFILTER_RATIO).
+"""Measure the two thresholds of clause comparison (search/tokendiff.py: NOISE_EDIT, PREFILTER_RATIO).
 
 For real clauses cut from born-digital TFM MOAs it counts, per setting:
   split  — OCR-corrupted copies of a clause (realistic misreadings, see tests/compare_support.py) that would
@@ -25,7 +25,8 @@ from compare_support import ocr_corrupt, text_layer_records  # noqa: E402
 from test_compare import TFM_2025  # noqa: E402
 
 from moa.config import shared_corpus  # noqa: E402
-from search import compare  # noqa: E402
+from search import ocrnoise, tokendiff  # noqa: E402
+from search.clauses import clause_of  # noqa: E402
 from search.normalize import prepare, tokens, vocabulary  # noqa: E402
 
 
@@ -57,7 +58,7 @@ def main() -> None:
     keys = ["costs-and-expenditures", "nomination-of-personnel", "certification-and-authorization",
             "liability-and-responsibility", "ice-supervision", "designation-of-authorized-functions",
             "training-of-personnel", "complaint-procedures"]
-    clauses = [c for r in recs for k in keys if (c := compare.clause_of(r, k))]
+    clauses = [c for r in recs for k in keys if (c := clause_of(r, k))]
     rng = random.Random(2026)
     noisy, edited = [], []
     for c in clauses:
@@ -66,19 +67,19 @@ def main() -> None:
                 noisy.append((c, tokens(prepare(ocr_corrupt(c.text, rng, rate), c.ctx))))
         for _ in range(4):
             edited.append((c, tokens(prepare(ocr_corrupt(genuine_edit(c.text, rng), rng, 0.03), c.ctx))))
-    default = compare.NOISE_EDIT, compare.PREFILTER_RATIO
+    default = tokendiff.NOISE_EDIT, tokendiff.PREFILTER_RATIO
     print(f"{len(clauses)} real clauses, {len(noisy)} OCR-corrupted copies, {len(edited)} genuinely edited copies")
     print(f"{'NOISE_EDIT':>10} {'PREFILTER':>9} {'split':>8} {'missed':>8}")
-    for edit in sorted({0.1, 0.15, 0.2, 0.25, compare.NOISE_EDIT, 0.34, 0.5}):
+    for edit in sorted({0.1, 0.15, 0.2, 0.25, tokendiff.NOISE_EDIT, 0.34, 0.5}):
         for pre in (70.0, 85.0, 95.0):
-            compare.NOISE_EDIT, compare.PREFILTER_RATIO = edit, pre
-            split = sum(not compare.same_wording(c.toks, t) for c, t in noisy)
-            missed = sum(compare.same_wording(c.toks, t) for c, t in edited)
+            tokendiff.NOISE_EDIT, tokendiff.PREFILTER_RATIO = edit, pre
+            split = sum(not tokendiff.same_wording(c.toks, t) for c, t in noisy)
+            missed = sum(tokendiff.same_wording(c.toks, t) for c, t in edited)
             print(f"{edit:>10} {pre:>9} {split / len(noisy):>8.2%} {missed / len(edited):>8.2%}")
-    compare.NOISE_EDIT, compare.PREFILTER_RATIO = default
+    tokendiff.NOISE_EDIT, tokendiff.PREFILTER_RATIO = default
     df = vocabulary([c.toks for c in clauses] + [t for _c, t in noisy] + [t for _c, t in edited])
-    split = sum(compare.ocr_changes(c.toks, t, df) > 0 for c, t in noisy)
-    missed = sum(compare.ocr_changes(c.toks, t, df) == 0 for c, t in edited)
+    split = sum(ocrnoise.ocr_changes(c.toks, t, df) > 0 for c, t in noisy)
+    missed = sum(ocrnoise.ocr_changes(c.toks, t, df) == 0 for c, t in edited)
     print(f"low-quality path (ocr_changes): split {split / len(noisy):.2%}, missed {missed / len(edited):.2%}")
 
 

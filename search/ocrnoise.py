@@ -1,0 +1,282 @@
+"""OCR misreadings: whether a poor scan's reading of a clause differs from a clean one only as OCR explains.
+
+A clause read from low-quality text (`is_low_quality`) is full of misreadings `is_noise` does not forgive: words
+read as non-words or pieces, an article dropped or run into the next word, spaces read as letters, the agency's
+name or a running footer garbled. `ocr_changes` counts the changed words OCR cannot explain; each misreading it
+forgives needs a non-word as evidence, since a drafter's change of wording is made of words (a real word for a
+real word always counts, unless the two are OCR look-alikes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from .clauses import Clause
+from .lexicon import REAL_WORD_DF, dictionary, english, garbled, is_junk, nonword
+from .tokendiff import (
+    GARBLED_RATIO,
+    NAME_WORDS,
+    confusable,
+    covered,
+    fold,
+    is_noise,
+    lost_one,
+    moved_ops,
+    number_changed,
+    token_ops,
+)
+
+# A clause is read from low-quality text when its pages score below LOW_QUALITY (extraction's page quality) or
+# when more than GARBLE of its words are neither dictionary words nor common across the clauses.
+LOW_QUALITY = 0.99
+GARBLE = 0.03
+
+
+def garble_rate(toks: Sequence[str], df: dict[str, int] | None) -> float:
+    words = [t for t in toks if t.isalpha() and len(t) >= 3]
+    return round(sum(garbled(t, df) for t in words) / len(words), 3) if words else 0.0
+
+
+def is_low_quality(c: Clause, df: dict[str, int] | None = None) -> bool:
+    """Whether a clause's text comes from pages extraction scored low, or reads as garbled OCR itself."""
+    if c.quality is not None and c.quality < LOW_QUALITY:
+        return True
+    return garble_rate(c.toks, df) > GARBLE
+
+
+def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = None) -> int:
+    """Words changed between a clean text `a` and an OCR-garbled reading `b` that OCR cannot explain: a
+    changed run counts unless it is noise (`is_noise`), or one side holds garbled words and the two runs'
+    letters (OCR look-alikes folded) are still alike. A real word swapped for a real word always counts."""
+    a, b = _without_the(a), _without_the(b)
+    n = _ocr_changes(a, b, df)
+    if n and (english() and any(len(t) >= 5 and nonword(t) for t in (*a, *b))):
+        n = min(n, _ocr_changes(_without_the(split_run_together(a)), _without_the(split_run_together(b)), df))
+    return n
+
+
+_THE_JOINED = re.compile(r"^(of|to|by|and|for|with|from|ln|on|at|that|lf|as|when|upon)the$")
+
+
+_THE = fold("the")
+
+
+def _without_the(toks: Sequence[str]) -> list[str]:
+    """Keys without "the" (an article OCR drops, doubles or runs into the word before: "ofthe ⟦AGENCY⟧")."""
+    out = []
+    for i, t in enumerate(toks):
+        m = _THE_JOINED.match(t)
+        if m:
+            out.append(m.group(1))
+        elif not (fold(t) == _THE or (nonword(t) and Levenshtein.distance(t, "the") <= 1)) \
+                or (i + 1 < len(toks) and toks[i + 1] in _HOLE_BEFORE):
+            out.append(t)  # "The and ICE": a blank where the agency's name belongs stays visible
+    return out
+
+
+_HOLE_BEFORE = frozenset({"and", "or", "of", "to", "ln", "shall", "wlll", "may", "must", "ls", "has"})
+
+
+def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) -> int:
+    ops = token_ops(a, b)
+    moved = moved_ops(a, b, ops)
+    n = 0
+    for k, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag == "equal" or k in moved:
+            continue
+        old, new = a[i1:i2], b[j1:j2]
+        if is_noise(old, new, df):
+            continue
+        if number_changed("".join(old), "".join(new)):
+            n += max(i2 - i1, j2 - j1)
+            continue
+        if _agency_misread(old, new, df) or _agency_misread(new, old, df) or _separator_misread(old, new) \
+                or _separator_misread(new, old) or _footer_residue(old or new, df, bool(old) != bool(new)) \
+                or (not old and _specks(new, df)) or (not new and _specks(old, df)):
+            continue
+        if any(t.startswith("§") for t in (*old, *new)):
+            n += max(i2 - i1, j2 - j1)
+            continue
+        if _misread(old, new, df) or _misread(new, old, df):
+            continue  # words read as non-words ("b" for "to", ".rrt" for "not"), or specks read as words
+        if not old or not new:
+            pass
+        elif len(old) == len(new) and all(x == y or confusable(x, y) or _misread([x], [y], df) or _misread([y], [x], df)
+                                          or (min(len(x), len(y)) >= 2 and Levenshtein.distance(x, y) <= 1
+                                              and not (any(ch.isdigit() for ch in x) and any(ch.isdigit() for ch in y)))
+                                          or lost_one(x, y) or _agency_misread([x], [y], df) or _agency_misread([y], [x], df)
+                                          or _nonword_for(x, y) or _nonword_for(y, x) or _fragment_of(x, y, df)
+                                          or _fragment_of(y, x, df)
+                                          for x, y in zip(old, new, strict=True)):
+            continue  # a word misread as another word ("docs" for "does", "patty" for "party")
+        elif _nonword_run(old, new) or _nonword_run(new, old):
+            continue
+        elif any(garbled(t, df) or is_junk(t) for t in (*old, *new)) and \
+                fuzz.ratio(fold("".join(old)), fold("".join(new))) >= GARBLED_RATIO and \
+                covered(old, new, df) and covered(new, old, df):
+            continue
+        n += max(i2 - i1, j2 - j1)
+    return n
+
+
+def _misread(run: Sequence[str], other: Sequence[str], df: dict[str, int] | None) -> bool:
+    """Whether `run` reads as what OCR makes of `other`: non-words, specks, or digits for letters ("11" for
+    "in"), no longer than `other` by more than two."""
+    digits = any(t.isdigit() for t in other)
+    if not (run and len(run) <= len(other) + 2 and
+            all(garbled(t, df) or is_junk(t) or (t.isdigit() and not digits) or _fragment(t, df) for t in run)):
+        return False
+    # A word the small dictionary lacks may still be a drafter's ("at most" for "at least"): beyond three
+    # letters, a misreading keeps half its letters.
+    if all(is_junk(t) or _fragment(t, df) or t.isdigit() for t in run):
+        return True  # specks and pieces ("m" for "must", "b" for "to")
+    a, b = "".join(run), "".join(other)
+    # Of about the same length: "wrlt lng" is "writing", not "writing names".
+    return not other or max(len(a), len(b)) <= 3 or \
+        (fuzz.ratio(fold(a), fold(b)) >= 50 and abs(len(a) - len(b)) <= max(2, len(b) // 3))
+
+
+def _fragment(tok: str, df: dict[str, int] | None) -> bool:
+    """A piece of a word OCR split ("jxll ly" for "party"): two letters that are no word."""
+    real = dictionary()
+    return tok.isalpha() and len(tok) == 2 and bool(real) and tok not in real and (df is None or df.get(tok, 0) < REAL_WORD_DF)
+
+
+# Below: misreadings only a low-quality reading is allowed (`ocr_changes`); each needs a non-word as evidence,
+# a key absent from `english()`, since a drafter's change of wording is made of words.
+
+def _nonword_for(word: str, read: str) -> bool:
+    """A non-word of about the word's length read for it ("lmdel" for "under", "fmlh" for "forth")."""
+    if not (word.isalpha() and read.isalpha() and abs(len(word) - len(read)) <= max(2, len(word) // 3)) \
+            or nonword(word):
+        return False
+    ratio = fuzz.ratio(fold(word), fold(read))
+    # A key Tesseract's dictionary holds only by the look-alike folding ("nllllng" is "nilling") still counts as a
+    # misreading when the corpus's own vocabulary lacks it and the letters are close.
+    return (nonword(read) and ratio >= 35) or (len(read) >= 4 and read not in dictionary() and ratio >= 60)
+
+
+def _nonword_run(run: Sequence[str], read: Sequence[str]) -> bool:
+    """A run of non-words standing for a run of words of about its length ("allmcf" for "allegations of")."""
+    if not run or not read or len(read) > len(run) + 1 or not all(nonword(t) or is_junk(t) for t in read):
+        return False
+    if any(t.startswith("§") or t.isdigit() for t in run):
+        return False
+    a, b = "".join(run), "".join(read)
+    return abs(len(a) - len(b)) <= max(3, len(a) // 3) and fuzz.ratio(fold(a), fold(b)) >= 40
+
+
+def _fragment_of(word: str, piece: str, df: dict[str, int] | None) -> bool:
+    """What OCR kept of a long word, its start or end ("repo" for "reporting", "~nnel" for "personnel"); never a
+    word common in these clauses (so "law" for "non-law" still counts)."""
+    return len(word) >= 6 and 2 <= len(piece) <= len(word) - 3 and (word.startswith(piece) or word.endswith(piece)) \
+        and (df is None or df.get(piece, 0) < 3 * REAL_WORD_DF)
+
+
+_LEA_READS = frozenset({"the", "lea"})
+
+
+def _agency_misread(run: Sequence[str], read: Sequence[str], df: dict[str, int] | None) -> bool:
+    """The agency's placeholder read as "the IEA", "EA", "the LBAS": short keys rare across these clauses
+    (never "ICE", "DHS" or "it", which are common)."""
+    if list(run) != ["§agency"] or not read or len(read) > 5 or list(read) == ["the"]:
+        return False  # "The and ICE": a blank the page really left, not a misreading
+
+    def rare(t: str) -> bool:
+        return df.get(t, 0) < REAL_WORD_DF if df is not None else t not in dictionary()
+
+    if len(read) <= 2 and all(t in _LEA_READS or t in _LEA_PIECES or
+                              (t.isalnum() and not t.isdigit() and len(t) <= 5 and rare(t)) for t in read):
+        return True  # "the IEA", "8S0" for BSO
+    # The agency's whole name misread ("the slanler coun shorlns offes"): name words and non-words only.
+    return len(read) >= 2 and all(t == "the" or _namelike(t) or (nonword(t) and rare(t)) for t in read) \
+        and any(_namelike(t) for t in read)
+
+
+_LEA_PIECES = frozenset({"le", "ea", "la"})  # "selected EA personnel": LEA with a letter lost
+
+
+def _specks(run: Sequence[str], df: dict[str, int] | None) -> bool:
+    """A run of lone letters and ones ("e c a", "r r 1 j 1"), or one key of two letters rare in these clauses
+    ("La)" after the last sentence): specks and strokes on a scan, no words."""
+    if len(run) == 1 and len(run[0]) == 2 and run[0].isalpha() and df is not None:
+        return df.get(run[0], 0) < REAL_WORD_DF
+    return len(run) >= 2 and all(len(t) == 1 and (t.isalpha() or t == "1") for t in run)
+
+
+_NAMELIKE = tuple(w for w in NAME_WORDS if len(w) >= 5)
+
+
+def _namelike(tok: str) -> bool:
+    """A word of an agency's name, as printed or misread ("sherlfls", "olllce", "depaltmcnt")."""
+    return tok in NAME_WORDS or (len(tok) >= 4 and any(fuzz.ratio(tok, w) >= 70 for w in _NAMELIKE))
+
+
+def split_run_together(toks: Sequence[str]) -> list[str]:
+    """Keys of a reading whose spaces OCR read as a letter ("recelpteofesuchenotlce" → recelpt of such notlce):
+    a non-word splits where that letter stands between real words (e or o). Other keys are kept as they are."""
+    real = english()
+    if not real:
+        return list(toks)
+    out: list[str] = []
+    for t in toks:
+        parts = _segment(t, real) if len(t) >= 5 and t.isalpha() and t not in real else None
+        out.extend(parts or [t])
+    return out
+
+
+def _segment(tok: str, real: frozenset[str]) -> list[str] | None:
+    """The fewest real words that spell `tok` with one separator letter between them, or None."""
+    found = [p for p in (_segment_on(tok, real, sep) for sep in "eo") if p]
+    return min(found, key=len) if found else None
+
+
+def _segment_on(tok: str, real: frozenset[str], sep: str) -> list[str] | None:
+    n = len(tok)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for i in range(1, n + 1):
+        for j in range(max(0, i - 20), i):
+            start = j if j == 0 else j + 1  # a piece after the first starts past its separator
+            if best[j] is None or (j and tok[j] != sep) or start >= i:
+                continue
+            piece = tok[start:i]
+            if piece in real and (len(piece) >= 2 or piece == "a"):
+                best[i] = [*best[j], piece]
+                break
+    if best[n] and len(best[n]) >= 2:
+        return best[n]
+    return None
+
+
+def _separator_misread(run: Sequence[str], read: Sequence[str]) -> bool:
+    """Spaces read as a letter ("receipteofesuchenotice", "selectedolea"): fewer keys on the read side, and the
+    two sides equal (or, over a long run, nearly so) once that letter is dropped from both."""
+    if not run or not read or len(read) >= len(run):
+        return False
+    a, b = "".join(run), "".join(read)
+    for sep in "eo":
+        if b.count(sep) - a.count(sep) < len(run) - len(read):
+            continue
+        x, y = a.replace(sep, ""), b.replace(sep, "")
+        if x == y or (len(x) >= 40 and fuzz.ratio(x, y) >= 92):
+            return True
+    return False
+
+
+def _footer_residue(run: Sequence[str], df: dict[str, int] | None, one_sided: bool) -> bool:
+    """An added or dropped run that is a garbled running footer or agency line ("⟦AGENCY⟧ sabke coulnby
+    lndlans", "sumner county sherlffs offlce tn"): names, placeholders, numbers and non-words, with a
+    placeholder, a number or a non-word among them and at most a third other words."""
+    if not one_sided or not run or len(run) > 8:
+        return False
+    furniture = [t for t in run if t.startswith("§") or any(c.isdigit() for c in t) or is_junk(t)
+                 or _namelike(t) or nonword(t) or len(t) <= 2]
+    names = sum(_namelike(t) for t in run)
+    evidence = names >= 3 or any(t.startswith("§") or any(c.isdigit() for c in t) or nonword(t) for t in run)
+    named = names > 0 or any(t.startswith("§") for t in run)
+    return evidence and named and len(run) - len(furniture) <= len(run) // 3
