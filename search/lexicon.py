@@ -20,7 +20,7 @@ from .normalize import canon
 REAL_WORD_DF = 3
 
 
-def _tessdata(lang: str) -> Path | None:
+def traineddata(lang: str) -> Path | None:
     """The installed `<lang>.traineddata`, found as Tesseract finds it: in TESSDATA_PREFIX when set, else in
     the directory `tesseract --list-langs` names on its first line; None when there is none."""
     prefix = os.environ.get("TESSDATA_PREFIX")
@@ -53,7 +53,7 @@ def english() -> frozenset[str]:
     """Comparison keys of every word in Tesseract's English dictionary (about 340,000, read from the installed
     eng.traineddata; empty when its tools are missing). Far larger than `dictionary`: a key absent from it is no
     English word at all, so it can only be a misreading, never a drafter's change of wording."""
-    data = _tessdata("eng")
+    data = traineddata("eng")
     if data is None:
         return frozenset()
     try:

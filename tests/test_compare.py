@@ -10,18 +10,12 @@ from pathlib import Path
 import pytest
 from compare_support import ocr_corrupt, text_layer_records
 
-from search.compare import (
-    Clause,
-    clause_of,
-    compare_all,
-    compare_clauses,
-    compare_pair,
-    compare_section,
-    group_variants,
-    substantive_changes,
-)
+from search.clauses import Clause, clause_of, template_generation
+from search.compare import compare_all, compare_clauses, compare_pair, compare_section
 from search.deviation import deviation_report
 from search.normalize import Context, normalize
+from search.tokendiff import substantive_changes
+from search.variants import group_variants
 
 EXPECTED = Path(__file__).parent / "expected" / "compare"
 TFM_2025 = [
@@ -144,8 +138,6 @@ def test_deviation_report_ranks_by_changed_words(tfm: list[dict]) -> None:
 
 
 def test_template_generation_when_no_revision_is_printed() -> None:
-    from search.compare import template_generation
-
     assert template_generation("2025-02-15", "2025-03-01") == "2025-02-15"  # the footer decides
     assert template_generation(None, "2019-10-15") == "2019-2020 (no revision)"  # Santa Rosa Co. FL WSO
     assert template_generation(None, "2025-04-29") == "2025 (revision unread)"  # a 2025 scan, footer lost

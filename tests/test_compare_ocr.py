@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from compare_support import text_layer_records
 
-from search.compare import Clause, clause_of, compare_clauses, substantive_changes
+from search.clauses import Clause, clause_of
+from search.compare import compare_clauses
+from search.tokendiff import substantive_changes
 
 ocr = pytest.importorskip("extract.ocr")
 FILE = "FranklinCoAL_TFM_MOA_031825.pdf"
