@@ -140,3 +140,26 @@ def find_revision(text: str) -> str | None:
             if iso:
                 return iso
     return None
+
+
+# ICE's file names end in a date: "_06-09-2020", "2019-10-15", "_02.18.2025", "_04.29.25", "_031425", "_02262025".
+_NAME_DATES = (
+    (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})$"), "ymd"),
+    (re.compile(r"(?<!\d)(\d{2})[-.](\d{2})[-.](\d{4}|\d{2})$"), "mdy"),
+    (re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{4}|\d{2})$"), "mdy"),
+)
+
+
+def date_in_name(name: str | None) -> str | None:
+    """The date an ICE file name ends with (ISO), None when it carries none or an impossible one
+    ("_0611025"). ICE names a file by a date of the agreement: ICE's own signature or near it."""
+    if not name:
+        return None
+    stem = re.sub(r"\.pdf$", "", name.rsplit("/", 1)[-1], flags=re.IGNORECASE)
+    for pattern, order in _NAME_DATES:
+        m = pattern.search(stem)
+        if m:
+            a, b, c = (int(g) for g in m.groups())
+            y, mo, d = (a, b, c) if order == "ymd" else (c + 2000 if c < 100 else c, a, b)
+            return _valid(y, mo, d)
+    return None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from extract.agency import extract_agency
-from extract.dates import find_revision
+from extract.dates import date_in_name, find_revision
 from extract.model import extract_model
 from extract.pdfsign import apply_form, read_form
 from extract.sections import extract_sections
@@ -20,7 +20,7 @@ from extract.signatures import ICE_SIGNERS, clean_name, extract_signatories, kno
 from extract.sigocr import fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "16"
+VERSION = "17"
 
 
 def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
@@ -65,7 +65,7 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
                    known_ice)
         if ocr_signatures and any(s.get("name") is None or s.get("date") is None for s in signatories):
             for alt in fresh_readings(pages, pdf, ocr_cache, jobs=ocr_jobs):
-                merge_fresh(signatories, pages, alt, revision)
+                merge_fresh(signatories, pages, alt, revision, date_in_name(source_name))
                 if all(s.get("name") and s.get("date") for s in signatories):
                     break
     sections, appendices = extract_sections(pages)

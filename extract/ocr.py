@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -244,14 +244,21 @@ def ocr_page_task(doc_id: str, source: str | bytes, index: int, dpi: int, cache_
         image = render(page, dpi)
     finally:
         page.close()
-    key = image_key(image, dpi)
-    cdir = Path(cache_dir) if cache_dir else None
-    hit = cache_get(cdir, key)
+    return cached(image, dpi, CONFIG, Path(cache_dir) if cache_dir else None, lambda: ocr_image(image, dpi))
+
+
+def cached(image: Image.Image, dpi: int, engine: str, cache_dir: Path | None,
+           read: Callable[[], OcrResult | None]) -> OcrResult | None:
+    """The reading of `image` by `engine` (a Tesseract config, or another engine's version string) from the
+    cache, else `read()` stored there under the image's key."""
+    key = image_key(image, dpi, engine)
+    hit = cache_get(cache_dir, key)
     if hit is not None:
         return hit
-    result = ocr_image(image, dpi)
-    result.image_sha = key
-    cache_put(cdir, key, result)
+    result = read()
+    if result is not None:
+        result.image_sha = key
+        cache_put(cache_dir, key, result)
     return result
 
 

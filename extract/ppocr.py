@@ -121,3 +121,38 @@ def ocr_image(image: Image.Image, dpi: int) -> OcrResult | None:
     text, words = layout(result or [])
     mean = sum(c for _, c, _ in words) / len(words) if words else 0.0
     return OcrResult(text=text, words=words, mean_conf=round(mean, 1), dpi=dpi, seconds=seconds)
+
+
+def detect(image: Any, height: int) -> list[tuple[int, int, int, int]]:
+    """Text boxes (left, top, right, bottom) PP-OCR's detector finds in an RGB array, looked for with the
+    image's short side scaled up to `height` px; [] without the engine. (RapidOCR's own detector call scales a short image
+    up to 736 px high: a date line would take seconds. At its own scale the detector loses pieces of
+    handwriting: "5/" of "5/18/2020".)"""
+    engine = _engine()
+    if engine is None:
+        return []
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+    det = engine.text_det
+    shape = image.shape[:2]
+    prepared = DetPreProcess(height, "min", det.mean, det.std)(image)  # the short side scaled up to `height`
+    if prepared is None:
+        return []
+    boxes, _ = det.postprocess_op(det.infer(prepared)[0], shape)
+    boxes = det.filter_tag_det_res(boxes, shape)
+    return [(int(d[:, 0].min()), int(d[:, 1].min()), int(d[:, 0].max()), int(d[:, 1].max())) for d in boxes]
+
+
+def line_scores(line: Any) -> tuple[Any, list[str]] | None:
+    """The recognizer's per-slice log-probabilities for one text line (an RGB array) and its character set
+    (class 0 the CTC blank): what `extract.datedecode` reads a date from. None without the engine."""
+    import numpy as np
+
+    engine = _engine()
+    if engine is None or line.size == 0:
+        return None
+    rec = engine.text_rec
+    _, height, width = rec.rec_image_shape
+    norm = rec.resize_norm_img(line, max(width / height, line.shape[1] / line.shape[0]))
+    probs = rec.session(norm[np.newaxis].astype(np.float32))[0][0]
+    return np.log(np.maximum(probs, 1e-12)), list(rec.postprocess_op.character)

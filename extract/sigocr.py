@@ -3,11 +3,12 @@
 A scanner's OCR layer is typed text read years ago, often without the handwritten names and dates or the
 stamps, and a born-digital page's layer lacks what was drawn or pasted over it, so the signature page (one
 or two pages a document) is OCR'd again through the OCR cache and read again: Tesseract's page layout at
-300 dpi (for a text-layer page), then one block and then sparse text at 400 dpi, stopping once nothing is
-missing. A second reading only fills values the first left empty, and only when it holds up:
-every word of a name read with confidence and none like a title or a place; a date that is not the other
-party's date, keeps the LEA at or before ICE and lies within a year of it. Otherwise the value stays None
-with its reason.
+300 dpi (for a text-layer page), then one block and then sparse text at 400 dpi, then PP-OCR, then the
+line beside each "Date:" label under a date grammar (extract.datecrop), stopping once nothing is missing.
+A second reading only fills values the first left empty, and only when it holds up: every word of a name
+read with confidence and none like a title or a place; a date that is not the other party's date, keeps
+the LEA at or before ICE and lies within a year of it (with no ICE date read, at or before the date in
+ICE's file name). Otherwise the value stays None with its reason.
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ from extract.signatures import extract_signatories, known_ice, signature_pages
 
 NAME_WORD_CONF = 70  # Tesseract confidence (0-100) every word of a second-reading name must reach
 PP_NAME_CONF = 95  # the same for PP-OCR, whose score is its line's (0-1, as 0-100): one slip barely lowers it
-MAX_GAP_DAYS = 366  # the two parties sign within a year of each other
+# The two parties sign within half a year of each other: 132 days at most in the labeled set (Marion Co. FL).
+MAX_GAP_DAYS = 183
 _TITLE_WORDS = ("sheriff", "chief", "director", "commissioner", "warden", "colonel", "captain", "undersheriff")
 
 
 BLOCK_DPI, BLOCK_CONFIG = 400, "--psm 6"  # the second reading: finer, one uniform block (columns kept on a line)
 SPARSE_CONFIG = "--psm 11"  # the third: sparse text, for handwriting scattered over the lines
-PP_OCR = "pp-ocr"  # the last: PP-OCR (extract.ppocr), which reads handwriting Tesseract cannot
+PP_OCR = "pp-ocr"  # then PP-OCR (extract.ppocr), which reads handwriting Tesseract cannot
+DATE_LINES = "date-lines"  # the last: each "Date:" line read under a date grammar (extract.datecrop)
 
 
 def _reread_pages(pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]]:
@@ -43,25 +46,31 @@ def _reread_pages(pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]
 
 
 def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None) -> Any:
-    """One page OCR'd at `dpi` with `config` (PP_OCR: the second engine), through the OCR cache (keyed by
-    image, dpi and config); None when that engine is not installed."""
-    from extract import ocr, ppocr
+    """One page OCR'd at `dpi` with `config` (PP_OCR: the second engine; DATE_LINES: the date lines over the
+    block reading), through the OCR cache (keyed by image, dpi and config); None when PP-OCR is not
+    installed."""
+    import numpy as np
 
-    if config == PP_OCR and not ppocr.available():
+    from extract import datecrop, ocr, ppocr
+
+    if config in (PP_OCR, DATE_LINES) and not ppocr.available():
         return None
+    colour = config in (PP_OCR, DATE_LINES)
     page = doc[index]
     try:
-        image = ppocr.render(page, dpi) if config == PP_OCR else ocr.render(page, dpi)
+        image = ppocr.render(page, dpi) if colour else ocr.render(page, dpi)
     finally:
         page.close()
-    key = ocr.image_key(image, dpi, ppocr.version() if config == PP_OCR else config)
-    hit = ocr.cache_get(cache_dir, key)
-    if hit is not None:
-        return hit
-    result = ppocr.ocr_image(image, dpi) if config == PP_OCR else ocr.ocr_image(image, dpi, config)
-    result.image_sha = key
-    ocr.cache_put(cache_dir, key, result)
-    return result
+    engine = {PP_OCR: ppocr.version(), DATE_LINES: datecrop.version()}.get(config, config)
+
+    def read() -> Any:
+        if config == DATE_LINES:
+            return datecrop.reading(np.asarray(image), _ocr(doc, index, dpi, BLOCK_CONFIG, cache_dir))
+        if config == PP_OCR:
+            return ppocr.ocr_image(image, dpi)
+        return ocr.ocr_image(image, dpi, config)
+
+    return ocr.cached(image, dpi, engine, cache_dir, read)
 
 
 def reading_task(source: str, index: int, dpi: int, config: str, cache_dir: str | None) -> Any:
@@ -75,7 +84,7 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
                    jobs: int = 0) -> Iterator[list[Any]]:
     """`pages` with the signature page(s) read again: first Tesseract's page layout at the pipeline's
     resolution (for text-layer pages; an OCR'd page has that reading already), then one block, then sparse
-    text at 400 dpi, then PP-OCR. Lazily: a caller stops once nothing is missing.
+    text at 400 dpi, then PP-OCR, then the date lines. Lazily: a caller stops once nothing is missing.
 
     With `jobs` (and a file path), every reading is queued at once on the OCR pool of that many processes,
     so they run side by side on all cores instead of one after another here; the few a caller does not
@@ -92,7 +101,8 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
         (ocr.DPI, ocr.CONFIG, [i for i, layer in todo if layer]),
         (BLOCK_DPI, BLOCK_CONFIG, [i for i, _ in todo]),
         (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in todo]),
-        (ocr.DPI, PP_OCR, [i for i, _ in todo])) if which]
+        (ocr.DPI, PP_OCR, [i for i, _ in todo]),
+        (BLOCK_DPI, DATE_LINES, [i for i, _ in todo])) if which]
     queued: dict[tuple[int, str, int], Any] = {}
     doc = None
     if jobs > 0 and isinstance(pdf, (str, Path)):
@@ -107,11 +117,10 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
             alt = list(pages)
             for i in which:
                 r = queued[(dpi, config, i)].result() if queued else _ocr(doc, i, dpi, config, cache_dir)
-                if r is None:
+                if r is None or not r.text:
                     continue
                 alt[i] = Page(number=pages[i].number, text=r.text, method="ocr", quality=0.0,
-                              reason=f"fresh OCR at {dpi} dpi {config}" if config != PP_OCR
-                              else f"PP-OCR reading at {dpi} dpi", chars=len(r.text), words=r.words,
+                              reason=_how(dpi, config), chars=len(r.text), words=r.words,
                               mean_conf=r.mean_conf)
             if any(alt[i] is not pages[i] for i in which):
                 yield alt
@@ -120,6 +129,14 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
             future.cancel()
         if doc is not None:
             doc.close()
+
+
+def _how(dpi: int, config: str) -> str:
+    if config == PP_OCR:
+        return f"PP-OCR reading at {dpi} dpi"
+    if config == DATE_LINES:
+        return "PP-OCR reading of its 'Date:' lines under a date grammar"
+    return f"fresh OCR at {dpi} dpi {config}"
 
 
 def _word_confs(words: list[Any]) -> dict[str, float]:
@@ -148,22 +165,31 @@ def _name_holds(name: str, party: str, conf: dict[str, float], least: float = NA
     return f"OCR confidence under {least:g} for {low}" if low else None
 
 
-def _date_holds(iso: str, party: str, other: str | None, other_new: str | None, written: int = 1) -> str | None:
+def _date_holds(iso: str, party: str, other: str | None, other_new: str | None, written: int = 1,
+                named: str | None = None) -> str | None:
     """None when a second-reading date holds up, else why not. `written`: how many times the reading found
-    that date on the signature page; twice means each block carries its own, so both parties may share it."""
+    that date on the signature page; twice means each block carries its own, so both parties may share it.
+    `named`: the date ICE's file name carries; with no ICE date read, an LEA's date may not come after it
+    (in the labeled set one LEA of 47 signed after the file name's date, and ICE's date was known there)."""
+    if party == "lea" and named and not (other or other_new):
+        if iso > named:
+            return f"after the date in ICE's file name {named}, with no ICE date to check it against"
+        if (date.fromisoformat(named) - date.fromisoformat(iso)).days > MAX_GAP_DAYS:
+            return f"more than {MAX_GAP_DAYS} days before the date in ICE's file name {named}"
     for od in {d for d in (other, other_new) if d}:
         if iso == od and written < 2:
             return f"same as the other party's date {od}: column uncertain"
         if (party == "lea" and iso > od) or (party == "ice" and iso < od):
             return f"out of order with the other party's date {od}"
         if abs((date.fromisoformat(iso) - date.fromisoformat(od)).days) > MAX_GAP_DAYS:
-            return f"more than a year from the other party's date {od}"
+            return f"more than {MAX_GAP_DAYS} days from the other party's date {od}"
     return None
 
 
 def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[Any],
-                revision: str | None) -> int:
-    """Fill missing names and dates of `signatories` from the second reading `alt`; returns how many."""
+                revision: str | None, named: str | None = None) -> int:
+    """Fill missing names and dates of `signatories` from the second reading `alt`; returns how many.
+    `named`: the date in ICE's file name (`extract.dates.date_in_name`), a bound on an LEA's date."""
     new, _ = extract_signatories(alt, revision)
     by_new = {s["party"]: s for s in new}
     by_old = {s["party"]: s for s in signatories}
@@ -194,7 +220,7 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
             # A digital-signature stamp is ICE's on these pages, however the reading placed it.
             written = sum(h.iso == n["date"] and h.kind != "digital-signature" for h in find_dates(new_text))
             why = _date_holds(n["date"], party, (by_old.get(other) or {}).get("date"),
-                              (by_new.get(other) or {}).get("date"), written)
+                              (by_new.get(other) or {}).get("date"), written, named)
             if why:
                 s["reasons"].append(f"fresh OCR date {n['date']} not used: {why}")
             else:

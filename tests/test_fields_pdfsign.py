@@ -82,7 +82,7 @@ def test_second_reading_guards_keep_guesses_out() -> None:
     assert "title or a place" in _name_holds("Broward Count", "lea", {"broward": 90.0, "count": 90.0})
     assert _name_holds("Carol Mici", "lea", {"carol": 93.0, "mici": 91.0}) is None
     assert _name_holds("Todd M. Lyons", "ice", {}) is None  # a known ICE official
-    assert "more than a year" in _date_holds("2028-04-24", "ice", "2025-04-25", None)  # Heritage Creek
+    assert "more than 183 days" in _date_holds("2028-04-24", "ice", "2025-04-25", None)  # Heritage Creek
     assert "column uncertain" in _date_holds("2020-06-10", "lea", "2020-06-10", None)  # Waukesha: ICE's stamp
     assert "out of order" in _date_holds("2025-03-01", "lea", "2025-02-24", None)
     assert _date_holds("2020-08-17", "ice", None, None) is None

@@ -1,0 +1,167 @@
+"""A signature page's handwritten dates, read line by line beside their printed "Date:" labels.
+
+A whole-page reading loses most handwritten dates: Tesseract reads "3/12/25" as "Bl ha [25", and PP-OCR
+splits it into pieces or reads a slash as a 1. Here each "Date:" label that the block reading (Tesseract,
+400 dpi, one block) found marks a line. PP-OCR's detector finds the ink on that line, right of the label,
+and the line is taken wider than the ink (the detector may miss a stroke at either end, and a date cut
+short can still read as a date: "3/1/20" of "3/19/20"). The recognizer's scores for the whole stretch are
+read under a grammar of dates (`extract.datedecode`).
+
+The line is read eight ways (scaled from 1/2 to 5/4, with margins from 6 to 40 px). A date counts only when
+six of them give it, each costing little against the recognizer's own best reading: a line the recognizer
+reads differently each time ("7/12/20", "3/12/20", "3/1/20" for a "3/19/20") gives nothing.
+
+The result is the block reading with each agreed date put right after its label and the words Tesseract
+made of the handwriting dropped, so the signature parser assigns it to its party as it does any reading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from extract import datedecode, ppocr
+from extract.ocr import OcrResult
+
+VERSION = 7  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
+# The printed label as Tesseract reads it: "Date:", "Date:_" (the underline), "Dat", "ate:" (a letter lost).
+LABEL = re.compile(r"(?:Date|DATE)[:;.,_]*|Dat|D?ate:")
+# The line beside a label, in label heights: handwriting rises well above the printed baseline.
+ABOVE, BELOW = 2.0, 1.0
+REACH = 1400  # px at 400 dpi (3.5 in): how far right of its label a date line runs at most
+# Ink boxes whose vertical centre lies this many label heights above / below the label's top belong to it.
+BAND_UP, BAND_DOWN = 1.3, 1.5
+DETECT_HEIGHT = 384  # px the line is scaled to for PP-OCR's detector: about 2x at 400 dpi
+PAD, WIDE = 0.4, 1.5  # label heights of room above and below, and left and right, of the ink found
+# (scale, margin px) of the line's readings: the recognizer sees it at 48 px high, so a scale changes how
+# strokes fall on its slices, and a margin how much of the underline and the next word it sees.
+VARIANTS = ((1.0, 6), (0.75, 6), (1.0, 20), (1.25, 6), (0.5, 6), (0.6, 10), (1.0, 40), (0.85, 12))
+AGREE = 6  # readings that must give the same date
+MAX_GAP = 3.5  # log-probability each of them may cost against the recognizer's own best reading
+
+
+@dataclass(frozen=True)
+class DateLine:
+    label: tuple[int, int, int, int]  # the label word's box (left, top, width, height), as Tesseract gave it
+    ink: tuple[int, int, int, int] | None  # the handwriting's box (left, top, right, bottom), page pixels
+    iso: str | None  # the agreed date, None when the readings disagree or none fits
+    readings: tuple[str, ...]  # each variant's reading ("3/12/25 (gap 2.8)"), for the record
+
+
+def version() -> str:
+    return f"datecrop {VERSION} over {ppocr.version()}"
+
+
+Box = tuple[int, int, int, int]
+
+
+def _labels(words: list[Any]) -> list[tuple[Box, Box]]:
+    """(word box, label box) of each label, the label box cut to the page's printed line height on its
+    baseline: handwriting that runs into a label makes Tesseract's box for it twice as tall."""
+    heights = sorted(b[3] for t, c, b in words if c >= 90 and str(t).isalpha())
+    line = heights[len(heights) // 2] if heights else None
+    out = []
+    for t, _, box in words:
+        if LABEL.fullmatch(str(t)):
+            left, top, width, height = box
+            h = min(height, line) if line else height
+            out.append((tuple(box), (left, top + height - h, width, h)))
+    return out
+
+
+def _ink(image: Any, label: Box, labels: list[Box]) -> Box | None:
+    """The crop right of `label` and the box (page pixels) around the ink on its line; None if no ink."""
+    left, top, width, height = label
+    right_edge = image.shape[1]
+    nxt = [b[0] for b in labels if abs(b[1] - top) < height and b[0] > left]  # the next column's label
+    x0, x1 = left + width + 5, min([n - 20 for n in nxt] + [left + width + REACH, right_edge])
+    y0, y1 = max(0, top - int(ABOVE * height)), min(image.shape[0], top + height + int(BELOW * height))
+    if x1 - x0 < height or y1 <= y0:
+        return None
+    crop = image[y0:y1, x0:x1]
+    anchor = top - y0
+    boxes = [b for b in ppocr.detect(crop, DETECT_HEIGHT)
+             if anchor - BAND_UP * height <= (b[1] + b[3]) / 2 <= anchor + BAND_DOWN * height]
+    if not boxes:
+        return None
+    # The detector's boxes hug the strokes and may miss a stroke at either end ("3/1" of "3/19/20"): a date
+    # cut short can still read as a date, so the line is taken wide; what is no digit around it is allowed.
+    wide, pad = int(WIDE * height), int(PAD * height)
+    return (max(x0, x0 + min(b[0] for b in boxes) - wide), max(y0, y0 + min(b[1] for b in boxes) - pad),
+            min(x1, x0 + max(b[2] for b in boxes) + wide), min(y1, y0 + max(b[3] for b in boxes) + pad))
+
+
+def _read(image: Any, ink: tuple[int, int, int, int], scale: float, margin: int) -> datedecode.Decoded | None:
+    import numpy as np
+    from PIL import Image
+
+    left, top, right, bottom = ink
+    line = image[max(0, top - margin):bottom + margin, max(0, left - margin):right + margin]
+    if scale != 1.0:
+        pil = Image.fromarray(line)
+        line = np.asarray(pil.resize((max(1, int(pil.width * scale)), max(1, int(pil.height * scale))),
+                                     Image.Resampling.LANCZOS))
+    scored = ppocr.line_scores(line)
+    return datedecode.decode(*scored) if scored is not None else None
+
+
+def date_lines(image: Any, words: list[Any]) -> list[DateLine]:
+    """Every "Date:" label of a page (an RGB array, at the resolution of `words`' boxes) and what its line
+    reads as."""
+    found = _labels(words)
+    labels = [label for _, label in found]
+    out = []
+    for word, label in found:
+        ink = _ink(image, label, labels)
+        if ink is None:
+            out.append(DateLine(word, None, None, ()))
+            continue
+        reads = [_read(image, ink, s, m) for s, m in VARIANTS]
+        votes = Counter(d.iso for d in reads if d and d.gap <= MAX_GAP).most_common(1)
+        iso = votes[0][0] if votes and votes[0][1] >= AGREE else None
+        out.append(DateLine(word, ink, iso, tuple(f"{d.text} (gap {d.gap:g})" if d else "-" for d in reads)))
+    return out
+
+
+def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
+    """`base` (the block reading the labels came from) with each agreed date put right after its label
+    (written "Date:") and the words inside its ink box dropped; an empty text when no line gave a date."""
+    found = {line.label: line for line in lines if line.iso and line.ink}
+    if not found:
+        return OcrResult(text="", dpi=base.dpi)
+
+    def inside(box: tuple[int, int, int, int], ink: tuple[int, int, int, int]) -> bool:
+        cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+        return ink[0] <= cx <= ink[2] and ink[1] <= cy <= ink[3]
+
+    words = iter(base.words)
+    out_lines, out_words = [], []
+    for text_line in base.text.split("\n"):
+        kept = []
+        for _ in text_line.split():
+            word, conf, box = next(words, (None, 0.0, (0, 0, 0, 0)))
+            if word is None:  # text and words out of step: not a reading this module made
+                return OcrResult(text="", dpi=base.dpi)
+            if any(inside(box, ln.ink) for ln in found.values() if ln.ink) and tuple(box) not in found:
+                continue
+            line = found.get(tuple(box))
+            if line is not None and LABEL.fullmatch(word):
+                word = "Date:"  # as printed: the parser knows the label, not Tesseract's "ate:" or "Dat"
+            kept.append(word)
+            out_words.append((word, conf, box))
+            if line is not None and LABEL.fullmatch(word):
+                written = f"{int(line.iso[5:7])}/{int(line.iso[8:10])}/{line.iso[:4]}"
+                kept.append(written)
+                out_words.append((written, 100.0, line.ink))
+        out_lines.append(" ".join(kept))
+    return OcrResult(text="\n".join(out_lines), words=out_words, mean_conf=base.mean_conf, dpi=base.dpi)
+
+
+def reading(image: Any, base: OcrResult) -> OcrResult:
+    """The date-line reading of one page: `image` an RGB array at `base`'s resolution."""
+    lines = date_lines(image, base.words)
+    result = substitute(base, lines)
+    result.image_sha = ""
+    return result

@@ -1,0 +1,126 @@
+"""Handwritten dates read beside their "Date:" labels under a date grammar (extract.datedecode,
+extract.datecrop): the constrained CTC search on built score tables, and real signature lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from extract import datedecode
+from extract.dates import date_in_name
+from extract.sigocr import _date_holds
+
+EXPECTED = Path(__file__).parent / "expected" / "datelines" / "handwritten.json"
+CHARSET = ["blank", *"0123456789/-.:abcdDSte", " "]
+
+
+def scores(slices: list[dict[str, float]]) -> np.ndarray:
+    """A (slices, classes) log-probability table: each slice's listed characters get their probability, the
+    rest share what is left; an empty slice is the blank."""
+    out = np.full((len(slices), len(CHARSET)), 1e-4)
+    for t, probs in enumerate(slices):
+        probs = probs or {"blank": 0.99}
+        for ch, p in probs.items():
+            out[t, CHARSET.index(ch)] = p
+        out[t] /= out[t].sum()
+    return np.log(out)
+
+
+def spell(text: str, alt: dict[int, dict[str, float]] | None = None) -> list[dict[str, float]]:
+    """Slices that read `text` one character each with a blank between; `alt[i]` replaces character i's."""
+    out: list[dict[str, float]] = []
+    for i, ch in enumerate(text):
+        out += [(alt or {}).get(i, {ch: 0.95}), {}]
+    return out
+
+
+def test_a_slash_read_as_one_is_taken_as_a_slash_when_only_that_makes_a_date() -> None:
+    # "3113125": the recognizer's best guess for a handwritten 3/13/25, each slash a likely "1" or "/".
+    table = scores(spell("3113125", {1: {"1": 0.55, "/": 0.4}, 4: {"1": 0.55, "/": 0.4}}))
+    d = datedecode.decode(table, CHARSET)
+    assert d is not None and d.iso == "2025-03-13" and d.text == "3/13/25"
+    assert d.best == "3113125"
+    assert 0 < d.gap < 1.0  # two slashes at 0.4 against ones at 0.55: log(0.55/0.4) each
+
+
+def test_a_clear_date_costs_nothing_and_letters_around_it_are_allowed() -> None:
+    d = datedecode.decode(scores(spell("Date: 2-27-25")), CHARSET)
+    assert d is not None and d.iso == "2025-02-27" and abs(d.gap) < 1e-6
+
+
+def test_every_digit_belongs_to_the_date() -> None:
+    # A stamp's time of day: no reading can leave its digits out, so the cost is large.
+    d = datedecode.decode(scores(spell("2020.06.10 14:08:49")), CHARSET)
+    assert d is None or d.gap > 10
+
+
+def test_a_reading_outside_the_grammar_costs_more_than_a_date_line_may() -> None:
+    from extract.datecrop import MAX_GAP
+
+    assert datedecode.decode(scores(spell("ab")), CHARSET) is None  # too few slices for any date
+    for text in ("abcdeS", "2/30/25", "3/13/2031"):  # letters; no such day; years 2019-2026 only
+        d = datedecode.decode(scores(spell(text)), CHARSET)
+        assert d is None or d.gap > 2 * MAX_GAP, (text, d)
+
+
+def test_a_doubled_digit_needs_a_blank_between() -> None:
+    # CTC merges a character held over slices: "11" is two 1s with a blank between, "1" held is one.
+    held = [{"1": 0.95}, {"1": 0.95}, {}, {"-": 0.95}, {}, {"1": 0.95}, {}, {"2": 0.95}, {}, {"-": 0.95}, {},
+            *spell("19")]
+    assert datedecode.decode(scores(held), CHARSET).iso == "2019-01-12"
+    assert datedecode.decode(scores(spell("11-12-19")), CHARSET).iso == "2019-11-12"
+
+
+def test_to_iso() -> None:
+    assert datedecode.to_iso("3/13/25") == "2025-03-13"
+    assert datedecode.to_iso("02-06-2020") == "2020-02-06"
+    assert datedecode.to_iso("2/29/25") is None
+
+
+def test_date_in_ice_file_names() -> None:
+    assert date_in_name("287gJEM_%20etowahCoAL_06-09-2020.pdf") == "2020-06-09"
+    assert date_in_name("287gWSO_LaPazCoAz2020-02-27.pdf") == "2020-02-27"
+    assert date_in_name("BlaineCo_WSO_MOA_02.18.2025.pdf") == "2025-02-18"
+    assert date_in_name("Daytona_beach_PD_FL_TFM_MOA_04.29.25.pdf") == "2025-04-29"
+    assert date_in_name("HenryCountySheriffAL_JEM_MOA_031425.pdf") == "2025-03-14"
+    assert date_in_name("okaloosaCoCommishBoard_WSO_MOA_02262025.pdf") == "2025-02-26"
+    assert date_in_name("moa/FreebornCountyMN_WSO_MOA031325.pdf") == "2025-03-13"
+    assert date_in_name("WestVirginiaNatGuard_TFM_MOA_0611025.pdf") is None  # ICE's typo: seven digits
+    assert date_in_name("OrangeCountySO_TFM_MOA.pdf") is None
+    assert date_in_name(None) is None
+
+
+def test_an_lea_date_after_the_file_name_date_holds_only_against_a_read_ice_date() -> None:
+    # Albemarle District Jail NC (file 03-19-2020): its LEA's "1-23-2020" reads as "5-23-2020" every way.
+    assert "file name" in _date_holds("2020-05-23", "lea", None, None, named="2020-03-19")
+    assert _date_holds("2020-01-23", "lea", None, None, named="2020-03-19") is None
+    # Potter Co. TX (file 03-02-2020): the sheriff signed 03-20, ICE 06-08; with ICE's date read, it holds.
+    assert _date_holds("2020-03-20", "lea", "2020-06-08", None, named="2020-03-02") is None
+    assert _date_holds("2020-05-23", "ice", None, None, named="2020-03-19") is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [k for k in json.loads(EXPECTED.read_text()) if not k.startswith("_")])
+def test_handwritten_dates_beside_their_labels(corpus: Path, tmp_path: Path, name: str) -> None:
+    from extract import ppocr, sigocr
+    from extract.pages import Page
+    from extract.pdf import open_pdf
+    from extract.signatures import extract_signatories
+
+    if not ppocr.available():
+        pytest.skip("rapidocr-onnxruntime not installed")
+    want = json.loads(EXPECTED.read_text())[name]
+    doc = open_pdf(corpus / "moa" / name)
+    try:
+        reading = sigocr._ocr(doc, want["page"] - 1, sigocr.BLOCK_DPI, sigocr.DATE_LINES, tmp_path)
+    finally:
+        doc.close()
+    page = Page(number=want["page"], text=reading.text, method="ocr", quality=0.0, reason="date lines",
+                chars=len(reading.text), words=reading.words, mean_conf=reading.mean_conf)
+    got, _ = extract_signatories([page])
+    by_party = {s["party"]: s["date"] for s in got}
+    for party, iso in want["dates"].items():
+        assert by_party.get(party) in ((iso,) if party in want["given"] else (iso, None)), (party, reading.text[-600:])
