@@ -42,19 +42,18 @@ AGREE = 6  # readings that must give the same date
 MAX_GAP = 3.5  # log-probability each of them may cost against the recognizer's own best reading
 
 
+Box = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class DateLine:
-    label: tuple[int, int, int, int]  # the label word's box (left, top, width, height), as Tesseract gave it
-    ink: tuple[int, int, int, int] | None  # the handwriting's box (left, top, right, bottom), page pixels
+    label: Box  # the label word's box (left, top, width, height), as Tesseract gave it
+    ink: Box | None  # the handwriting's box (left, top, right, bottom), page pixels
     iso: str | None  # the agreed date, None when the readings disagree or none fits
-    readings: tuple[str, ...]  # each variant's reading ("3/12/25 (gap 2.8)"), for the record
 
 
 def version() -> str:
     return f"datecrop {VERSION} over {ppocr.version()}"
-
-
-Box = tuple[int, int, int, int]
 
 
 def _labels(words: list[Any]) -> list[tuple[Box, Box]]:
@@ -93,7 +92,7 @@ def _ink(image: Any, label: Box, labels: list[Box]) -> Box | None:
             min(x1, x0 + max(b[2] for b in boxes) + wide), min(y1, y0 + max(b[3] for b in boxes) + pad))
 
 
-def _read(image: Any, ink: tuple[int, int, int, int], scale: float, margin: int) -> datedecode.Decoded | None:
+def _read(image: Any, ink: Box, scale: float, margin: int) -> datedecode.Decoded | None:
     import numpy as np
     from PIL import Image
 
@@ -116,12 +115,12 @@ def date_lines(image: Any, words: list[Any]) -> list[DateLine]:
     for word, label in found:
         ink = _ink(image, label, labels)
         if ink is None:
-            out.append(DateLine(word, None, None, ()))
+            out.append(DateLine(word, None, None))
             continue
         reads = [_read(image, ink, s, m) for s, m in VARIANTS]
         votes = Counter(d.iso for d in reads if d and d.gap <= MAX_GAP).most_common(1)
         iso = votes[0][0] if votes and votes[0][1] >= AGREE else None
-        out.append(DateLine(word, ink, iso, tuple(f"{d.text} (gap {d.gap:g})" if d else "-" for d in reads)))
+        out.append(DateLine(word, ink, iso))
     return out
 
 
@@ -131,8 +130,9 @@ def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
     found = {line.label: line for line in lines if line.iso and line.ink}
     if not found:
         return OcrResult(text="", dpi=base.dpi)
+    inks = [line.ink for line in found.values() if line.ink]
 
-    def inside(box: tuple[int, int, int, int], ink: tuple[int, int, int, int]) -> bool:
+    def inside(box: Box, ink: Box) -> bool:
         cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
         return ink[0] <= cx <= ink[2] and ink[1] <= cy <= ink[3]
 
@@ -144,24 +144,20 @@ def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
             word, conf, box = next(words, (None, 0.0, (0, 0, 0, 0)))
             if word is None:  # text and words out of step: not a reading this module made
                 return OcrResult(text="", dpi=base.dpi)
-            if any(inside(box, ln.ink) for ln in found.values() if ln.ink) and tuple(box) not in found:
-                continue
             line = found.get(tuple(box))
-            if line is not None and LABEL.fullmatch(word):
-                word = "Date:"  # as printed: the parser knows the label, not Tesseract's "ate:" or "Dat"
-            kept.append(word)
-            out_words.append((word, conf, box))
-            if line is not None and LABEL.fullmatch(word):
-                written = f"{int(line.iso[5:7])}/{int(line.iso[8:10])}/{line.iso[:4]}"
-                kept.append(written)
-                out_words.append((written, 100.0, line.ink))
+            if line is None:
+                if not any(inside(box, ink) for ink in inks):
+                    kept.append(word)
+                    out_words.append((word, conf, box))
+                continue
+            # The label as printed (the parser knows "Date:", not Tesseract's "ate:" or "Dat"), then the date.
+            written = f"{int(line.iso[5:7])}/{int(line.iso[8:10])}/{line.iso[:4]}"
+            kept += ["Date:", written]
+            out_words += [("Date:", conf, box), (written, 100.0, line.ink)]
         out_lines.append(" ".join(kept))
     return OcrResult(text="\n".join(out_lines), words=out_words, mean_conf=base.mean_conf, dpi=base.dpi)
 
 
 def reading(image: Any, base: OcrResult) -> OcrResult:
     """The date-line reading of one page: `image` an RGB array at `base`'s resolution."""
-    lines = date_lines(image, base.words)
-    result = substitute(base, lines)
-    result.image_sha = ""
-    return result
+    return substitute(base, date_lines(image, base.words))

@@ -71,7 +71,7 @@ ARCS, START, FINAL = _grammar()
 
 def to_iso(text: str) -> str | None:
     """ISO date of a grammar reading ("3/13/25" -> 2025-03-13); None when no such day exists."""
-    parts = [p for p in "".join(c if c.isdigit() else " " for c in text).split()]
+    parts = "".join(c if c.isdigit() else " " for c in text).split()
     if len(parts) != 3:
         return None
     m, d, y = (int(p) for p in parts)
@@ -88,10 +88,7 @@ def decode(logp: np.ndarray, charset: list[str]) -> Decoded | None:
     index = {c: k for k, c in enumerate(charset) if k}
     cols = {c: index[c] for c in DIGITS + SEPS + " " if c in index}
     other = np.ones(len(charset), dtype=bool)
-    other[0] = False
-    for c in DIGITS + SEPS + " ":
-        if c in index:
-            other[index[c]] = False
+    other[[0, *cols.values()]] = False
     lp_other = np.where(other[None, :], logp, -np.inf).max(axis=1)
     frames = logp.shape[0]
 

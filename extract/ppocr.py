@@ -125,9 +125,9 @@ def ocr_image(image: Image.Image, dpi: int) -> OcrResult | None:
 
 def detect(image: Any, height: int) -> list[tuple[int, int, int, int]]:
     """Text boxes (left, top, right, bottom) PP-OCR's detector finds in an RGB array, looked for with the
-    image's short side scaled up to `height` px; [] without the engine. (RapidOCR's own detector call scales a short image
-    up to 736 px high: a date line would take seconds. At its own scale the detector loses pieces of
-    handwriting: "5/" of "5/18/2020".)"""
+    image's short side scaled up to `height` px; [] without the engine. (RapidOCR's own detector call scales
+    a short image up to 736 px: a date line would take seconds. At the image's own scale the detector loses
+    pieces of handwriting: "5/" of "5/18/2020".)"""
     engine = _engine()
     if engine is None:
         return []

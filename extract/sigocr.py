@@ -7,8 +7,8 @@ or two pages a document) is OCR'd again through the OCR cache and read again: Te
 line beside each "Date:" label under a date grammar (extract.datecrop), stopping once nothing is missing.
 A second reading only fills values the first left empty, and only when it holds up: every word of a name
 read with confidence and none like a title or a place; a date that is not the other party's date, keeps
-the LEA at or before ICE and lies within a year of it (with no ICE date read, at or before the date in
-ICE's file name). Otherwise the value stays None with its reason.
+the LEA at or before ICE and lies within half a year of it (with no ICE date read, of the date in ICE's
+file name, and not after it). Otherwise the value stays None with its reason.
 """
 
 from __future__ import annotations
