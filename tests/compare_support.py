@@ -1,7 +1,8 @@
 """Records cut straight from born-digital MOAs with pdftotext, for the comparison tests.
 
 Independent of `extract` on purpose: the comparison algorithms are tested on real clause texts even while
-extraction is being built; tests that run the real pipeline live beside these.
+extraction is being built. `pipeline_records` is the other way, for the tests that compare what the real
+pipeline extracts.
 """
 
 from __future__ import annotations
@@ -108,3 +109,18 @@ def text_layer_records(corpus: Path, names: list[str]) -> list[dict]:
         r = rows[n]
         out.append(cut_record(corpus / "moa" / n, r["state"].title(), r["model"]))
     return out
+
+
+def pipeline_records(corpus: Path, data: Path, names: list[str]) -> list[dict]:
+    """Records of the named MOAs as the real pipeline extracts them into `data` (text layers only, no OCR):
+    for the tests that check comparison on what extraction really gives."""
+    from moa.catalog import connect
+    from moa.cli import main
+    from search.compare import load_records
+
+    assert main(["extract", "--data", str(data), "--ocr", "skip", "-q", *(str(corpus / "moa" / n) for n in names)]) == 0
+    conn = connect(data, readonly=True)
+    try:
+        return load_records(conn)
+    finally:
+        conn.close()

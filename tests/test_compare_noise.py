@@ -10,10 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from compare_support import pipeline_records
 
-from moa.catalog import connect
-from moa.cli import main
-from search.compare import compare_section, load_records
+from search.compare import compare_section
 
 pytest.importorskip("extract.store")
 
@@ -33,13 +32,7 @@ EXPECTED = Path(__file__).parent / "expected" / "compare" / "noise_variants.json
 
 @pytest.fixture(scope="module")
 def records(corpus: Path, tmp_path_factory) -> list[dict]:
-    data = tmp_path_factory.mktemp("noise")
-    assert main(["extract", "--data", str(data), "--ocr", "skip", "-q", *(str(corpus / "moa" / n) for n in NAMES)]) == 0
-    conn = connect(data, readonly=True)
-    try:
-        return load_records(conn)
-    finally:
-        conn.close()
+    return pipeline_records(corpus, tmp_path_factory.mktemp("noise"), NAMES)
 
 
 def _variants(records: list[dict], key: str) -> list[list[str]]:

@@ -9,10 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from compare_support import pipeline_records
 
-from moa.catalog import connect
-from moa.cli import main
-from search.compare import compare_all, compare_section, load_records
+from search.compare import compare_all, compare_section
 
 pytest.importorskip("extract.store")
 
@@ -24,13 +23,7 @@ EXPECTED = Path(__file__).parent / "expected" / "compare" / "scanned_wso2019_var
 
 @pytest.fixture(scope="module")
 def records(corpus: Path, tmp_path_factory) -> list[dict]:
-    data = tmp_path_factory.mktemp("scanned")
-    assert main(["extract", "--data", str(data), "--ocr", "skip", "-q", *(str(corpus / "moa" / n) for n in NAMES)]) == 0
-    conn = connect(data, readonly=True)
-    try:
-        return load_records(conn)
-    finally:
-        conn.close()
+    return pipeline_records(corpus, tmp_path_factory.mktemp("scanned"), NAMES)
 
 
 def test_scanned_text_layers_are_low_quality_pages(records: list[dict]) -> None:
