@@ -75,7 +75,7 @@ ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 _TO_ROMAN = [(50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
 
 ARTICLE_RE = re.compile(r"^\s*(?P<num>[IVXLlDUTivnu1|!]{1,5}|[A-Za-z][A-Za-z1|!]{0,3})\s*[.,:;]?\s+(?P<title>[A-Za-z0-9][A-Za-z0-9 ,.'&/()\-]{2,100}?)\s*$")
-SUB_RE = re.compile(r"^\s*(?P<letter>[A-Z])\s*\.\s+(?P<title>[A-Z][A-Za-z0-9 ,.'&/()\-]{3,90}?)\s*$")
+SUB_RE = re.compile(r"^\s*(?P<letter>[A-Z0-9])\s*\.\s+(?P<title>[A-Z][A-Za-z0-9 ,.'&/()\-]{3,90}?)\s*$")
 APPENDIX_RE = re.compile(r"^\s*APPENDIX\s*(?P<letter>[A-Z8&](?![A-Za-z]))?\s*[:.\-]?\s*(?P<title>[A-Z].*)?$")
 
 
@@ -250,18 +250,35 @@ def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, st
     return out
 
 
+# What OCR reads for a subsection's letter on these scans ("8. NOMINATION OF PERSONNEL" for "B.").
+_LETTER_READS = {"B": "8HER", "D": "O0", "G": "6C", "H": "B8", "I": "1L", "O": "0D", "S": "5"}
+
+
+def _sub_letter(found: str, want: str, title: str) -> str | None:
+    """The letter a subsection heading stands for: the one wanted; else, under a known subsection title, a
+    misreading of it or the letter after it (the heading of the one wanted was lost)."""
+    if found == want:
+        return want
+    if canonical(title, ARTICLE_KEYS) is None:
+        return None
+    if found in _LETTER_READS.get(want, ""):
+        return want
+    return found if want < "Z" and found == chr(ord(want) + 1) else None
+
+
 def _subsections(lines: list[_Line], start: int, end: int) -> list[dict[str, Any]]:
     subs: list[tuple[int, str, str]] = []
     want = "A"
     for i in range(start, end):
         m = SUB_RE.match(lines[i].text)
-        if not m or m["letter"] != want or not _is_caps(m["title"]):
+        if not m or not _is_caps(m["title"]):
             continue
         title = clean_heading(m["title"])
-        if re.fullmatch(r"[A-Z]\.?( [A-Z][a-z]+)+", title):  # "C. M. Cronen" is a name
+        letter = _sub_letter(m["letter"], want, title)
+        if letter is None or re.fullmatch(r"[A-Z]\.?( [A-Z][a-z]+)+", title):  # "C. M. Cronen" is a name
             continue
-        subs.append((i, m["letter"], title))
-        want = chr(ord(want) + 1)
+        subs.append((i, letter, title))
+        want = chr(ord(letter) + 1)
     out = []
     for j, (i, letter, title) in enumerate(subs):
         stop = subs[j + 1][0] if j + 1 < len(subs) else end
