@@ -46,6 +46,8 @@ class Page:
              "reason": self.reason}
         if self.mean_conf is not None:
             d["mean_conf"] = self.mean_conf
+        if self.method == "text" and self.layer.get("image_cover", 0.0) >= IMAGE_PAGE:
+            d["scanned"] = True  # a layer over a page-sized image is a scanner's OCR, not typeset text
         return d
 
 

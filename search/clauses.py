@@ -35,7 +35,8 @@ class Clause:
     text: str
     ctx: Context = field(default_factory=Context, repr=False)
     quality: float | None = None  # lowest extraction quality of its pages (None: unknown)
-    method: str | None = None  # "ocr" when any of its pages was OCR'd, else the pages' method
+    method: str | None = None  # "ocr" when any of its pages was OCR'd, "ocr-layer" when any is a scan's
+    # text layer (a scanner's OCR), else the pages' method
     prepared: str = ""
     toks: list[str] = field(default_factory=list)
 
@@ -115,8 +116,9 @@ def _pages_quality(record: dict, first: int | None, last: int | None) -> tuple[f
     last = last or first
     pages = [p for p in record.get("pages") or [] if first <= int(p.get("number") or 0) <= last]
     qs = [float(p["quality"]) for p in pages if p.get("quality") is not None]
-    methods = {p.get("method") for p in pages}
-    return (min(qs) if qs else None), ("ocr" if "ocr" in methods else next(iter(methods), None))
+    methods = {"ocr-layer" if p.get("scanned") else p.get("method") for p in pages}
+    method = next((m for m in ("ocr", "ocr-layer") if m in methods), next(iter(methods), None))
+    return (min(qs) if qs else None), method
 
 
 def clause_of(record: dict, key: str, titles: dict[str, str] | None = None,

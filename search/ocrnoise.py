@@ -30,8 +30,9 @@ from .tokendiff import (
     token_ops,
 )
 
-# A clause is read from low-quality text when its pages score below LOW_QUALITY (extraction's page quality) or
-# when more than GARBLE of its words are neither dictionary words nor common across the clauses.
+# A clause is read from low-quality text when any of its pages was OCR'd (by us, or by a scanner whose text layer
+# it is), when they score below LOW_QUALITY (extraction's page quality) or when more than GARBLE of its words are
+# neither dictionary words nor common across the clauses.
 LOW_QUALITY = 0.99
 GARBLE = 0.03
 
@@ -42,8 +43,11 @@ def garble_rate(toks: Sequence[str], df: dict[str, int] | None) -> float:
 
 
 def is_low_quality(c: Clause, df: dict[str, int] | None = None) -> bool:
-    """Whether a clause's text comes from pages extraction scored low, or reads as garbled OCR itself."""
+    """Whether a clause's text comes from OCR (ours or a scan's layer), from pages extraction scored low, or
+    reads as garbled OCR itself."""
     if c.quality is not None and c.quality < LOW_QUALITY:
+        return True
+    if c.method in ("ocr", "ocr-layer"):  # OCR, ours or a scanner's, however well its words score
         return True
     return garble_rate(c.toks, df) > GARBLE
 
@@ -91,6 +95,9 @@ def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) 
         old, new = a[i1:i2], b[j1:j2]
         if is_noise(old, new, df):
             continue
+        if len(old) == len(new) == 1 and (_digits_misread(old[0], new[0]) or _roman_misread(old[0], new[0])
+                                          or _roman_misread(new[0], old[0])):
+            continue
         if number_changed("".join(old), "".join(new)):
             n += max(i2 - i1, j2 - j1)
             continue
@@ -121,6 +128,33 @@ def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) 
             continue
         n += max(i2 - i1, j2 - j1)
     return n
+
+
+# Letters a scan's OCR reads for digits (and back) inside a citation: "287.S(c)(l)" for "287.5(c)(1)",
+# "287(6)" for "287(b)". A drafter changes a digit for a digit, never for a letter that looks like it.
+_AS_DIGITS = (str.maketrans("slozgqb", "5102996"), str.maketrans("slozgqb", "5102998"))
+
+
+def _digits_misread(a: str, b: str) -> bool:
+    """Two citation keys alike once letters that look like digits are read as digits (a key's "d" may be
+    OCR's "cl", which canon merged: "287sd" is "287.S(c)(l)")."""
+    if not (any(c.isdigit() for c in a) and any(c.isdigit() for c in b)) or a == b:
+        return False
+    if not any(c.isalpha() for c in a + b):
+        return False  # digits for digits: a number changed
+    for table in _AS_DIGITS:
+        x = {a.translate(table), a.replace("d", "cl").translate(table)}
+        y = {b.translate(table), b.replace("d", "cl").translate(table)}
+        if x & y:
+            return True
+    return False
+
+
+def _roman_misread(numeral: str, read: str) -> bool:
+    """A roman numeral whose strokes OCR merged: "XVm" or "XVrn" for XVIII (keys "xvlll" and "xvm")."""
+    if not re.fullmatch(r"[xvl]*ll[xvl]*", numeral):
+        return False
+    return read in {numeral.replace("lll", "m", 1), numeral.replace("ll", "n", 1), numeral.replace("ll", "h", 1)} - {numeral}
 
 
 def _misread(run: Sequence[str], other: Sequence[str], df: dict[str, int] | None) -> bool:
