@@ -84,8 +84,10 @@ def heading_titles(records: Iterable[dict], min_count: int = 3, subsections: boo
 
 
 # A heading line as OCR prints it: "II. AUTHORITY", "Ii]. AUTHORITY", "Ill.' POLICY", "XVI. ‘CIVIL RIGHTS STANDARDS".
+# A letter or two in lower case is OCR's too ("C C'OMMUNITY OlJTREAC'H"): a title is mostly capitals.
 _HEAD_LINE = re.compile(r"^\s*[^\sA-Za-z]{0,2}[A-Za-z0-9¥|\[\]!]{0,4}[.,:]?['‘’`\"]?\s+['‘’`\"]?"
-                        r"([A-Z][A-Z ,&/()'-]{5,})\s*$", re.M)
+                        r"([A-Z][A-Za-z ,&/()'-]{5,})\s*$", re.M)
+_MOSTLY_CAPS = 0.85
 
 
 def _title_key(letters: str, titles: dict[str, str]) -> str | None:
@@ -104,6 +106,9 @@ def cut_at_heading(text: str, key: str, titles: dict[str, str], early: bool = Fa
     text is searched from a fifth of its length on (an introduction may name its parts); a subsection's
     (`early`) from its first lines."""
     for m in _HEAD_LINE.finditer(text, min(int(len(text) * 0.2), 300) if early else int(len(text) * 0.2)):
+        letters = [c for c in m.group(1) if c.isalpha()]
+        if sum(c.isupper() for c in letters) < _MOSTLY_CAPS * len(letters):
+            continue
         k = _title_key(re.sub(r"[^A-Z]", "", m.group(1)), titles)
         if k and k != key:
             return text[: m.start()].rstrip()

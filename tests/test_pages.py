@@ -61,3 +61,12 @@ def test_unmappable_glyphs_send_a_page_to_ocr() -> None:
 def test_bad_mode_is_rejected(corpus: Path) -> None:
     with pytest.raises(ValueError):
         read_pages(corpus / "moa" / "GraysonCountyDCKY_JEM_MOA_030425.pdf", mode="redo")
+
+
+def test_a_layer_over_a_scan_is_marked_scanned(corpus: Path) -> None:
+    # MassDOC: every page a scan with the scanner's OCR layer; Grayson: born-digital, typeset text.
+    scan = read_pages(corpus / "moa" / "287g_JEM_MassDOC_06-08-2020.pdf", mode="skip")
+    assert [p.method for p in scan] == ["text"] * 12
+    assert all(p.info().get("scanned") is True for p in scan)
+    born = read_pages(corpus / "moa" / "GraysonCountyDCKY_JEM_MOA_030425.pdf", mode="skip")
+    assert not any("scanned" in p.info() for p in born)

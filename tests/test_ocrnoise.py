@@ -1,0 +1,20 @@
+"""search.ocrnoise: what a low-quality reading may differ by and still be the same clause, on keys as compare
+makes them."""
+
+from __future__ import annotations
+
+from search.normalize import canon
+from search.ocrnoise import _digits_misread, _roman_misread, ocr_changes
+
+
+def test_letters_read_for_digits_in_a_citation_are_ocr_noise_but_a_changed_digit_is_not() -> None:
+    std, read = canon("287.5(c)(1)."), canon("287.S(c)(l).")  # "2875c1" and "287sd" (canon merges "cl")
+    assert _digits_misread(std, read)
+    assert _digits_misread(canon("287(b)"), canon("287(6)"))
+    assert not _digits_misread(canon("287.5(c)(1)."), canon("287.5(c)(2)."))  # a digit for a digit
+    assert not _digits_misread("90", "60")
+    assert _roman_misread(canon("XVIII"), canon("XVm")) and _roman_misread(canon("XVIII"), canon("XVrn"))
+    assert not _roman_misread(canon("XVIII"), canon("XVI"))
+    words = "8 C.F.R. § 287.5(c)(1). Subsequent to such arrest".split()
+    assert ocr_changes([canon(w) for w in words], [canon(w) for w in "8 C.F.R. § 287.S(c)(l). Subsequent to such arrest".split()]) == 0
+    assert ocr_changes([canon(w) for w in words], [canon(w) for w in "8 C.F.R. § 287.5(c)(2). Subsequent to such arrest".split()]) > 0
