@@ -72,14 +72,13 @@ def main() -> int:
             pages.add(label["signature_page"])
         for page in sorted(pages):
             image, found = signature_lines(shared_corpus() / label["file"], page, cache)
-            for _, ink in found:
-                if ink is None:
+            for _, boxes in found:
+                if not boxes:
                     continue
                 n_lines += 1
-                votes = {name: datecrop.votes(image, ink, fn) for name, fn in recognizers.items()}
-                got = {name: datecrop.agreed(v, None) for name, v in votes.items()}
-                reader, checker = votes.get(datecrop.READER), votes.get(datecrop.CHECKER)
-                got["extraction's rule"] = (datecrop.agreed(reader, checker) if reader is not None
+                got = {name: datecrop.read_line(image, boxes, fn, None)[0] for name, fn in recognizers.items()}
+                reader, checker = recognizers.get(datecrop.READER), recognizers.get(datecrop.CHECKER)
+                got["extraction's rule"] = (datecrop.read_line(image, boxes, reader, checker)[0] if reader
                                             else got["pp-ocrv4"])
                 for name, iso in got.items():
                     if iso in dates:

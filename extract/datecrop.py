@@ -9,8 +9,8 @@ read under a grammar of dates (`extract.datedecode`).
 
 The line is read eight ways (scaled from 1/2 to 5/4, with margins from 6 to 40 px) by PP-OCRv6 small's
 recognizer (`extract.linerec`; PP-OCRv4's when that model is not installed). A date counts only when six of
-them give it, each costing little against the recognizer's own best reading: a line the recognizer reads
-differently each time ("7/12/20", "3/12/20", "3/1/20" for a "3/19/20") gives nothing. A second recognizer,
+them give it, each costing little against the recognizer's own best reading, and no two give one other date:
+a line the recognizer reads differently each time ("7/12/20", "3/12/20", "3/1/20" for a "3/19/20") gives nothing. A second recognizer,
 PP-OCRv5 mobile, reads the same eight ways as a check: when half its readings give another date, the models
 disagree on the line and it gives nothing (Washington Co. WI's "2/26/25", its 6 crossed by the slash, reads
 "2/24/25" to one and "2/20/25" to the other).
@@ -30,7 +30,7 @@ from typing import Any
 from extract import datedecode, linerec, ppocr
 from extract.ocr import OcrResult
 
-VERSION = 9  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
+VERSION = 13  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
 # The printed label as Tesseract reads it: "Date:", "Date:_" (the underline), "Dat", "ate:" (a letter lost).
 LABEL = re.compile(r"(?:Date|DATE)[:;.,_]*|Dat|D?ate:")
 # The line beside a label, in label heights: handwriting rises well above the printed baseline.
@@ -44,6 +44,7 @@ PAD, WIDE = 0.4, 1.5  # label heights of room above and below, and left and righ
 # strokes fall on its slices, and a margin how much of the underline and the next word it sees.
 VARIANTS = ((1.0, 6), (0.75, 6), (1.0, 20), (1.25, 6), (0.5, 6), (0.6, 10), (1.0, 40), (0.85, 12))
 AGREE = 6  # readings that must give the same date
+RIVAL = 2  # readings of one other date that void the line (Bradford Co. FL's "6/4/19": 10/4 six times, 6/4 twice)
 MAX_GAP = 3.5  # log-probability each of them may cost against the recognizer's own best reading
 READER, CHECKER = "pp-ocrv6-small", "pp-ocrv5-mobile"  # extract.linerec's models
 DISSENT = 4  # the checker's readings that, giving one other date, void the line
@@ -130,21 +131,49 @@ def votes(image: Any, ink: Box, scores: Callable[[Any], Any]) -> Counter[str]:
     return Counter(d.iso for d in reads if d and d.gap <= MAX_GAP)
 
 
-def lines(image: Any, words: list[Any]) -> list[tuple[Box, Box | None]]:
-    """(label word's box, ink box or None) of every "Date:" label of a page: `image` an RGB array at the
-    resolution of `words`' boxes."""
+def lines(image: Any, words: list[Any]) -> list[tuple[Box, list[Box]]]:
+    """(label word's box, the boxes its line is read in) for every "Date:" label of a page: `image` an RGB
+    array at the resolution of `words`' boxes. First the ink found right of the label; then the same box
+    stretched left to the label, for a date whose first strokes the detector missed (Blaine Co. ID's "2/"
+    crossing into its label). No boxes when no ink was found."""
     found = _labels(words)
     labels = [label for _, label in found]
-    return [(word, _ink(image, label, labels)) for word, label in found]
+    out = []
+    for word, label in found:
+        ink = _ink(image, label, labels)
+        edge = label[0] + label[2] + 5
+        boxes = [ink] if ink else []
+        if ink and ink[0] > edge:
+            boxes.append((edge, ink[1], ink[2], ink[3]))
+        out.append((word, boxes))
+    return out
 
 
 def agreed(reader: Counter[str], checker: Counter[str] | None) -> str | None:
     """The line's date from the reader's and the checker's votes, or None."""
-    top = reader.most_common(1)
-    iso = top[0][0] if top and top[0][1] >= AGREE else None
+    top = reader.most_common(2)
+    iso = top[0][0] if top and top[0][1] >= AGREE and (len(top) < 2 or top[1][1] < RIVAL) else None
     if iso and checker and any(d != iso and n >= DISSENT for d, n in checker.items()):
         return None
     return iso
+
+
+def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
+              checker: Callable[[Any], Any] | None) -> tuple[str | None, Box | None]:
+    """(date, the box it was read in) of one line: the first box whose readings give a date decides (when
+    they disagree, the line gives nothing: Albemarle's "1-23-2020" reads 1-23 and 5-23 four times each, and
+    stretched, 5-23 eight times), and the checker may void it; (None, first box) when none gives one."""
+    for ink in boxes:
+        read = votes(image, ink, reader)
+        iso = agreed(read, None)
+        if iso is None:
+            if read:
+                break
+            continue
+        if checker:  # the check costs a second model's readings: only where a date was read
+            iso = agreed(read, votes(image, ink, checker))
+        return iso, ink
+    return None, (boxes[0] if boxes else None)
 
 
 def date_lines(image: Any, words: list[Any]) -> list[DateLine]:
@@ -152,28 +181,47 @@ def date_lines(image: Any, words: list[Any]) -> list[DateLine]:
     reads as."""
     reader, checker, _ = _recognizers()
     out = []
-    for word, ink in lines(image, words):
-        iso = None
-        if ink is not None:
-            read = votes(image, ink, reader)
-            iso = agreed(read, None)
-            if iso and checker:  # the check costs a second model's readings: only where a date was read
-                iso = agreed(read, votes(image, ink, checker))
+    for word, boxes in lines(image, words):
+        iso, ink = read_line(image, boxes, reader, checker)
         out.append(DateLine(word, ink, iso))
+    return out
+
+
+def _partners(lines: list[DateLine]) -> dict[Box, DateLine]:
+    """Each label's partner: the other column's label level with it ("Date:" of the LEA and of ICE side by
+    side). Tesseract may put the two on separate text lines, the right one first; the signature parser
+    tells the columns apart by their order on one line."""
+    out = {}
+    for a in lines:
+        for b in lines:
+            if a is not b and abs(a.label[1] - b.label[1]) < max(a.label[3], b.label[3]) \
+                    and abs(a.label[0] - b.label[0]) > 3 * a.label[3]:
+                out[a.label] = b
     return out
 
 
 def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
     """`base` (the block reading the labels came from) with each agreed date put right after its label
-    (written "Date:") and the words inside its ink box dropped; an empty text when no line gave a date."""
+    (written "Date:") and the words inside its ink box dropped; two labels level with each other are written
+    on one line, left then right, each with its date if it has one. An empty text when no line gave a date."""
     found = {line.label: line for line in lines if line.iso and line.ink}
     if not found:
         return OcrResult(text="", dpi=base.dpi)
     inks = [line.ink for line in found.values() if line.ink]
+    by_label = {line.label: line for line in lines}
+    partner = _partners(lines)
+    written: set[Box] = set()
 
     def inside(box: Box, ink: Box) -> bool:
         cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
         return ink[0] <= cx <= ink[2] and ink[1] <= cy <= ink[3]
+
+    def label_and_date(line: DateLine, conf: float) -> tuple[list[str], list[Any]]:
+        # The label as printed (the parser knows "Date:", not Tesseract's "ate:" or "Dat"), then the date.
+        if not (line.iso and line.ink):
+            return ["Date:"], [("Date:", conf, line.label)]
+        text = f"{int(line.iso[5:7])}/{int(line.iso[8:10])}/{line.iso[:4]}"
+        return ["Date:", text], [("Date:", conf, line.label), (text, 100.0, line.ink)]
 
     words = iter(base.words)
     out_lines, out_words = [], []
@@ -183,16 +231,23 @@ def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
             word, conf, box = next(words, (None, 0.0, (0, 0, 0, 0)))
             if word is None:  # text and words out of step: not a reading this module made
                 return OcrResult(text="", dpi=base.dpi)
-            line = found.get(tuple(box))
-            if line is None:
-                if not any(inside(box, ink) for ink in inks):
-                    kept.append(word)
-                    out_words.append((word, conf, box))
+            box = tuple(box)
+            line = by_label.get(box)
+            if line is not None and box in partner:
+                if box not in written:  # both columns' labels where the first of them stands
+                    for one in sorted((line, partner[box]), key=lambda x: x.label[0]):
+                        t, w = label_and_date(one, conf)
+                        kept += t
+                        out_words += w
+                        written.add(one.label)
                 continue
-            # The label as printed (the parser knows "Date:", not Tesseract's "ate:" or "Dat"), then the date.
-            written = f"{int(line.iso[5:7])}/{int(line.iso[8:10])}/{line.iso[:4]}"
-            kept += ["Date:", written]
-            out_words += [("Date:", conf, box), (written, 100.0, line.ink)]
+            if line is not None and line.iso and line.ink:
+                t, w = label_and_date(line, conf)
+                kept += t
+                out_words += w
+            elif not any(inside(box, ink) for ink in inks):
+                kept.append(word)
+                out_words.append((word, conf, box))
         out_lines.append(" ".join(kept))
     return OcrResult(text="\n".join(out_lines), words=out_words, mean_conf=base.mean_conf, dpi=base.dpi)
 

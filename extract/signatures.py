@@ -547,7 +547,9 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
                 target = p
         if target is None:
             _, sc = max(((k, fuzz.ratio(who.lower(), k.lower())) for k in ICE_SIGNERS), key=lambda x: x[1])
-            target = ice if sc >= 80 or (surname and any(surname in k.lower() for k in ICE_SIGNERS)) else None
+            # The surname a whole word of an ICE official's name: a stamp's garbled words ("be", "ro") are no name.
+            target = ice if sc >= 80 or (len(surname) >= 3 and any(surname in k.lower().replace(".", " ").split()
+                                                                  for k in ICE_SIGNERS)) else None
             # A clean signer name unlike any ICE official's, while the LEA block has no printed name:
             # the stamp is the LEA's ("Digitally signed by Michele Michele Miuccio").
             words = who.split()

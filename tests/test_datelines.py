@@ -122,6 +122,9 @@ def test_a_line_gives_the_date_six_readings_agree_on_unless_the_checker_dissents
 
     assert agreed(Counter({"2025-03-13": 8}), None) == "2025-03-13"
     assert agreed(Counter({"2025-03-13": 5, "2025-03-03": 3}), None) is None  # five of eight is not enough
+    # Bradford Co. FL's "6/4/19": six readings of 10/4/19, two of 6/4/19.
+    assert agreed(Counter({"2019-10-04": 6, "2019-06-04": 2}), None) is None
+    assert agreed(Counter({"2019-11-12": 7, "2019-01-12": 1}), None) == "2019-11-12"
     assert agreed(Counter({"2025-03-13": 8}), Counter({"2025-03-13": 3, "2025-03-03": 2})) == "2025-03-13"
     # Washington Co. WI: one model reads "2/24/25" every way, the other "2/20/25" half of the time.
     assert agreed(Counter({"2025-02-24": 8}), Counter({"2025-02-20": 4, "2025-02-24": 1})) is None
@@ -161,3 +164,19 @@ def test_handwritten_dates_beside_their_labels(corpus: Path, tmp_path: Path, nam
     by_party = {s["party"]: s["date"] for s in got}
     for party, iso in want["dates"].items():
         assert by_party.get(party) in ((iso,) if party in want["given"] else (iso, None)), (party, reading.text[-600:])
+
+
+def test_two_labels_level_with_each_other_are_written_on_one_line_left_then_right() -> None:
+    # Washington Co. FL: Tesseract put ICE's "Date:" (right column) on a text line before the LEA's; the
+    # parser tells the columns apart by their order on one line, so the pair is written together.
+    from extract.datecrop import DateLine, substitute
+    from extract.ocr import OcrResult
+
+    ice_label, lea_label = (1787, 1259, 131, 44), (447, 1263, 134, 60)
+    base = OcrResult(text="Date: 02/26/2025\nDate: O2AE/ 2s", dpi=400, words=[
+        ("Date:", 96.0, ice_label), ("02/26/2025", 90.0, (1950, 1250, 300, 50)),
+        ("Date:", 95.0, lea_label), ("O2AE/", 20.0, (650, 1230, 200, 80)), ("2s", 10.0, (860, 1230, 60, 80))])
+    lines = [DateLine(ice_label, (1930, 1200, 2300, 1320), "2025-02-26"), DateLine(lea_label, None, None)]
+    got = substitute(base, lines)
+    assert got.text.split("\n") == ["Date: Date: 2/26/2025", "O2AE/ 2s"]
+    assert [w[0] for w in got.words][:3] == ["Date:", "Date:", "2/26/2025"]
