@@ -127,3 +127,15 @@ def test_pp_ocr_layout_with_words_run_together() -> None:
     assert got["lea"]["name"] == "Eric Blankenship" and got["lea"]["title"] == "Sheriff"
     assert got["ice"]["name"] == "Todd M. Lyons" and got["ice"]["date"] == "2025-03-17"
     assert got["lea"]["date"] is None  # his date is handwritten and unread: none is guessed
+
+
+def test_a_garbled_digital_stamp_is_not_given_to_ice_by_a_piece_of_a_word() -> None:
+    # The date-line reading of Heritage Creek PD, KY (p9): the LEA signed digitally, ICE by hand; the stamp's
+    # words are garbled ("pigitaly signed by 8 -8022- be"), and "be" is no ICE official's name.
+    got = _sign("For the LEA: For ICE:\nDate: Date: 4/29/2025\nbce162e89-2d20-456 pigitaly signed by\n"
+                "8 -8022- be 182689-2420-4568-8022- .\n"
+                "Signature: eccb62ed355a Date: 2025.04.25 11:08:05 -04'00' Signature:\n"
+                "Name; Marc J. Kaiser Name: odd (V, Cyoris\nTitle: Chief of Police Title: Al oh) ' S DA Veco\n",
+                method="ocr", revision="2025-03-07")
+    assert got["ice"]["date"] == "2025-04-29"
+    assert got["lea"]["date"] == "2025-04-25" and got["lea"]["date_source"] == "digital-signature"
