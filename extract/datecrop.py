@@ -10,10 +10,10 @@ read under a grammar of dates (`extract.datedecode`).
 The line is read eight ways (scaled from 1/2 to 5/4, with margins from 6 to 40 px) by PP-OCRv6 small's
 recognizer (`extract.linerec`; PP-OCRv4's when that model is not installed). A date counts only when six of
 them give it, each costing little against the recognizer's own best reading, and no two give one other date:
-a line the recognizer reads differently each time ("7/12/20", "3/12/20", "3/1/20" for a "3/19/20") gives nothing. A second recognizer,
-PP-OCRv5 mobile, reads the same eight ways as a check: when half its readings give another date, the models
-disagree on the line and it gives nothing (Washington Co. WI's "2/26/25", its 6 crossed by the slash, reads
-"2/24/25" to one and "2/20/25" to the other).
+a line the recognizer reads differently each time ("7/12/20", "3/12/20", "3/1/20" for a "3/19/20") gives
+nothing. A second recognizer, PP-OCRv5 mobile, reads the same eight ways as a check: when half its readings
+give another date, the models disagree on the line and it gives nothing (Washington Co. WI's "2/26/25", its 6
+crossed by the slash, reads "2/24/25" to one and "2/20/25" to the other).
 
 The result is the block reading with each agreed date put right after its label and the words Tesseract
 made of the handwriting dropped, so the signature parser assigns it to its party as it does any reading.

@@ -87,3 +87,18 @@ def test_a_garbled_ocr_heading_matches_loosely_only_when_one_key_stands_out() ->
                                                           "designation-of-functions")
     assert canonical("TRAINING OF ASSIGNMENTS", ARTICLE_KEYS, ocr=True) != ("COSTS AND EXPENDITURES", "costs")
     assert canonical("QXZ PLMK RRTT", ARTICLE_KEYS, ocr=True) is None
+
+
+def test_a_subsection_letter_misread_or_lost_still_opens_its_subsection_under_a_known_title() -> None:
+    # Levy Co. FL's layer: "8. NOMINATION OF PERSONNEL" for B.; La Paz: "B. LIABILITY AND RESPONSmILITY" for H.
+    text = ("MEMORANDUM OF AGREEMENT\nI. PARTIES\ntext\nII. PURPOSE\ntext\nIII. AUTHORITY\ntext\n"
+            "IV. RESPONSIBILITIES\ntext\nA. DESIGNATION OF AUTHORIZED FUNCTIONS\nx\n8. NOMINATION OF PERSONNEL\nx\n"
+            "1. THE FIRST ITEM OF A LIST\nx\nC. TRAINING OF PERSONNEL\nx\nE. COSTS AND EXPENDITURES\nx\n"
+            "F. ICE SUPERVISION\nx\nG. INTERPRETATION SERVICES\nx\nB. LIABILITY AND RESPONSmILITY\nx\n"
+            "I. CIVIL RIGHTS STANDARDS\nx\n")
+    sections, _ = extract_sections([Page(1, text, "ocr", 0.9, "", len(text))])
+    subs = sections[3]["subsections"]
+    # D. lost entirely: E. follows C.; "1." and an unknown title never open one.
+    assert [(u["letter"], u["key"]) for u in subs] == [
+        ("A", "designation-of-functions"), ("B", "nomination"), ("C", "training"), ("E", "costs"),
+        ("F", "supervision"), ("G", "interpretation"), ("H", "liability"), ("I", "civil-rights")]
