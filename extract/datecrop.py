@@ -88,12 +88,17 @@ def _labels(words: list[Any]) -> list[tuple[Box, Box]]:
     return out
 
 
+def _line_start(label: Box) -> int:
+    """Where the line beside a label begins: just right of the label."""
+    return label[0] + label[2] + 5
+
+
 def _ink(image: Any, label: Box, labels: list[Box]) -> Box | None:
     """The crop right of `label` and the box (page pixels) around the ink on its line; None if no ink."""
     left, top, width, height = label
     right_edge = image.shape[1]
     nxt = [b[0] for b in labels if abs(b[1] - top) < height and b[0] > left]  # the next column's label
-    x0, x1 = left + width + 5, min([n - 20 for n in nxt] + [left + width + REACH, right_edge])
+    x0, x1 = _line_start(label), min([n - 20 for n in nxt] + [left + width + REACH, right_edge])
     y0, y1 = max(0, top - int(ABOVE * height)), min(image.shape[0], top + height + int(BELOW * height))
     if x1 - x0 < height or y1 <= y0:
         return None
@@ -141,7 +146,7 @@ def lines(image: Any, words: list[Any]) -> list[tuple[Box, list[Box]]]:
     out = []
     for word, label in found:
         ink = _ink(image, label, labels)
-        edge = label[0] + label[2] + 5
+        edge = _line_start(label)
         boxes = [ink] if ink else []
         if ink and ink[0] > edge:
             boxes.append((edge, ink[1], ink[2], ink[3]))
@@ -204,10 +209,9 @@ def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
     """`base` (the block reading the labels came from) with each agreed date put right after its label
     (written "Date:") and the words inside its ink box dropped; two labels level with each other are written
     on one line, left then right, each with its date if it has one. An empty text when no line gave a date."""
-    found = {line.label: line for line in lines if line.iso and line.ink}
-    if not found:
+    inks = [line.ink for line in lines if line.iso and line.ink]
+    if not inks:
         return OcrResult(text="", dpi=base.dpi)
-    inks = [line.ink for line in found.values() if line.ink]
     by_label = {line.label: line for line in lines}
     partner = _partners(lines)
     written: set[Box] = set()
