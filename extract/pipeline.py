@@ -25,7 +25,7 @@ from . import ocr, store
 from .listing import listing_for
 from .pages import MODES, Page, PendingPages, ocr_pages_run, start_pages
 
-PAGES_VERSION = "pages-5"  # 2: a garbage layer is kept when OCR reads it no better; 3: control codes are bad glyphs; 4: a short shifted word repeated is decoded; 5: a layer over a scan is marked "scanned"
+PAGES_VERSION = "pages-6"  # 2: a garbage layer is kept when OCR reads it no better; 3: control codes are bad glyphs; 4: a short shifted word repeated is decoded; 5: a layer over a scan is marked "scanned"; 6: a scanner's poor OCR layer is read again
 log = logging.getLogger("moa.extract")
 
 

@@ -70,3 +70,14 @@ def test_a_layer_over_a_scan_is_marked_scanned(corpus: Path) -> None:
     assert all(p.info().get("scanned") is True for p in scan)
     born = read_pages(corpus / "moa" / "GraysonCountyDCKY_JEM_MOA_030425.pdf", mode="skip")
     assert not any("scanned" in p.info() for p in born)
+
+
+def test_a_poor_scanner_layer_is_read_again(corpus: Path, tmp_path: Path) -> None:
+    # Walker Co. TX's last page: a scanner's OCR layer at 91% dictionary words, which Tesseract reads better.
+    pdf = corpus / "moa" / "287gJEM_WalkerCoTX_06-09-2020.pdf"
+    page = read_pages(pdf, mode="auto", cache_dir=tmp_path, jobs=1)[11]
+    assert page.method == "ocr"
+    assert page.reason.startswith("scanner's OCR layer (91% dictionary words) read again; OCR at 300 dpi")
+    assert score_text(page.text).dict_share > page.layer["dict_share"]
+    assert page.layer_text  # what the layer said stays as evidence
+    assert read_pages(pdf, mode="skip")[11].method == "text"  # skip keeps the layer
