@@ -2,7 +2,8 @@
 
 For every labeled MOA (`../shared/corpus/labels/dev.jsonl` and `tests/labels/`), its signature pages are read
 as extraction reads them (Tesseract's 400-dpi block reading finds the "Date:" labels, PP-OCRv4's detector the
-ink beside each) and each line is read the eight ways of `extract.datecrop` by every recognizer. A line's
+ink beside each) and each line is read the eight ways of `extract.datecrop` by every recognizer, held to the
+days the file can bear (`extract.pdf.latest_date`). A line's
 date is taken when six readings agree (and, for the rule extraction uses, the checker does not dissent).
 It counts as right when it is one of the document's labeled signatory dates, else as wrong; which party it
 belongs to is the signature parser's work, measured by `bench.accuracy`.
@@ -26,15 +27,17 @@ sys.path.insert(0, str(ROOT))
 
 from bench.accuracy import load_labels  # noqa: E402
 from extract import datecrop, linerec, ppocr, sigocr  # noqa: E402
-from extract.pdf import open_pdf  # noqa: E402
+from extract.pdf import latest_date, open_pdf  # noqa: E402
 from moa.config import shared_corpus  # noqa: E402
 
 
-def signature_lines(pdf: Path, page: int, cache: Path) -> tuple[Any, list[tuple[Any, Any]]]:
+def signature_lines(pdf: Path, page: int, cache: Path) -> tuple[Any, list[tuple[Any, Any]], Any]:
+    """The page's image, its date lines (as `extract.datecrop.lines`) and the latest day it can bear."""
     import numpy as np
 
     doc = open_pdf(pdf)
     try:
+        latest = latest_date(doc)
         base = sigocr._ocr(doc, page - 1, sigocr.BLOCK_DPI, sigocr.BLOCK_CONFIG, cache)
         p = doc[page - 1]
         try:
@@ -43,7 +46,7 @@ def signature_lines(pdf: Path, page: int, cache: Path) -> tuple[Any, list[tuple[
             p.close()
     finally:
         doc.close()
-    return image, datecrop.lines(image, base.words)
+    return image, datecrop.lines(image, base.words), latest
 
 
 def main() -> int:
@@ -71,14 +74,15 @@ def main() -> int:
         if label.get("signature_page"):
             pages.add(label["signature_page"])
         for page in sorted(pages):
-            image, found = signature_lines(shared_corpus() / label["file"], page, cache)
+            image, found, latest = signature_lines(shared_corpus() / label["file"], page, cache)
             for _, boxes in found:
                 if not boxes:
                     continue
                 n_lines += 1
-                got = {name: datecrop.read_line(image, boxes, fn, None)[0] for name, fn in recognizers.items()}
+                got = {name: datecrop.read_line(image, boxes, fn, None, latest)[0]
+                       for name, fn in recognizers.items()}
                 reader, checker = recognizers.get(datecrop.READER), recognizers.get(datecrop.CHECKER)
-                got["extraction's rule"] = (datecrop.read_line(image, boxes, reader, checker)[0] if reader
+                got["extraction's rule"] = (datecrop.read_line(image, boxes, reader, checker, latest)[0] if reader
                                             else got["pp-ocrv4"])
                 for name, iso in got.items():
                     if iso in dates:

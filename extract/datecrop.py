@@ -12,8 +12,13 @@ recognizer (`extract.linerec`; PP-OCRv4's when that model is not installed). A d
 them give it, each costing little against the recognizer's own best reading, and no two give one other date:
 a line the recognizer reads differently each time ("7/12/20", "3/12/20", "3/1/20" for a "3/19/20") gives
 nothing. A second recognizer, PP-OCRv5 mobile, reads the same eight ways as a check: when half its readings
-give another date, the models disagree on the line and it gives nothing (Washington Co. WI's "2/26/25", its 6
-crossed by the slash, reads "2/24/25" to one and "2/20/25" to the other).
+give another date, the line gives a date only if the two models' scores, summed, still clearly prefer the
+first (Washington Co. WI's "2/26/25", its 6 crossed by the slash, reads "2/24/25" to one and "2/20/25" to the
+other, and neither is clearly preferred: it gives nothing).
+
+Every reading is held to the days the page can bear: none after the file was last saved (its metadata), so
+Tarrant Co. TX's "6-10-2020", read "6-10-2026" by v6 on a page scanned in June 2020, is read among the
+years 2019-2020 instead.
 
 The result is the block reading with each agreed date put right after its label and the words Tesseract
 made of the handwriting dropped, so the signature parser assigns it to its party as it does any reading.
@@ -25,12 +30,13 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from extract import datedecode, linerec, ppocr
 from extract.ocr import OcrResult
 
-VERSION = 13  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
+VERSION = 14  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
 # The printed label as Tesseract reads it: "Date:", "Date:_" (the underline), "Dat", "ate:" (a letter lost).
 LABEL = re.compile(r"(?:Date|DATE)[:;.,_]*|Dat|D?ate:")
 # The line beside a label, in label heights: handwriting rises well above the printed baseline.
@@ -47,7 +53,14 @@ AGREE = 6  # readings that must give the same date
 RIVAL = 2  # readings of one other date that void the line (Bradford Co. FL's "6/4/19": 10/4 six times, 6/4 twice)
 MAX_GAP = 3.5  # log-probability each of them may cost against the recognizer's own best reading
 READER, CHECKER = "pp-ocrv6-small", "pp-ocrv5-mobile"  # extract.linerec's models
-DISSENT = 4  # the checker's readings that, giving one other date, void the line
+DISSENT = 4  # the checker's readings that, giving one other date, void the line …
+# … unless the two models together still prefer the reader's date: over the eight readings, what the rival date
+# costs each model against the reader's, summed, is at least this (one nat a reading). A handwritten "13" or "18"
+# that the checker reads "03" or "08" while scoring both alike (Henry Co. AL, Washington Co. FL, Putnam Co. TN:
+# +30, +42, +9.5) is given; a line the models truly split on (Washington Co. WI's "2/26": -1.9; Rockingham's
+# "11-12": -12) is not.
+JOINT_MARGIN = 8.0
+MARGIN_CAP = 10.0  # log-probability one reading may add to the sum, so one odd crop cannot decide it
 
 
 Box = tuple[int, int, int, int]
@@ -115,24 +128,46 @@ def _ink(image: Any, label: Box, labels: list[Box]) -> Box | None:
             min(x1, x0 + max(b[2] for b in boxes) + wide), min(y1, y0 + max(b[3] for b in boxes) + pad))
 
 
-def _read(image: Any, ink: Box, scale: float, margin: int,
-          scores: Callable[[Any], Any]) -> datedecode.Decoded | None:
+def _crop(image: Any, ink: Box, scale: float, pad: int) -> Any:
+    """The line in `ink` with `pad` px around it, scaled."""
     import numpy as np
     from PIL import Image
 
     left, top, right, bottom = ink
-    line = image[max(0, top - margin):bottom + margin, max(0, left - margin):right + margin]
-    if scale != 1.0:
+    line = image[max(0, top - pad):bottom + pad, max(0, left - pad):right + pad]
+    if scale != 1.0 and line.size:
         pil = Image.fromarray(line)
         line = np.asarray(pil.resize((max(1, int(pil.width * scale)), max(1, int(pil.height * scale))),
                                      Image.Resampling.LANCZOS))
-    scored = scores(line)
-    return datedecode.decode(*scored) if scored is not None else None
+    return line
 
 
-def votes(image: Any, ink: Box, scores: Callable[[Any], Any]) -> Counter[str]:
-    """How many of the line's eight readings give each date, counting those that cost little."""
-    reads = [_read(image, ink, s, m, scores) for s, m in VARIANTS]
+def _read(image: Any, ink: Box, scale: float, pad: int, scores: Callable[[Any], Any],
+          latest: date | None = None) -> datedecode.Decoded | None:
+    scored = scores(_crop(image, ink, scale, pad))
+    return datedecode.decode(*scored, latest=latest) if scored is not None else None
+
+
+def margin(image: Any, ink: Box, scores: Callable[[Any], Any], iso: str, rival: str,
+           latest: date | None = None) -> float:
+    """How much more likely one recognizer finds `iso` than `rival` on the line: over its eight readings, the
+    sum of what reading `rival` costs against reading `iso` (log-probability, each held to +-MARGIN_CAP)."""
+    total = 0.0
+    for s, m in VARIANTS:
+        scored = scores(_crop(image, ink, s, m))
+        if scored is None:
+            continue
+        a = datedecode.decode(*scored, latest=latest, only=iso)
+        b = datedecode.decode(*scored, latest=latest, only=rival)
+        diff = (b.gap if b else MARGIN_CAP) - (a.gap if a else MARGIN_CAP)
+        total += max(-MARGIN_CAP, min(MARGIN_CAP, diff))
+    return round(total, 2)
+
+
+def votes(image: Any, ink: Box, scores: Callable[[Any], Any], latest: date | None = None) -> Counter[str]:
+    """How many of the line's eight readings give each date (up to `latest`), counting those that cost
+    little."""
+    reads = [_read(image, ink, s, m, scores, latest) for s, m in VARIANTS]
     return Counter(d.iso for d in reads if d and d.gap <= MAX_GAP)
 
 
@@ -155,39 +190,49 @@ def lines(image: Any, words: list[Any]) -> list[tuple[Box, list[Box]]]:
 
 
 def agreed(reader: Counter[str], checker: Counter[str] | None) -> str | None:
-    """The line's date from the reader's and the checker's votes, or None."""
+    """The line's date from the reader's and the checker's votes, or None (the checker dissenting)."""
     top = reader.most_common(2)
     iso = top[0][0] if top and top[0][1] >= AGREE and (len(top) < 2 or top[1][1] < RIVAL) else None
-    if iso and checker and any(d != iso and n >= DISSENT for d, n in checker.items()):
+    if iso and checker and dissent(iso, checker):
         return None
     return iso
 
 
+def dissent(iso: str, checker: Counter[str]) -> str | None:
+    """The other date the checker's votes give, when it gives one DISSENT times or more."""
+    return next((d for d, n in checker.most_common() if d != iso and n >= DISSENT), None)
+
+
 def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
-              checker: Callable[[Any], Any] | None) -> tuple[str | None, Box | None]:
+              checker: Callable[[Any], Any] | None, latest: date | None = None) -> tuple[str | None, Box | None]:
     """(date, the box it was read in) of one line: the first box whose readings give a date decides (when
     they disagree, the line gives nothing: Albemarle's "1-23-2020" reads 1-23 and 5-23 four times each, and
-    stretched, 5-23 eight times), and the checker may void it; (None, first box) when none gives one."""
+    stretched, 5-23 eight times); when the checker dissents, the date stands only if the two models together
+    prefer it by JOINT_MARGIN. (None, first box) when no box gives a date. Only dates up to `latest` (the
+    file's last save, `extract.pdf.latest_date`) are read."""
     for ink in boxes:
-        read = votes(image, ink, reader)
+        read = votes(image, ink, reader, latest)
         iso = agreed(read, None)
         if iso is None:
             if read:
                 break
             continue
         if checker:  # the check costs a second model's readings: only where a date was read
-            iso = agreed(read, votes(image, ink, checker))
+            rival = dissent(iso, votes(image, ink, checker, latest))
+            if rival and margin(image, ink, reader, iso, rival, latest) \
+                    + margin(image, ink, checker, iso, rival, latest) < JOINT_MARGIN:
+                iso = None
         return iso, ink
     return None, (boxes[0] if boxes else None)
 
 
-def date_lines(image: Any, words: list[Any]) -> list[DateLine]:
+def date_lines(image: Any, words: list[Any], latest: date | None = None) -> list[DateLine]:
     """Every "Date:" label of a page (an RGB array, at the resolution of `words`' boxes) and what its line
-    reads as."""
+    reads as (a date up to `latest`)."""
     reader, checker, _ = _recognizers()
     out = []
     for word, boxes in lines(image, words):
-        iso, ink = read_line(image, boxes, reader, checker)
+        iso, ink = read_line(image, boxes, reader, checker, latest)
         out.append(DateLine(word, ink, iso))
     return out
 
@@ -256,6 +301,7 @@ def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
     return OcrResult(text="\n".join(out_lines), words=out_words, mean_conf=base.mean_conf, dpi=base.dpi)
 
 
-def reading(image: Any, base: OcrResult) -> OcrResult:
-    """The date-line reading of one page: `image` an RGB array at `base`'s resolution."""
-    return substitute(base, date_lines(image, base.words))
+def reading(image: Any, base: OcrResult, latest: date | None = None) -> OcrResult:
+    """The date-line reading of one page: `image` an RGB array at `base`'s resolution; no date after
+    `latest`."""
+    return substitute(base, date_lines(image, base.words, latest))

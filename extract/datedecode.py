@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import numpy as np
 
@@ -24,6 +25,7 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
           "november", "december")
 # Month names as written: whole, or cut to three letters (four for "Sept"), with or without a full stop.
 MONTH_FORMS = sorted(set(MONTHS) | {m[:3] for m in MONTHS} | {"sept"})
+FIRST_YEAR, LAST_YEAR = 2019, 2026  # the program's agreements on file: the 2019 templates to this year
 LETTERS = "".join(sorted({c for m in MONTH_FORMS for c in m + m.upper()}))
 
 
@@ -35,8 +37,10 @@ class Decoded:
     best: str       # the best unconstrained reading, for the record
 
 
-def _grammar() -> tuple[dict[int, list[tuple[str, int]]], int, int]:
-    """NFA of a date: state -> [(symbol, next state)]; start and final state."""
+@cache
+def _grammar(last_year: int = LAST_YEAR, only: str | None = None) -> tuple[dict[int, list[tuple[str, int]]], int, int]:
+    """NFA of a date whose year lies in FIRST_YEAR..last_year (with `only`, an ISO date: of that one day,
+    however written): state -> [(symbol, next state)]; start and final state."""
     arcs: dict[int, list[tuple[str, int]]] = {}
     n = [0]
 
@@ -45,49 +49,61 @@ def _grammar() -> tuple[dict[int, list[tuple[str, int]]], int, int]:
         arcs[n[0]] = []
         return n[0]
 
-    def chain(src: int, classes: list[str], dst: int) -> None:
-        q = src
-        for k, chars in enumerate(classes):
-            nxt = dst if k == len(classes) - 1 else new()
-            arcs[q] += [(c, nxt) for c in chars]
-            q = nxt
+    def spell(src: int, words: list[str], dst: int) -> None:
+        # The words as a trie from src to dst: "1", "10", "11", "12" share their first state.
+        nodes: dict[str, int] = {"": src}
+        for word in words:
+            for k in range(1, len(word) + 1):
+                head, c = word[:k], word[k - 1]
+                if k < len(word) and head in nodes:
+                    continue
+                nxt = dst if k == len(word) else new()
+                if k < len(word):
+                    nodes[head] = nxt
+                if (c, nxt) not in arcs[nodes[word[:k - 1]]]:
+                    arcs[nodes[word[:k - 1]]].append((c, nxt))
+
+    def numbers(values: range | list[int]) -> list[str]:
+        return sorted({str(v) for v in values} | {f"{v:02d}" for v in values})
+
+    one = date.fromisoformat(only) if only else None
+    months = [one.month] if one else range(1, 13)
+    days = [one.day] if one else range(1, 32)
+    years = [one.year] if one else range(FIRST_YEAR, last_year + 1)
+    year_words = sorted({f"{y % 100:02d}" for y in years} | {str(y) for y in years})
 
     start = 0
     arcs[start] = [(OTHER, start), (" ", start)]
-    month, day = new(), new()
-    for alt in (["0", "123456789"], ["1"], ["1", "012"], ["23456789"]):
-        chain(start, alt, month)
+    month, day, final = new(), new(), new()
+    spell(start, numbers(months), month)
     sep1 = new()
     arcs[month] += [(" ", month)] + [(s, sep1) for s in SEPS]
     arcs[sep1] += [(" ", sep1)]
-    for alt in (["0", "123456789"], ["12"], ["12", DIGITS], ["3"], ["3", "01"], ["456789"]):
-        chain(sep1, alt, day)
+    spell(sep1, numbers(days), day)
     sep2 = new()
     arcs[day] += [(" ", day)] + [(s, sep2) for s in SEPS]
     arcs[sep2] += [(" ", sep2)]
-    final = new()
-    years = (["1", "9"], ["2", "0123456"], ["2", "0", "1", "9"], ["2", "0", "2", "0123456"])
-    for alt in years:
-        chain(sep2, alt, final)
+    spell(sep2, year_words, final)
     arcs[final] += [(OTHER, final), (" ", final)]
     # "April 7, 25": a month's name (each letter in either case), the day, the year; the recognizer may
     # drop the space after the name ("April7").
     named, named_gap, named_day, before_year = new(), new(), new(), new()
     for form in MONTH_FORMS:
-        chain(start, [c + c.upper() for c in form], named)
+        if one and not MONTHS[one.month - 1].startswith(form[:3]):
+            continue
+        q = start
+        for k, c in enumerate(form):
+            nxt = named if k == len(form) - 1 else new()
+            arcs[q] += [(c, nxt), (c.upper(), nxt)]
+            q = nxt
     arcs[named] += [(".", named_gap), (" ", named_gap)]
     arcs[named_gap] += [(" ", named_gap)]
     for q in (named, named_gap):
-        for alt in (["123456789"], ["12", DIGITS], ["3", "01"], ["0", "123456789"]):
-            chain(q, alt, named_day)
+        spell(q, numbers(days), named_day)
     arcs[named_day] += [(",", before_year), (" ", before_year)]
     arcs[before_year] += [(" ", before_year)]
-    for alt in years:
-        chain(before_year, alt, final)
+    spell(before_year, year_words, final)
     return arcs, start, final
-
-
-ARCS, START, FINAL = _grammar()
 
 
 def to_iso(text: str) -> str | None:
@@ -109,9 +125,14 @@ def to_iso(text: str) -> str | None:
         return None
 
 
-def decode(logp: np.ndarray, charset: list[str]) -> Decoded | None:
+def decode(logp: np.ndarray, charset: list[str], latest: date | None = None,
+           only: str | None = None) -> Decoded | None:
     """Best date reading of one text line. `logp`: (frames, classes) log-probabilities, class 0 the CTC blank;
-    `charset[k]` the character of class k (k >= 1). None when no alignment fits the grammar."""
+    `charset[k]` the character of class k (k >= 1). With `latest`, only dates up to that day: a page scanned
+    in 2020 bears no date of 2026, so "6-10-2020" read as 2026 is read again among the years it can be. None
+    when no alignment fits the grammar. With `only` (an ISO date), the best reading of that one date: what it
+    costs tells how far the recognizer is from reading it."""
+    arcs, start, final = _grammar(min(LAST_YEAR, latest.year) if latest else LAST_YEAR, only)
     index = {c: k for k, c in enumerate(charset) if k}
     cols = {c: index[c] for c in DIGITS + SEPS + " " + LETTERS + "," if c in index}
     other = np.ones(len(charset), dtype=bool)  # letters and commas stay "other" too, around a numeric date
@@ -123,7 +144,7 @@ def decode(logp: np.ndarray, charset: list[str]) -> Decoded | None:
         return float(lp_other[t]) if sym == OTHER else float(logp[t, cols[sym]]) if sym in cols else -math.inf
 
     # Viterbi over (NFA state, last symbol or "" for blank); back-pointers per frame.
-    cur: dict[tuple[int, str], float] = {(START, ""): 0.0}
+    cur: dict[tuple[int, str], float] = {(start, ""): 0.0}
     back: list[dict[tuple[int, str], tuple[tuple[int, str], str]]] = []
     for t in range(frames):
         nxt: dict[tuple[int, str], float] = {}
@@ -134,13 +155,13 @@ def decode(logp: np.ndarray, charset: list[str]) -> Decoded | None:
             moves = [((q, ""), s + blank, "")]
             if last:
                 moves.append(((q, last), s + score(t, last), ""))  # the same symbol held over another slice
-            moves += [((q2, sym), s + score(t, sym), sym) for sym, q2 in ARCS[q] if sym != last]
+            moves += [((q2, sym), s + score(t, sym), sym) for sym, q2 in arcs[q] if sym != last]
             for key, total, emit in moves:
                 if total > nxt.get(key, -math.inf):
                     nxt[key], bp[key] = total, ((q, last), emit)
         cur = {k: v for k, v in nxt.items() if v > -math.inf}
         back.append(bp)
-    ends = [(s, k) for k, s in cur.items() if k[0] == FINAL]
+    ends = [(s, k) for k, s in cur.items() if k[0] == final]
     if not ends:
         return None
     s, key = max(ends)
@@ -152,7 +173,7 @@ def decode(logp: np.ndarray, charset: list[str]) -> Decoded | None:
         key = prev
     text = "".join(reversed(out)).replace(OTHER, "").strip()
     iso = to_iso(text)
-    if iso is None:
+    if iso is None or (latest and iso > latest.isoformat()):
         return None
     best_ids = logp.argmax(axis=1)
     best = "".join(charset[k] for i, k in enumerate(best_ids) if k and (i == 0 or k != best_ids[i - 1]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -9,6 +11,8 @@ import pypdfium2 as pdfium
 from moa.errors import ExternalError
 
 TAIL = 2048  # bytes at the end where a complete PDF has its %%EOF marker
+EARLIEST = date(2019, 1, 1)  # a file saved before the program's first agreements on file has a clock unset
+_PDF_DATE = re.compile(r"(?:D:)?(\d{4})(\d{2})(\d{2})")
 
 
 def open_pdf(source: Path | str | bytes, name: str | None = None) -> pdfium.PdfDocument:
@@ -37,3 +41,23 @@ def open_pdf(source: Path | str | bytes, name: str | None = None) -> pdfium.PdfD
         doc.close()
         raise ExternalError(f"{label}: PDF has no pages")
     return doc
+
+
+def latest_date(doc: pdfium.PdfDocument) -> date | None:
+    """The latest day anything on the file's pages can be dated: the later of its creation and modification
+    days (its Info dictionary), a day more for time zones. A signature page scanned in June 2020 bears no
+    date of 2026. None when the file has neither date or a scanner's clock was unset."""
+    try:
+        meta = doc.get_metadata_dict()
+    except Exception:  # a damaged Info dictionary: no bound, not an error
+        return None
+    days = []
+    for key in ("CreationDate", "ModDate"):
+        m = _PDF_DATE.match((meta.get(key) or "").strip())
+        if m:
+            try:
+                days.append(date(int(m[1]), int(m[2]), int(m[3])))
+            except ValueError:
+                pass
+    last = max(days, default=None)
+    return last + timedelta(days=1) if last and last >= EARLIEST else None

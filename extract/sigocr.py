@@ -22,6 +22,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from extract.dates import find_dates
+from extract.pdf import latest_date
 from extract.signatures import _NOT_NAME as NOT_NAME
 from extract.signatures import extract_signatories, known_ice, signature_pages
 
@@ -61,11 +62,13 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None) ->
         image = ppocr.render(page, dpi) if colour else ocr.render(page, dpi)
     finally:
         page.close()
-    engine = {PP_OCR: ppocr.version(), DATE_LINES: datecrop.version()}.get(config, config)
+    latest = latest_date(doc) if config == DATE_LINES else None
+    engine = {PP_OCR: ppocr.version(),
+              DATE_LINES: f"{datecrop.version()}; dates up to {latest}"}.get(config, config)
 
     def read() -> Any:
         if config == DATE_LINES:
-            return datecrop.reading(np.asarray(image), _ocr(doc, index, dpi, BLOCK_CONFIG, cache_dir))
+            return datecrop.reading(np.asarray(image), _ocr(doc, index, dpi, BLOCK_CONFIG, cache_dir), latest)
         if config == PP_OCR:
             return ppocr.ocr_image(image, dpi)
         return ocr.ocr_image(image, dpi, config)

@@ -93,6 +93,41 @@ def test_a_month_written_out() -> None:
     assert datedecode.to_iso("April 7, 25") == "2025-04-07" and datedecode.to_iso("Apri 7, 25") == "2025-04-07"
 
 
+def test_no_date_after_the_file_was_saved() -> None:
+    from datetime import date
+
+    # Tarrant Co. TX's "6-10-2020", its last 0 written like a 6: on a page saved in June 2020 it is 2020.
+    table = scores(spell("6-10-2020", {8: {"6": 0.6, "0": 0.35}}))
+    assert datedecode.decode(table, CHARSET).iso == "2026-06-10"
+    d = datedecode.decode(table, CHARSET, latest=date(2020, 6, 23))
+    assert d is not None and d.iso == "2020-06-10" and 0 < d.gap < 1.0
+    # A day of the right year but after the save is no reading at all.
+    assert datedecode.decode(scores(spell("6-30-2020")), CHARSET, latest=date(2020, 6, 23)) is None
+
+
+def test_the_file_saved_date_bounds_the_page(corpus: Path) -> None:
+    from datetime import date
+
+    from extract.pdf import latest_date, open_pdf
+
+    doc = open_pdf(corpus / "moa" / "287g_JEM_TarrantCoTX_06-16-2020.pdf")
+    try:
+        assert latest_date(doc) == date(2020, 6, 23)  # modified 2020-06-22, a day more for time zones
+    finally:
+        doc.close()
+
+
+def test_one_date_is_read_however_it_is_written() -> None:
+    # How far a reading of "3/13/25" is from 3/3/25: what the two models' margins are made of.
+    table = scores(spell("3/13/25", {2: {"1": 0.6, "0": 0.3}}))
+    same = datedecode.decode(table, CHARSET, only="2025-03-13")
+    other = datedecode.decode(table, CHARSET, only="2025-03-03")
+    assert same.iso == "2025-03-13" and abs(same.gap) < 1e-6
+    assert other.iso == "2025-03-03" and other.text == "3/03/25" and 0.5 < other.gap < 1.0  # log(0.6/0.3)
+    assert datedecode.decode(scores(spell("3/13/2025")), CHARSET, only="2025-03-13").text == "3/13/2025"
+    assert datedecode.decode(scores(spell("4/13/25")), CHARSET, only="2025-03-13").gap > 5
+
+
 def test_date_in_ice_file_names() -> None:
     assert date_in_name("287gJEM_%20etowahCoAL_06-09-2020.pdf") == "2020-06-09"
     assert date_in_name("287gWSO_LaPazCoAz2020-02-27.pdf") == "2020-02-27"
