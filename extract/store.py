@@ -89,6 +89,20 @@ def get_record(conn: sqlite3.Connection, sha: str, with_text: bool = False) -> d
     return record
 
 
+def low_confidence_words(conn: sqlite3.Connection, below: float) -> dict[tuple[str, int], list[str]]:
+    """(sha256, page number) -> the words OCR read on that page only with confidence under `below` (0-100),
+    every time it read them: what a reading is unsure of ("ICI:" for ICE, at 47), never a word also read
+    clearly on the page. Only OCR'd pages keep word confidences."""
+    rows = conn.execute(
+        "SELECT sha256, number, json_extract(w.value, '$[0]') AS word FROM extract_pages, json_each(words) AS w"
+        " WHERE words IS NOT NULL GROUP BY sha256, number, word HAVING max(json_extract(w.value, '$[1]')) < ?"
+        " ORDER BY sha256, number, word", (below,))
+    out: dict[tuple[str, int], list[str]] = {}
+    for r in rows:
+        out.setdefault((r["sha256"], r["number"]), []).append(r["word"])
+    return out
+
+
 def iter_records(conn: sqlite3.Connection, with_text: bool = False) -> Iterator[dict[str, Any]]:
     """Every stored record, in file-name order; each page's text under pages[i]['text'] when asked."""
     shas = [r["sha256"] for r in conn.execute("SELECT sha256 FROM extract_documents ORDER BY file, sha256")]

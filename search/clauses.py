@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from .normalize import Context, prepare, tokens
+from .normalize import Context, canon, prepare, tokens
 
 
 @dataclass
@@ -37,6 +37,9 @@ class Clause:
     quality: float | None = None  # lowest extraction quality of its pages (None: unknown)
     method: str | None = None  # "ocr" when any of its pages was OCR'd, "ocr-layer" when any is a scan's
     # text layer (a scanner's OCR), else the pages' method
+    # Keys of the words OCR read on its pages only with low confidence (`search.compare.DOUBT`): where a
+    # reading differs from the standard in such words alone, OCR may explain it.
+    doubtful: frozenset[str] = field(default_factory=frozenset)
     prepared: str = ""
     toks: list[str] = field(default_factory=list)
 
@@ -159,11 +162,14 @@ def clause_of(record: dict, key: str, titles: dict[str, str] | None = None,
     if part is not sec:
         number = f"{number}.{part.get('letter')}" if number else part.get("letter")
     quality, method = _pages_quality(record, part.get("page_start"), part.get("page_end"))
+    first, last = part.get("page_start"), part.get("page_end") or part.get("page_start")
+    doubtful = frozenset(k for p in record.get("pages") or [] if first and first <= int(p.get("number") or 0) <= last
+                         for w in p.get("low_conf_words") or () if (k := canon(w)))
     return Clause(
         sha256=record["sha256"], file=record.get("file"), agency=agency.get("name"), state=agency.get("state"),
         model=record.get("model"), revision=record.get("template_revision"), date_signed=date_signed(record),
         key=key, number=number, title=part.get("title"), page=part.get("page_start"), text=text,
-        ctx=_context(record), quality=quality, method=method)
+        ctx=_context(record), quality=quality, method=method, doubtful=doubtful)
 
 
 _CTX: dict[int, tuple[dict, Context]] = {}

@@ -52,14 +52,17 @@ def is_low_quality(c: Clause, df: dict[str, int] | None = None) -> bool:
     return garble_rate(c.toks, df) > GARBLE
 
 
-def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = None) -> int:
+def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = None,
+                doubtful: frozenset[str] = frozenset()) -> int:
     """Words changed between a clean text `a` and an OCR-garbled reading `b` that OCR cannot explain: a
     changed run counts unless it is noise (`is_noise`), or one side holds garbled words and the two runs'
-    letters (OCR look-alikes folded) are still alike. A real word swapped for a real word always counts."""
+    letters (OCR look-alikes folded) are still alike, or every word `b` has in it is one OCR was unsure of
+    (`doubtful`: read only with low confidence). Otherwise a real word swapped for a real word always counts."""
     a, b = _without_the(a), _without_the(b)
-    n = _ocr_changes(a, b, df)
+    n = _ocr_changes(a, b, df, doubtful)
     if n and (english() and any(len(t) >= 5 and nonword(t) for t in (*a, *b))):
-        n = min(n, _ocr_changes(_without_the(split_run_together(a)), _without_the(split_run_together(b)), df))
+        n = min(n, _ocr_changes(_without_the(split_run_together(a)), _without_the(split_run_together(b)), df,
+                                doubtful))
     return n
 
 
@@ -85,7 +88,8 @@ def _without_the(toks: Sequence[str]) -> list[str]:
 _HOLE_BEFORE = frozenset({"and", "or", "of", "to", "ln", "shall", "wlll", "may", "must", "ls", "has"})
 
 
-def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) -> int:
+def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None,
+                 doubtful: frozenset[str] = frozenset()) -> int:
     ops = token_ops(a, b)
     moved = moved_ops(a, b, ops)
     n = 0
@@ -93,7 +97,7 @@ def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None) 
         if tag == "equal" or k in moved:
             continue
         old, new = a[i1:i2], b[j1:j2]
-        if is_noise(old, new, df):
+        if is_noise(old, new, df) or (new and len(new) <= len(old) + 2 and all(t in doubtful for t in new)):
             continue
         if len(old) == len(new) == 1 and (_digits_misread(old[0], new[0]) or _roman_misread(old[0], new[0])
                                           or _roman_misread(new[0], old[0])):

@@ -80,7 +80,7 @@ def _merge_ocr_uncertain(variants: list[Variant], df: dict[str, int]) -> list[Va
                                   key=lambda rc: (-rc[0], -len(rc[1].members)))[:3]:
             if ratio < UNCERTAIN_PREFILTER:
                 break
-            if ocr_changes(cand.representative.toks, toks, df) == 0:
+            if ocr_changes(cand.representative.toks, toks, df, v.representative.doubtful) == 0:
                 target = cand
                 break
         if target is None:
