@@ -257,8 +257,18 @@ def _trim_signature_block(text: str) -> str:
     # the next pages (an appendix), not part of the clause.
     # ... up to the page's end (a footer ending in its page number) or an appendix.
     tail = re.split(r"(?im)^\s*APPENDIX\b|^[^\n]*[A-Za-z][^\n]*\s\d{1,3}\s*$", text[start:])[0]
-    after = [ln for ln in tail.split("\n")
-             if len(ln.split()) >= 5 and sum(w.islower() for w in ln.split()) >= 3] if len(tail) <= 1500 else []
+    after: list[str] = []
+    kept = False
+    for ln in tail.split("\n") if len(tail) <= 1500 else []:
+        words = ln.split()
+        # A line of prose; or the short end of the sentence the line before it left open ("… civil" / "or
+        # criminal."), which a footer's "Date: ____" above the clause's last lines would otherwise drop.
+        if (len(words) >= 5 and sum(w.islower() for w in words) >= 3) or \
+                (kept and words and words[0][:1].islower() and not _PROSE_END.search(after[-1])):
+            after.append(ln)
+            kept = True
+        else:
+            kept = False
     if after:
         return _cut_block(text, start) + "\n" + "\n".join(after)
     return _cut_block(text, start)

@@ -13,7 +13,7 @@ from compare_support import ocr_corrupt, text_layer_records
 from search.clauses import Clause, clause_of, template_generation
 from search.compare import compare_all, compare_clauses, compare_pair, compare_section
 from search.deviation import deviation_report
-from search.normalize import Context, normalize
+from search.normalize import Context, normalize, prepare
 from search.tokendiff import substantive_changes
 from search.variants import group_variants
 
@@ -154,3 +154,19 @@ def test_old_and_new_agreements_without_a_revision_have_separate_standards(tfm: 
     res = compare_section(recs, "costs-and-expenditures")
     groups = {(s["model"], s["template_revision"]) for s in res["standards"]}
     assert ("TFM", "2019-2020 (no revision)") in groups and ("TFM", "2025 (revision unread)") in groups
+
+
+def test_a_sentence_ending_after_a_footers_date_line_keeps_its_short_last_line() -> None:
+    # Hardee Co. FL: each page's footer carries a "Date: ____" line for initials, which looks like the signature
+    # block's start; the clause's last sentence after it ends on a short line ("or criminal.") that must stay.
+    text = ("This MOA becomes effective upon signature of both parties and will remain in effect until either\n"
+            "party, upon 90-day written notice to the other party, provides notice of termination.\n"
+            "Hardee County Sheriff's Office\n_______________________\nDate: ___________________________\n"
+            "This MOA does not, is not intended to, shall not be construed to, and may not be relied upon to\n"
+            "create any rights, substantive or procedural, enforceable at law by any person in any matter, civil\n"
+            "or criminal.\n"
+            "By signing this MOA, each party represents it is fully authorized to enter into this MOA, accepts\n"
+            "For the LEA:\nDate: 02/19/25\nName: Vent Crawford")
+    got = prepare(text)
+    assert "any matter, civil or criminal. By signing this MOA" in got
+    assert "Vent Crawford" not in got and "Name:" not in got
