@@ -88,8 +88,10 @@ def heading_titles(records: Iterable[dict], min_count: int = 3, subsections: boo
 
 # A heading line as OCR prints it: "II. AUTHORITY", "Ii]. AUTHORITY", "Ill.' POLICY", "XVI. ‘CIVIL RIGHTS STANDARDS".
 # A letter or two in lower case is OCR's too ("C C'OMMUNITY OlJTREAC'H"): a title is mostly capitals.
-_HEAD_LINE = re.compile(r"^\s*[^\sA-Za-z]{0,2}[A-Za-z0-9¥|\[\]!]{0,4}[.,:]?['‘’`\"]?\s+['‘’`\"]?"
-                        r"([A-Z][A-Za-z ,&/()'-]{5,})\s*$", re.M)
+# Specks before the number or the title, and after it, are OCR's too (". H. LIABILITY", "VI =MODIFICATIONS",
+# "Vi. «MODIFICATIONS", "' IT. AUTHORITY", "RESPONSIBILIT\\").
+_HEAD_LINE = re.compile(r"^\s*[^\sA-Za-z]{0,2}\s?[A-Za-z0-9¥|\[\]!]{0,4}[.,:]?['‘’`\"]?\s+['‘’`\"«=*•·]?"
+                        r"([A-Z][A-Za-z ,&/()'-]{5,})[^\w\s]{0,2}\s*$", re.M)
 _MOSTLY_CAPS = 0.85
 
 
@@ -106,9 +108,10 @@ def _title_key(letters: str, titles: dict[str, str]) -> str | None:
 def cut_at_heading(text: str, key: str, titles: dict[str, str], early: bool = False) -> str:
     """The clause text up to the heading of another section that extraction missed ("L CIVIL RIGHTS STANDARDS"
     read for "I.", "F, ICE SUPERVISION"), so the next clause is not compared as part of this one. A section's
-    text is searched from a fifth of its length on (an introduction may name its parts); a subsection's
-    (`early`) from its first lines."""
-    for m in _HEAD_LINE.finditer(text, min(int(len(text) * 0.2), 300) if early else int(len(text) * 0.2)):
+    text is searched from a fifth of its length on (an introduction may name its parts), or its first 400
+    characters when that is sooner (a short clause that swallowed a long one); a subsection's (`early`) from its
+    first lines."""
+    for m in _HEAD_LINE.finditer(text, min(int(len(text) * 0.2), 300) if early else min(int(len(text) * 0.2), 400)):
         letters = [c for c in m.group(1) if c.isalpha()]
         if sum(c.isupper() for c in letters) < _MOSTLY_CAPS * len(letters):
             continue

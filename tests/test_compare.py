@@ -170,3 +170,23 @@ def test_a_sentence_ending_after_a_footers_date_line_keeps_its_short_last_line()
     got = prepare(text)
     assert "any matter, civil or criminal. By signing this MOA" in got
     assert "Vent Crawford" not in got and "Name:" not in got
+
+
+@pytest.mark.parametrize("heading", [
+    ". xm. RELEASE OF INFORMATION TO THIRD PARTIES",  # Oakland PD FL: a speck before, "xm" for XIII
+    "VI =MODIFICATIONS TO THIS MOA",  # Portage Co. OH
+    "Vi. «MODIFICATIONS TO THIS MOA",  # Calhoun Co. FL
+    "' IT. AUTHORITY",  # Refugio Co. TX
+])
+def test_a_missed_heading_with_ocr_specks_still_ends_the_clause_before_it(heading: str) -> None:
+    from search.clauses import cut_at_heading
+
+    titles = {"RELEASEOFINFORMATIONTOTHIRDPARTIES": "release-of-information", "MODIFICATIONSTOTHISMOA": "modifications",
+              "AUTHORITY": "authority", "REPORTINGREQUIREMENTS": "reporting"}
+    # The heading after a short clause, before a long text it swallowed (Oakland's at 19% of it: past the first
+    # 400 characters, it is searched for), and after a long clause.
+    clause = "The LEA will provide ICE with statistics for its reporting requirements.\n" * 6
+    for body, rest in ((clause, 40), (clause * 10, 1)):
+        text = body + heading + "\nThe next section's text, which is not this clause's.\n" * rest
+        assert cut_at_heading(text, "reporting", titles) == body.rstrip()
+    assert cut_at_heading(clause + "  REPORTING REQUIREMENTS\nmore", "reporting", titles).endswith("more")
