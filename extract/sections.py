@@ -74,8 +74,16 @@ APPENDIX_KEYS: dict[str, str] = {
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 _TO_ROMAN = [(50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
 
-ARTICLE_RE = re.compile(r"^\s*(?P<num>[IVXLlDUTivnu1|!]{1,5}|[A-Za-z][A-Za-z1|!]{0,3})\s*[.,:;]?\s+(?P<title>[A-Za-z0-9][A-Za-z0-9 ,.'&/()\-]{2,100}?)\s*$")
-SUB_RE = re.compile(r"^\s*(?P<letter>[A-Z0-9])\s*\.\s+(?P<title>[A-Z][A-Za-z0-9 ,.'&/()\-]{3,90}?)\s*$")
+ARTICLE_RE = re.compile(r"^\s*(?P<num>[IVXLlDUTivnu1|!]{1,5}|[A-Za-z][A-Za-z1|!]{0,3})\s*[.,:;]?\s+[«\x22'*•=]?(?P<title>[A-Za-z0-9][A-Za-z0-9 ,.'&/()\-]{2,100}?)\s*$")
+SUB_RE = re.compile(r"^\s*(?P<letter>[A-Z0-9])\s*[.,]?\.\s+(?P<title>[A-Z][A-Za-z0-9 ,.'&/()\-]{3,90}?)\s*$")
+# Specks OCR puts before a heading ("' IT. AUTHORITY", "\" A. COMPLAINT PROCEDURES", "_ B. COMMUNICATION"), and
+# before its title ("Vi. «MODIFICATIONS TO THIS MOA") or after its letter ("D,. CERTIFICATION").
+_SPECKS = re.compile(r"^\s*[^A-Za-z0-9\s]{1,2}\s+(?=\S)")
+
+
+def _heading(text: str) -> str:
+    """A line as a heading is matched: without the specks OCR put before it."""
+    return _SPECKS.sub("", text)
 APPENDIX_RE = re.compile(r"^\s*APPENDIX\s*(?P<letter>[A-Z8&](?![A-Za-z]))?\s*[:.\-]?\s*(?P<title>[A-Z].*)?$")
 
 
@@ -216,7 +224,7 @@ def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, st
     expected = 1
     first: str | None = None
     for i in range(end):
-        m = ARTICLE_RE.match(lines[i].text)
+        m = ARTICLE_RE.match(_heading(lines[i].text))
         if not m or not _is_caps(m["title"]):
             continue
         title = clean_heading(m["title"])
@@ -270,7 +278,7 @@ def _subsections(lines: list[_Line], start: int, end: int) -> list[dict[str, Any
     subs: list[tuple[int, str, str]] = []
     want = "A"
     for i in range(start, end):
-        m = SUB_RE.match(lines[i].text)
+        m = SUB_RE.match(_heading(lines[i].text))
         if not m or not _is_caps(m["title"]):
             continue
         title = clean_heading(m["title"])

@@ -102,3 +102,20 @@ def test_a_subsection_letter_misread_or_lost_still_opens_its_subsection_under_a_
     assert [(u["letter"], u["key"]) for u in subs] == [
         ("A", "designation-of-functions"), ("B", "nomination"), ("C", "training"), ("E", "costs"),
         ("F", "supervision"), ("G", "interpretation"), ("H", "liability"), ("I", "civil-rights")]
+
+
+def test_specks_around_a_heading_do_not_hide_it() -> None:
+    # Tesseract's readings of Refugio Co. TX ("' IT. AUTHORITY"), Calhoun Co. FL ("Vi. «MODIFICATIONS TO THIS
+    # MOA") and Cleveland Co. NC ("\" A. COMPLAINT PROCEDURES", "_ B. COMMUNICATION"), Lexington ("D,. CERTIFICATION").
+    text = ("MEMORANDUM OF AGREEMENT\nI. PARTIES\ntext\nII. PURPOSE\ntext\n' IT. AUTHORITY\ntext\n"
+            "IV. RESPONSIBILITIES\ntext\nA. DESIGNATION OF AUTHORIZED FUNCTIONS\nx\nB. NOMINATION OF PERSONNEL\nx\n"
+            "C. TRAINING OF PERSONNEL\nx\nD,. CERTIFICATION AND AUTHORIZATION\nx\n"
+            "V. REPORTING AND DOCUMENTATION\n\" A. COMPLAINT PROCEDURES\nx\n_ B. COMMUNICATION\nx\n"
+            "Vi. «MODIFICATIONS TO THIS MOA\ntext\n")
+    sections, _ = extract_sections([Page(1, text, "ocr", 0.9, "", len(text))])
+    assert [(s["number"], s["key"]) for s in sections] == [
+        ("I", "parties"), ("II", "purpose"), ("III", "authority"), ("IV", "responsibilities"), ("V", "reporting"),
+        ("VI", "modifications")]
+    assert [u["key"] for u in sections[3]["subsections"]] == ["designation-of-functions", "nomination", "training",
+                                                            "certification"]
+    assert [u["key"] for u in sections[4]["subsections"]] == ["complaints", "communication"]
