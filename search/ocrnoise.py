@@ -256,7 +256,8 @@ def _namelike(tok: str) -> bool:
 
 def split_run_together(toks: Sequence[str]) -> list[str]:
     """Keys of a reading whose spaces OCR read as a letter ("recelpteofesuchenotlce" → recelpt of such notlce):
-    a non-word splits where that letter stands between real words (e or o). Other keys are kept as they are."""
+    a non-word splits where that letter stands between real words (e or o), or between two real words whose
+    space was lost. Other keys are kept as they are."""
     real = english()
     if not real:
         return list(toks)
@@ -268,9 +269,13 @@ def split_run_together(toks: Sequence[str]) -> list[str]:
 
 
 def _segment(tok: str, real: frozenset[str]) -> list[str] | None:
-    """The fewest real words that spell `tok` with one separator letter between them, or None."""
+    """The fewest real words that spell `tok` with one separator letter between them, or None; else two real
+    words run together, the space between them lost ("LEApersonnel")."""
     found = [p for p in (_segment_on(tok, real, sep) for sep in "eo") if p]
-    return min(found, key=len) if found else None
+    if found:
+        return min(found, key=len)
+    glued = [[tok[:i], tok[i:]] for i in range(2, len(tok) - 1) if tok[:i] in real and tok[i:] in real]
+    return min(glued, key=lambda p: abs(len(p[0]) - len(p[1]))) if glued else None
 
 
 def _segment_on(tok: str, real: frozenset[str], sep: str) -> list[str] | None:

@@ -18,3 +18,13 @@ def test_letters_read_for_digits_in_a_citation_are_ocr_noise_but_a_changed_digit
     words = "8 C.F.R. § 287.5(c)(1). Subsequent to such arrest".split()
     assert ocr_changes([canon(w) for w in words], [canon(w) for w in "8 C.F.R. § 287.S(c)(l). Subsequent to such arrest".split()]) == 0
     assert ocr_changes([canon(w) for w in words], [canon(w) for w in "8 C.F.R. § 287.5(c)(2). Subsequent to such arrest".split()]) > 0
+
+
+def test_two_words_run_together_are_split_on_a_poor_scan() -> None:
+    # Glades Co. FL's layer: "participating LEApersonnel will enjoy", the space after the agency lost.
+    std = [canon(w) for w in "of the parties to this MOA that participating ⟦AGENCY⟧ personnel will enjoy the same".split()]
+    read = [canon(w) for w in "of the parties to this MOA that participating LEApersonnel will enjoy the same".split()]
+    assert ocr_changes(std, read) == 0
+    # A word lost beside them still counts.
+    assert ocr_changes(std, [canon(w) for w in "of the parties to this MOA that participating LEA personnel enjoy"
+                                                " the same".split()]) > 0
