@@ -142,32 +142,31 @@ def _crop(image: Any, ink: Box, scale: float, pad: int) -> Any:
     return line
 
 
-def _read(image: Any, ink: Box, scale: float, pad: int, scores: Callable[[Any], Any],
-          latest: date | None = None) -> datedecode.Decoded | None:
-    scored = scores(_crop(image, ink, scale, pad))
-    return datedecode.decode(*scored, latest=latest) if scored is not None else None
+def readings(image: Any, ink: Box, scores: Callable[[Any], Any]) -> list[Any]:
+    """One recognizer's scores for the line's eight crops (None where it gives none): what `votes` and
+    `margin` read dates from, computed once."""
+    return [scores(_crop(image, ink, s, m)) for s, m in VARIANTS]
 
 
-def margin(image: Any, ink: Box, scores: Callable[[Any], Any], iso: str, rival: str,
-           latest: date | None = None) -> float:
-    """How much more likely one recognizer finds `iso` than `rival` on the line: over its eight readings, the
-    sum of what reading `rival` costs against reading `iso` (log-probability, each held to +-MARGIN_CAP)."""
+def margin(scored: list[Any], iso: str, rival: str, latest: date | None = None) -> float:
+    """How much more likely one recognizer finds `iso` than `rival` on the line: over its eight readings
+    (`readings`), the sum of what reading `rival` costs against reading `iso` (log-probability, each held to
+    +-MARGIN_CAP)."""
     total = 0.0
-    for s, m in VARIANTS:
-        scored = scores(_crop(image, ink, s, m))
-        if scored is None:
+    for one in scored:
+        if one is None:
             continue
-        a = datedecode.decode(*scored, latest=latest, only=iso)
-        b = datedecode.decode(*scored, latest=latest, only=rival)
+        a = datedecode.decode(*one, latest=latest, only=iso)
+        b = datedecode.decode(*one, latest=latest, only=rival)
         diff = (b.gap if b else MARGIN_CAP) - (a.gap if a else MARGIN_CAP)
         total += max(-MARGIN_CAP, min(MARGIN_CAP, diff))
     return round(total, 2)
 
 
-def votes(image: Any, ink: Box, scores: Callable[[Any], Any], latest: date | None = None) -> Counter[str]:
-    """How many of the line's eight readings give each date (up to `latest`), counting those that cost
-    little."""
-    reads = [_read(image, ink, s, m, scores, latest) for s, m in VARIANTS]
+def votes(scored: list[Any], latest: date | None = None) -> Counter[str]:
+    """How many of the line's eight readings (`readings`) give each date (up to `latest`), counting those
+    that cost little."""
+    reads = [datedecode.decode(*one, latest=latest) if one is not None else None for one in scored]
     return Counter(d.iso for d in reads if d and d.gap <= MAX_GAP)
 
 
@@ -211,16 +210,18 @@ def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
     prefer it by JOINT_MARGIN. (None, first box) when no box gives a date. Only dates up to `latest` (the
     file's last save, `extract.pdf.latest_date`) are read."""
     for ink in boxes:
-        read = votes(image, ink, reader, latest)
+        by_reader = readings(image, ink, reader)
+        read = votes(by_reader, latest)
         iso = agreed(read, None)
         if iso is None:
             if read:
                 break
             continue
         if checker:  # the check costs a second model's readings: only where a date was read
-            rival = dissent(iso, votes(image, ink, checker, latest))
-            if rival and margin(image, ink, reader, iso, rival, latest) \
-                    + margin(image, ink, checker, iso, rival, latest) < JOINT_MARGIN:
+            by_checker = readings(image, ink, checker)
+            rival = dissent(iso, votes(by_checker, latest))
+            if rival and margin(by_reader, iso, rival, latest) + margin(by_checker, iso, rival, latest) \
+                    < JOINT_MARGIN:
                 iso = None
         return iso, ink
     return None, (boxes[0] if boxes else None)
