@@ -121,11 +121,17 @@ def cut_at_heading(text: str, key: str, titles: dict[str, str], early: bool = Fa
     return text
 
 
-def _pages_quality(record: dict, first: int | None, last: int | None) -> tuple[float | None, str | None]:
+def _span(record: dict, first: int | None, last: int | None) -> list[dict]:
+    """The record's pages from `first` to `last` (or `first` alone); none when `first` is unknown."""
     if not first:
-        return None, None
+        return []
     last = last or first
-    pages = [p for p in record.get("pages") or [] if first <= int(p.get("number") or 0) <= last]
+    return [p for p in record.get("pages") or [] if first <= int(p.get("number") or 0) <= last]
+
+
+def _pages_quality(pages: list[dict]) -> tuple[float | None, str | None]:
+    if not pages:
+        return None, None
     qs = [float(p["quality"]) for p in pages if p.get("quality") is not None]
     methods = {"ocr-layer" if p.get("scanned") else p.get("method") for p in pages}
     method = next((m for m in ("ocr", "ocr-layer") if m in methods), next(iter(methods), None))
@@ -164,10 +170,9 @@ def clause_of(record: dict, key: str, titles: dict[str, str] | None = None,
     number = sec.get("number")
     if part is not sec:
         number = f"{number}.{part.get('letter')}" if number else part.get("letter")
-    quality, method = _pages_quality(record, part.get("page_start"), part.get("page_end"))
-    first, last = part.get("page_start"), part.get("page_end") or part.get("page_start")
-    doubtful = frozenset(k for p in record.get("pages") or [] if first and first <= int(p.get("number") or 0) <= last
-                         for w in p.get("low_conf_words") or () if (k := canon(w)))
+    pages = _span(record, part.get("page_start"), part.get("page_end"))
+    quality, method = _pages_quality(pages)
+    doubtful = frozenset(k for p in pages for w in p.get("low_conf_words") or () if (k := canon(w)))
     return Clause(
         sha256=record["sha256"], file=record.get("file"), agency=agency.get("name"), state=agency.get("state"),
         model=record.get("model"), revision=record.get("template_revision"), date_signed=date_signed(record),
