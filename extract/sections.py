@@ -76,15 +76,15 @@ _TO_ROMAN = [(50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (
 
 ARTICLE_RE = re.compile(r"^\s*(?P<num>[IVXLlDUTivnu1|!]{1,5}|[A-Za-z][A-Za-z1|!]{0,3})\s*[.,:;]?\s+[«\x22'*•=]?(?P<title>[A-Za-z0-9][A-Za-z0-9 ,.'&/()\-]{2,100}?)\s*$")
 SUB_RE = re.compile(r"^\s*(?P<letter>[A-Z0-9])\s*[.,]?\.\s+(?P<title>[A-Z][A-Za-z0-9 ,.'&/()\-]{3,90}?)\s*$")
-# Specks OCR puts before a heading ("' IT. AUTHORITY", "\" A. COMPLAINT PROCEDURES", "_ B. COMMUNICATION"), and
-# before its title ("Vi. «MODIFICATIONS TO THIS MOA") or after its letter ("D,. CERTIFICATION").
+APPENDIX_RE = re.compile(r"^\s*APPENDIX\s*(?P<letter>[A-Z8&](?![A-Za-z]))?\s*[:.\-]?\s*(?P<title>[A-Z].*)?$")
+# Specks OCR puts before a heading ("' IT. AUTHORITY", "\" A. COMPLAINT PROCEDURES", "_ B. COMMUNICATION"); those
+# before its title ("Vi. «MODIFICATIONS TO THIS MOA") or after its letter ("D,. CERTIFICATION") the patterns allow.
 _SPECKS = re.compile(r"^\s*[^A-Za-z0-9\s]{1,2}\s+(?=\S)")
 
 
 def _heading(text: str) -> str:
     """A line as a heading is matched: without the specks OCR put before it."""
     return _SPECKS.sub("", text)
-APPENDIX_RE = re.compile(r"^\s*APPENDIX\s*(?P<letter>[A-Z8&](?![A-Za-z]))?\s*[:.\-]?\s*(?P<title>[A-Z].*)?$")
 
 
 def to_roman(n: int) -> str:

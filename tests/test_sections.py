@@ -48,11 +48,16 @@ def test_canonical_titles_tolerate_spacing() -> None:
     assert canonical("SOMETHING ELSE ENTIRELY", ARTICLE_KEYS) is None
 
 
+def ocr_sections(text: str) -> list[dict]:
+    """The sections extraction finds in `text` read as one OCR'd page."""
+    return extract_sections([Page(1, text, "ocr", 0.9, "", len(text))])[0]
+
+
 def test_mangled_numerals_accepted_only_where_the_template_puts_the_title() -> None:
     text = ("MEMORANDUM OF AGREEMENT\nI. PARTIES\ntext\nD. PURPOSE\ntext\nID. AUTHORITY\ntext\n"
             "IV. RESPONSIBILITIES\ntext\nA. DESIGNATION OF AUTHORIZED FUNCTIONS\nx\n"
             "D. CERTIFICATION AND AUTHORIZATION\nx\n")
-    sections, _ = extract_sections([Page(1, text, "ocr", 0.9, "", len(text))])
+    sections = ocr_sections(text)
     assert [(s["number"], s["title"]) for s in sections] == [
         ("I", "PARTIES"), ("II", "PURPOSE"), ("III", "AUTHORITY"), ("IV", "RESPONSIBILITIES")]
     assert [u["letter"] for u in sections[3]["subsections"]] == ["A"]
@@ -96,7 +101,7 @@ def test_a_subsection_letter_misread_or_lost_still_opens_its_subsection_under_a_
             "1. THE FIRST ITEM OF A LIST\nx\nC. TRAINING OF PERSONNEL\nx\nE. COSTS AND EXPENDITURES\nx\n"
             "F. ICE SUPERVISION\nx\nG. INTERPRETATION SERVICES\nx\nB. LIABILITY AND RESPONSmILITY\nx\n"
             "I. CIVIL RIGHTS STANDARDS\nx\n")
-    sections, _ = extract_sections([Page(1, text, "ocr", 0.9, "", len(text))])
+    sections = ocr_sections(text)
     subs = sections[3]["subsections"]
     # D. lost entirely: E. follows C.; "1." and an unknown title never open one.
     assert [(u["letter"], u["key"]) for u in subs] == [
@@ -112,7 +117,7 @@ def test_specks_around_a_heading_do_not_hide_it() -> None:
             "C. TRAINING OF PERSONNEL\nx\nD,. CERTIFICATION AND AUTHORIZATION\nx\n"
             "V. REPORTING AND DOCUMENTATION\n\" A. COMPLAINT PROCEDURES\nx\n_ B. COMMUNICATION\nx\n"
             "Vi. «MODIFICATIONS TO THIS MOA\ntext\n")
-    sections, _ = extract_sections([Page(1, text, "ocr", 0.9, "", len(text))])
+    sections = ocr_sections(text)
     assert [(s["number"], s["key"]) for s in sections] == [
         ("I", "parties"), ("II", "purpose"), ("III", "authority"), ("IV", "responsibilities"), ("V", "reporting"),
         ("VI", "modifications")]
