@@ -355,8 +355,9 @@ def _fuzzy_agency(text: str, agency: str, threshold: float = 88.0) -> str:
 
 
 # Blanks of the template that each agreement fills in (the OPLA or Chief Counsel office's address, the Field
-# Office a FOD sits in, phones, e-mails): placeholders, so a filled-in blank is no change of wording.
-FILL_INS = frozenset({"address", "office", "phone", "email"})
+# Office a FOD sits in, phones, e-mails, the list of points of contact): placeholders, so a filled-in blank is no
+# change of wording.
+FILL_INS = frozenset({"address", "office", "phone", "email", "contacts"})
 _STREET = (r"(?:Street|St|Avenue|Ave|Drive|Dr|Road|Rd|Boulevard|Blvd|Lane|Ln|Way|Place|Pl|Plaza|Parkway|Pkwy|"
            r"Court|Ct|Highway|Hwy|Center|Square|Sq)")
 _FILL_SLOTS = [
@@ -370,6 +371,9 @@ _FILL_SLOTS = [
     re.compile(r"\b(FOD|FOO|F0D|POD|FO D)(\)?)(\s+in\s+(?!ICE\b|DHS\b|writing\b)(?:[Tt]he\s+)?[A-Z][\w.']*"
                r"(?:\s+(?!F\S{2,3}d\b|Of\S{2,4}\b)[A-Z][\w.']*){0,3}(?:,\s*(?:[A-Z]{2}\b|⟦STATE⟧|[A-Z][a-z]+))?(?:\s+(?:ERO\s+)?(?:F\S{2,3}d|\S{0,2}ield)\s+O\S{3,5})?)"),
 ]
+# "ICE and LEA points of contact (POCs) for purposes of this MOA are:" and the names and titles each agreement lists
+# after it ("For the LEA: Captain Dawn Mckinley, Department of Detention and Corrections For DHS: Director").
+_CONTACTS = re.compile(rf"({_flex('for purposes of this MOA')}\s+ar[ec]\b\s*[:;.,]?)(.{{0,600}})\Z", re.S | re.I)
 _FILL_PATTERNS = [
     (re.compile(rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?[A-Z0-9][\w.']*(?:\s+[A-Z][\w.']*){{0,4}}\s+{_STREET}\b\.?"
                 r"[^.;]{0,80}?(?:\b[A-Z]{2}|⟦STATE⟧)\s*,?\s*\d{5}(?:-\d{4})?\b"), " ⟦ADDRESS⟧ "),
@@ -401,16 +405,19 @@ def _fill_ins(t: str) -> str:
     t = re.sub(r"⟦OFFICE⟧(?:\s+[^\s⟦]{1,12}){0,2}?\s+(?:ERO\s+)?(?:F\S{2,3}d|\S{0,2}ield)\s+O\S{3,5}\b", "⟦OFFICE⟧", t)
     t = _FIELD_OFFICE.sub(" ⟦OFFICE⟧ ", t)
     t = re.sub(r"⟦OFFICE⟧\s*,?\s*(?:⟦STATE⟧|[A-Z]{2}\b)", "⟦OFFICE⟧", t)
+    t = _CONTACTS.sub(r"\1 ⟦CONTACTS⟧", t)
     return re.sub(r"(?:⟦(?:ADDRESS|PHONE)⟧[\s.,;:()]*){2,}", " ⟦ADDRESS⟧ ", t)
 
 
 def fill_in_values(text: str) -> list[str]:
-    """What an agreement wrote into the template's blanks (addresses, Field Office, phones, e-mails), as printed."""
+    """What an agreement wrote into the template's blanks (addresses, Field Office, phones, e-mails, points of
+    contact), as printed."""
     t = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text or ""))
     found: list[str] = []
     for rx in (_FILL_SLOTS[0], _FILL_SLOTS[1]):
         found += [m.group(0)[len(m.group(1)):].strip(" .:") for m in rx.finditer(t)]
     found += [m.group(3).strip() for m in _FILL_SLOTS[2].finditer(t)]
+    found += [m.group(2).strip() for m in _CONTACTS.finditer(t)]
     for rx, _ph in _FILL_PATTERNS:
         found += [m.group(0).strip() for m in rx.finditer(t)]
     out: list[str] = []
