@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -265,18 +266,20 @@ def cached(image: Image.Image, dpi: int, engine: str, cache_dir: Path | None,
 # ---- pool --------------------------------------------------------------------------------------------
 
 _POOL: tuple[int, ProcessPoolExecutor] | None = None
+_POOL_LOCK = threading.Lock()  # callers on several threads (comparisons of several clauses) share one pool
 
 
 def pool(jobs: int) -> ProcessPoolExecutor:
     """A process pool of `jobs` OCR workers, kept for the life of the process."""
     global _POOL
-    if _POOL is not None and _POOL[0] == jobs:
-        return _POOL[1]
-    shutdown()
-    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init)
-    _POOL = (jobs, executor)
-    return executor
+    with _POOL_LOCK:
+        if _POOL is not None and _POOL[0] == jobs:
+            return _POOL[1]
+        shutdown()
+        executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_worker_init)
+        _POOL = (jobs, executor)
+        return executor
 
 
 def shutdown() -> None:

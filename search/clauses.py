@@ -40,6 +40,9 @@ class Clause:
     # Keys of the words OCR read on its pages only with low confidence (`search.compare.DOUBT`): where a
     # reading differs from the standard in such words alone, OCR may explain it.
     doubtful: frozenset[str] = field(default_factory=frozenset)
+    # Its pages as (number, method): "ocr" (moa's OCR), "layer" (a scanner's OCR layer) or "text", for reading
+    # them again (`search.reread`).
+    pages: tuple[tuple[int, str], ...] = ()
     prepared: str = ""
     toks: list[str] = field(default_factory=list)
 
@@ -177,7 +180,8 @@ def clause_of(record: dict, key: str, titles: dict[str, str] | None = None,
         sha256=record["sha256"], file=record.get("file"), agency=agency.get("name"), state=agency.get("state"),
         model=record.get("model"), revision=record.get("template_revision"), date_signed=date_signed(record),
         key=key, number=number, title=part.get("title"), page=part.get("page_start"), text=text,
-        ctx=_context(record), quality=quality, method=method, doubtful=doubtful)
+        ctx=_context(record), quality=quality, method=method, doubtful=doubtful,
+        pages=tuple((int(p["number"]), "layer" if p.get("scanned") else str(p.get("method"))) for p in pages))
 
 
 _CTX: dict[int, tuple[dict, Context]] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from rapidfuzz import fuzz
 
@@ -31,6 +32,7 @@ from .clauses import (
 from .lexicon import REAL_WORD_DF, dictionary, english, garbled
 from .normalize import canon, fill_in_values, vocabulary
 from .ocrnoise import GARBLE, LOW_QUALITY, is_low_quality, ocr_changes, split_run_together
+from .reread import Reader
 from .tokendiff import (
     GARBLED_RATIO,
     NOISE_EDIT,
@@ -45,14 +47,16 @@ from .variants import UNCERTAIN_PREFILTER, Variant, group_variants
 # Tesseract's word confidence (0-100) under which a word is one OCR was unsure of: 1.3% of the words on the
 # corpus's OCR'd pages, among them "ICI:" for ICE (47), "aller" for after (5), "parca" for "has been" (38).
 DOUBT = 75
+# Clause keys compared at once when pages are read again (`each_section`): enough to keep the OCR pool busy.
+SECTION_THREADS = 4
 
 # Re-exported for callers of `search.compare`. The thresholds are read where they are used: set them on their
 # own module (`search.tokendiff.NOISE_EDIT`), not here.
 __all__ = [
     "GARBLE", "GARBLED_RATIO", "LOW_QUALITY", "NOISE_EDIT", "PREFILTER_RATIO", "REAL_WORD_DF", "UNCERTAIN_PREFILTER",
-    "Clause", "Variant", "clause_of", "clause_redline", "compare_all", "compare_clauses", "compare_pair",
+    "Clause", "Reader", "Variant", "clause_of", "clause_redline", "compare_all", "compare_clauses", "compare_pair",
     "compare_section", "cut_at_heading", "date_signed", "dictionary", "english", "garbled", "group_variants",
-    "heading_titles", "is_low_quality", "is_noise", "load_record", "load_records", "ocr_changes", "same_wording",
+    "heading_titles", "is_low_quality", "is_noise", "load_record", "load_records", "ocr_changes", "page_reader", "same_wording",
     "section_keys", "select", "split_run_together", "substantive_changes", "template_generation", "token_ops",
 ]
 
@@ -77,11 +81,13 @@ def _group_of(c: Clause) -> tuple[str, str]:
     return (c.model or "unknown", template_generation(c.revision, c.date_signed))
 
 
-def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = True) -> dict:
+def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = True,
+                    reader: Reader | None = None) -> dict:
     """Variants of one clause across agreements, the standard per (model, template revision), and for
-    every agreement on another variant a redline against its standard."""
+    every agreement on another variant a redline against its standard. With `reader`, poor scans are read
+    again where their noise is in doubt (`search.reread`)."""
     df = vocabulary(c.toks for c in clauses)
-    variants = group_variants(clauses, df)
+    variants = group_variants(clauses, df, reader)
     variant_of = {c.sha256: v for v in variants for c in v.members}
     by_group: dict[tuple[str, str], list[Clause]] = defaultdict(list)
     for c in clauses:
@@ -123,7 +129,8 @@ def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = Tru
              "text": v.representative.prepared,
              "ocr_uncertain": len(v.uncertain),
              "members": [{**m.cite(), "fill_ins": fill_in_values(m.text),
-                          **({"membership": "ocr-uncertain"} if m.sha256 in v.uncertain else {})}
+                          **({"membership": "ocr-uncertain"} if m.sha256 in v.uncertain else {}),
+                          **({"read_again_by": v.reread[m.sha256]} if m.sha256 in v.reread else {})}
                          for m in sorted(v.members, key=lambda m: (m.agency or "", m.sha256))]}
             for v in variants
         ],
@@ -150,27 +157,40 @@ def select(records: Iterable[dict], model: str | None = None, revision: str | No
 
 
 def compare_section(records: Iterable[dict], key: str, model: str | None = None,
-                    revision: str | None = None, *, redlines: bool = True) -> dict:
+                    revision: str | None = None, *, redlines: bool = True, reader: Reader | None = None) -> dict:
     """`moa compare --section KEY`: variants of one clause over the records (filtered by model/revision)."""
     recs = select(records, model, revision)
     titles, sub_titles = heading_titles(recs), heading_titles(recs, subsections=True)
     clauses = [c for c in (clause_of(r, key, titles, sub_titles) for r in recs) if c is not None]
-    result = compare_clauses(clauses, key, redlines=redlines)
+    result = compare_clauses(clauses, key, redlines=redlines, reader=reader)
     result.update({"model": model, "revision": revision, "records": len(recs)})
     return result
 
 
-def compare_all(records: Sequence[dict], model: str | None = None, revision: str | None = None) -> dict:
+def compare_all(records: Sequence[dict], model: str | None = None, revision: str | None = None, *,
+                reader: Reader | None = None) -> dict:
     """`moa compare --all`: how many variants every clause key has."""
     recs = select(records, model, revision)
     rows = []
-    for key in section_keys(recs):
-        res = compare_section(recs, key, redlines=False)
+    keys = section_keys(recs)
+    for key, res in zip(keys, each_section(recs, keys, reader=reader), strict=True):
         largest = res["variants"][0]["agreements"] if res["variants"] else 0
         rows.append({"section": key, "agreements": res["agreements"], "forms": res["forms"],
                      "variants": len(res["variants"]), "largest_variant": largest,
                      "deviating": len(res["deviations"]), "ocr_uncertain": res["ocr_uncertain"]})
     return {"model": model, "revision": revision, "records": len(recs), "rows": rows}
+
+
+def each_section(records: Sequence[dict], keys: Sequence[str], *, reader: Reader | None = None) -> list[dict]:
+    """`compare_section` (without redlines) for every key, in order. With a reader, several keys at once on
+    threads: one clause is grouped while the pages of another are read again on the OCR pool."""
+    def one(key: str) -> dict:
+        return compare_section(records, key, redlines=False, reader=reader)
+
+    if reader is None:
+        return [one(k) for k in keys]
+    with ThreadPoolExecutor(max_workers=SECTION_THREADS) as pool:
+        return list(pool.map(one, keys))
 
 
 def compare_pair(a: dict, b: dict) -> dict:
@@ -212,6 +232,18 @@ def _ordered_keys(r: dict) -> list[str]:
             out.append(sec["key"])
         out.extend(s["key"] for s in sec.get("subsections") or [] if s.get("key"))
     return out
+
+
+def page_reader(conn, *, jobs: int = 2, cache_only: bool = False) -> Reader | None:
+    """Other readings of the catalog's stored PDFs for `search.reread` (`extract.reread.PageReader`; with
+    `cache_only`, readings made before and nothing else), or None when extraction is not installed."""
+    try:
+        from extract.reread import PageReader
+    except ImportError:
+        return None
+    from moa.catalog import data_path
+
+    return PageReader(data_path(conn), jobs=jobs, cache_only=cache_only)
 
 
 def load_records(conn, model: str | None = None, revision: str | None = None) -> list[dict]:

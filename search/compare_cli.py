@@ -8,7 +8,7 @@ import textwrap
 from moa.catalog import connect
 from moa.errors import UserError
 
-from .compare import compare_all, compare_pair, compare_section, load_record, load_records
+from .compare import compare_all, compare_pair, compare_section, load_record, load_records, page_reader
 from .deviation import deviation_report
 
 
@@ -26,6 +26,10 @@ def register(sub, parent) -> None:
     p.add_argument("--model", choices=["JEM", "WSO", "TFM", "jem", "wso", "tfm"], help="only this model")
     p.add_argument("--revision", metavar="DATE", help="only this template revision")
     p.add_argument("--full", action="store_true", help="print whole redlines, not just the changes in context")
+    p.add_argument("--no-reread", dest="reread", action="store_false",
+                   help="never OCR a page again: judge poor scans by their stored reading alone (by default a "
+                        "scan's clause that differs from its standard is read again by other OCR, cached)")
+    p.add_argument("--jobs", type=int, default=2, help="OCR worker processes for those readings (default 2)")
     p.set_defaults(func=run, render=render)
 
 
@@ -43,14 +47,17 @@ def run(args: argparse.Namespace) -> dict:
         records = load_records(conn, args.model, args.revision)
         if not records:
             raise UserError("no extracted agreements match; run `moa extract` first or loosen --model/--revision")
+        if args.jobs < 1:
+            raise UserError("--jobs must be at least 1")
+        reader = page_reader(conn, jobs=args.jobs) if args.reread else None
         if args.all:
-            result = compare_all(records)
+            result = compare_all(records, reader=reader)
             result["kind"] = "all"
         elif args.report:
-            result = deviation_report(records)
+            result = deviation_report(records, reader=reader)
             result["kind"] = "report"
         else:
-            result = compare_section(records, args.section)
+            result = compare_section(records, args.section, reader=reader)
             if not result["agreements"]:
                 raise UserError(f"no agreement has a clause with key {args.section!r}; `moa compare --all` lists keys")
             result["kind"] = "section"

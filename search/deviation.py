@@ -11,22 +11,22 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from .compare import compare_section, date_signed, section_keys, select, template_generation
+from .compare import Reader, date_signed, each_section, section_keys, select, template_generation
 
 
 def _group(r: dict) -> tuple[str, str]:
     return (r.get("model") or "unknown", template_generation(r.get("template_revision"), date_signed(r)))
 
 
-def deviation_report(records: Sequence[dict], model: str | None = None, revision: str | None = None) -> dict:
+def deviation_report(records: Sequence[dict], model: str | None = None, revision: str | None = None, *,
+                     reader: Reader | None = None) -> dict:
     """Per agreement: the clauses that differ from its standard (changed words, page, variant, kind: 'wording'
     for an edit, 'extent' when more than half differs), plus missing and added clauses; agreements ranked by
     words changed in edits of wording, the most deviant first."""
     recs = select(records, model, revision)
     keys = section_keys(recs)
     by_sha: dict[str, list[dict]] = defaultdict(list)
-    for key in keys:
-        res = compare_section(recs, key, redlines=False)
+    for res in each_section(recs, keys, reader=reader):
         for d in res["deviations"]:
             by_sha[d["sha256"]].append({
                 "section": d["section"]["key"], "number": d["section"]["number"], "page": d["page"], "variant": d["variant"],

@@ -45,9 +45,10 @@ def run(args: argparse.Namespace) -> dict:
         if args.compare:
             if not args.section:
                 raise UserError("--compare needs --section KEY")
-            from .compare import compare_section, load_records
+            from .compare import compare_section, load_records, page_reader
 
-            result = compare_section(load_records(conn, args.model, args.revision), args.section)
+            result = compare_section(load_records(conn, args.model, args.revision), args.section,
+                                     reader=page_reader(conn))
             items = items_from_compare(conn, result)
             title = args.title or f"Clause {args.section}: deviations from the standard text"
         else:

@@ -66,6 +66,27 @@ def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = 
     return n
 
 
+def confirmed_changes(a: Sequence[str], b: Sequence[str], others: Sequence[Sequence[str]],
+                      df: dict[str, int] | None = None, doubtful: frozenset[str] = frozenset()) -> int:
+    """Words changed between a clean text `a` and a reading `b` that OCR cannot explain and that every other
+    reading of the same pages (`others`) changes too: a run of `b`'s counts unless each other reading reads
+    `a`'s words there, up to plain noise (`is_noise`; a reading as garbled as `b` shows nothing either way)."""
+    best = None
+    for keys in (_without_the, lambda t: _without_the(split_run_together(t))):
+        x = keys(a)
+        runs = changed_runs(x, keys(b), df, doubtful)
+        for other in others:
+            y = keys(other)
+            ops = token_ops(x, y)
+            moved = moved_ops(x, y, ops)
+            theirs = [(i1, i2) for k, (tag, i1, i2, j1, j2) in enumerate(ops)
+                      if tag != "equal" and k not in moved and not is_noise(x[i1:i2], y[j1:j2], df)]
+            runs = [r for r in runs if any(s0 <= r[1] and r[0] <= s1 for s0, s1 in theirs)]
+        n = sum(r[2] for r in runs)
+        best = n if best is None else min(best, n)
+    return best or 0
+
+
 _THE_JOINED = re.compile(r"^(of|to|by|and|for|with|from|ln|on|at|that|lf|as|when|upon)the$")
 
 
@@ -90,48 +111,55 @@ _HOLE_BEFORE = frozenset({"and", "or", "of", "to", "ln", "shall", "wlll", "may",
 
 def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None,
                  doubtful: frozenset[str] = frozenset()) -> int:
+    return sum(n for _i1, _i2, n in changed_runs(a, b, df, doubtful))
+
+
+def changed_runs(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None,
+                 doubtful: frozenset[str] = frozenset()) -> list[tuple[int, int, int]]:
+    """The changed runs between `a` and `b` that OCR cannot explain, as (start, end, words changed), start and
+    end indexes into `a` (start == end: words only `b` has, inserted there)."""
     ops = token_ops(a, b)
     moved = moved_ops(a, b, ops)
-    n = 0
+    runs = []
     for k, (tag, i1, i2, j1, j2) in enumerate(ops):
-        if tag == "equal" or k in moved:
-            continue
-        old, new = a[i1:i2], b[j1:j2]
-        if is_noise(old, new, df) or (new and len(new) <= len(old) + 2 and all(t in doubtful for t in new)):
-            continue
-        if len(old) == len(new) == 1 and (_digits_misread(old[0], new[0]) or _roman_misread(old[0], new[0])
-                                          or _roman_misread(new[0], old[0])):
-            continue
-        if number_changed("".join(old), "".join(new)):
-            n += max(i2 - i1, j2 - j1)
-            continue
-        if _agency_misread(old, new, df) or _agency_misread(new, old, df) or _separator_misread(old, new) \
-                or _separator_misread(new, old) or _footer_residue(old or new, df, bool(old) != bool(new)) \
-                or (not old and _specks(new, df)) or (not new and _specks(old, df)):
-            continue
-        if any(t.startswith("§") for t in (*old, *new)):
-            n += max(i2 - i1, j2 - j1)
-            continue
-        if _misread(old, new, df) or _misread(new, old, df):
-            continue  # words read as non-words ("b" for "to", ".rrt" for "not"), or specks read as words
-        if not old or not new:
-            pass
-        elif len(old) == len(new) and all(x == y or confusable(x, y) or _misread([x], [y], df) or _misread([y], [x], df)
-                                          or (min(len(x), len(y)) >= 2 and Levenshtein.distance(x, y) <= 1
-                                              and not (any(ch.isdigit() for ch in x) and any(ch.isdigit() for ch in y)))
-                                          or lost_one(x, y) or _agency_misread([x], [y], df) or _agency_misread([y], [x], df)
-                                          or _nonword_for(x, y) or _nonword_for(y, x) or _fragment_of(x, y, df)
-                                          or _fragment_of(y, x, df)
-                                          for x, y in zip(old, new, strict=True)):
-            continue  # a word misread as another word ("docs" for "does", "patty" for "party")
-        elif _nonword_run(old, new) or _nonword_run(new, old):
-            continue
-        elif any(garbled(t, df) or is_junk(t) for t in (*old, *new)) and \
-                fuzz.ratio(fold("".join(old)), fold("".join(new))) >= GARBLED_RATIO and \
-                covered(old, new, df) and covered(new, old, df):
-            continue
-        n += max(i2 - i1, j2 - j1)
-    return n
+        if tag != "equal" and k not in moved and _unexplained(a[i1:i2], b[j1:j2], df, doubtful):
+            runs.append((i1, i2, max(i2 - i1, j2 - j1)))
+    return runs
+
+
+def _unexplained(old: Sequence[str], new: Sequence[str], df: dict[str, int] | None,
+                 doubtful: frozenset[str]) -> bool:
+    """Whether OCR cannot explain one changed run (old → new)."""
+    if is_noise(old, new, df) or (new and len(new) <= len(old) + 2 and all(t in doubtful for t in new)):
+        return False
+    if len(old) == len(new) == 1 and (_digits_misread(old[0], new[0]) or _roman_misread(old[0], new[0])
+                                      or _roman_misread(new[0], old[0])):
+        return False
+    if number_changed("".join(old), "".join(new)):
+        return True
+    if _agency_misread(old, new, df) or _agency_misread(new, old, df) or _separator_misread(old, new) \
+            or _separator_misread(new, old) or _footer_residue(old or new, df, bool(old) != bool(new)) \
+            or (not old and _specks(new, df)) or (not new and _specks(old, df)):
+        return False
+    if any(t.startswith("§") for t in (*old, *new)):
+        return True
+    if _misread(old, new, df) or _misread(new, old, df):
+        return False  # words read as non-words ("b" for "to", ".rrt" for "not"), or specks read as words
+    if not old or not new:
+        return True
+    if len(old) == len(new) and all(x == y or confusable(x, y) or _misread([x], [y], df) or _misread([y], [x], df)
+                                    or (min(len(x), len(y)) >= 2 and Levenshtein.distance(x, y) <= 1
+                                        and not (any(ch.isdigit() for ch in x) and any(ch.isdigit() for ch in y)))
+                                    or lost_one(x, y) or _agency_misread([x], [y], df) or _agency_misread([y], [x], df)
+                                    or _nonword_for(x, y) or _nonword_for(y, x) or _fragment_of(x, y, df)
+                                    or _fragment_of(y, x, df)
+                                    for x, y in zip(old, new, strict=True)):
+        return False  # a word misread as another word ("docs" for "does", "patty" for "party")
+    if _nonword_run(old, new) or _nonword_run(new, old):
+        return False
+    return not (any(garbled(t, df) or is_junk(t) for t in (*old, *new)) and
+                fuzz.ratio(fold("".join(old)), fold("".join(new))) >= GARBLED_RATIO and
+                covered(old, new, df) and covered(new, old, df))
 
 
 # Letters a scan's OCR reads for digits (and back) inside a citation: "287.S(c)(l)" for "287.5(c)(1)",

@@ -244,9 +244,11 @@ class App:
             if not section:
                 return html(200, pages.layout("Compare", "<h1>Compare clauses</h1>" + pages.compare_form(keys, docs)))
             records = cmp.load_records(conn, model or None)
+            # Readings `moa compare` made before, never a new one: a page view does not run OCR.
+            reader = cmp.page_reader(conn, cache_only=True)
         finally:
             conn.close()
-        result = cmp.compare_section(records, section)
+        result = cmp.compare_section(records, section, reader=reader)
         result["model"] = model or None
         form = pages.compare_form(keys, docs, section, model)
         if not result["agreements"]:
