@@ -343,7 +343,7 @@ def _footer_residue(run: Sequence[str], df: dict[str, int] | None, one_sided: bo
     """An added or dropped run that is a garbled running footer or agency line ("⟦AGENCY⟧ sabke coulnby
     lndlans", "sumner county sherlffs offlce tn"): names, placeholders, numbers and non-words, with a
     placeholder, a number or a non-word among them and at most a third other words."""
-    if not one_sided or not run or len(run) > 8:
+    if not one_sided or not run or len(run) > 12:
         return False
     furniture = [t for t in run if t.startswith("§") or any(c.isdigit() for c in t) or is_junk(t)
                  or _namelike(t) or nonword(t) or len(t) <= 2]

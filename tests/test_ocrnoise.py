@@ -28,3 +28,20 @@ def test_two_words_run_together_are_split_on_a_poor_scan() -> None:
     # A word lost beside them still counts.
     assert ocr_changes(std, [canon(w) for w in "of the parties to this MOA that participating LEA personnel enjoy"
                                                 " the same".split()]) > 0
+
+
+def keys(text: str) -> list[str]:
+    return [k for k in (canon(w) for w in text.split()) if k]
+
+
+def test_a_long_garbled_agency_footer_is_page_furniture() -> None:
+    # Noble Co. IN's scan: the running footer "Noble County Sheriff's Office, Noble County, Indiana, PAGE …" read
+    # into the clause as ten garbled keys.
+    std = keys("or when deemed necessary by the FOD. Authorization of participating ⟦AGENCY⟧ personnel to act")
+    read = keys("or when deemed necessary by the FOD. he County Sherills Olina, ⟦AGENCY⟧ Gourniy, ⟦STATE⟧ Niewbabes "
+                "PAVGE SES Authorization of participating ⟦AGENCY⟧ personnel to act")
+    assert ocr_changes(std, read) == 0
+    # A sentence added there is wording, however it is read.
+    added = keys("or when deemed necessary by the FOD. The County Sheriff shall report every arrest to the FOD. "
+                 "Authorization of participating ⟦AGENCY⟧ personnel to act")
+    assert ocr_changes(std, added) > 0
