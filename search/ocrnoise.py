@@ -267,11 +267,17 @@ _LEA_PIECES = frozenset({"le", "ea", "la"})  # "selected EA personnel": LEA with
 
 
 def _specks(run: Sequence[str], df: dict[str, int] | None) -> bool:
-    """A run of lone letters and ones ("e c a", "r r 1 j 1"), or one key of two letters rare in these clauses
-    ("La)" after the last sentence): specks and strokes on a scan, no words."""
+    """A run of lone letters and ones ("e c a", "r r 1 j 1"), a long one with a few two-letter non-words among them
+    ("r n B i i H q kt i": initials and strokes in a margin), or one key of two letters rare in these clauses ("La)"
+    after the last sentence): specks and strokes on a scan, no words."""
+    def rare(t: str) -> bool:
+        return df.get(t, 0) < REAL_WORD_DF if df is not None else t not in dictionary()
+
     if len(run) == 1 and len(run[0]) == 2 and run[0].isalpha() and df is not None:
-        return df.get(run[0], 0) < REAL_WORD_DF
-    return len(run) >= 2 and all(len(t) == 1 and (t.isalpha() or t == "1") for t in run)
+        return rare(run[0])
+    lone = sum(len(t) == 1 and (t.isalpha() or t == "1") for t in run)
+    pairs = sum(len(t) == 2 and t.isalpha() and t not in dictionary() and rare(t) for t in run)
+    return len(run) >= 2 and lone + pairs == len(run) and (not pairs or 4 * pairs <= len(run))
 
 
 _NAMELIKE = tuple(w for w in NAME_WORDS if len(w) >= 5)

@@ -45,3 +45,14 @@ def test_a_long_garbled_agency_footer_is_page_furniture() -> None:
     added = keys("or when deemed necessary by the FOD. The County Sheriff shall report every arrest to the FOD. "
                  "Authorization of participating ⟦AGENCY⟧ personnel to act")
     assert ocr_changes(std, added) > 0
+
+
+def test_initials_and_strokes_in_a_margin_are_specks() -> None:
+    # Longboat Key PD FL's scan: initials and strokes beside a line read into the clause.
+    std = keys("the Privacy Office. ⟦AGENCY⟧ questions regarding the applicability of this section to requests")
+    read = keys("the Privacy Office. ⟦AGENCY⟧ questions regarding the r n B i i {; H q kt i applicability of this "
+                "section to requests")
+    assert ocr_changes(std, read) == 0
+    # Short words are words: "as to the" added there is wording.
+    assert ocr_changes(std, keys("the Privacy Office. ⟦AGENCY⟧ questions regarding the as to the applicability of "
+                                 "this section to requests")) > 0
