@@ -177,8 +177,12 @@ def compare_all(records: Sequence[dict], model: str | None = None, revision: str
         largest = res["variants"][0]["agreements"] if res["variants"] else 0
         rows.append({"section": key, "agreements": res["agreements"], "forms": res["forms"],
                      "variants": len(res["variants"]), "largest_variant": largest,
-                     "deviating": len(res["deviations"]), "ocr_uncertain": res["ocr_uncertain"]})
-    return {"model": model, "revision": revision, "records": len(recs), "rows": rows}
+                     "deviating": len(res["deviations"]),
+                     "deviating_low_quality": sum(d["low_quality"] for d in res["deviations"]),
+                     "ocr_uncertain": res["ocr_uncertain"]})
+    totals = {"keys": len(rows), **{k: sum(r[k] for r in rows) for k in
+                                    ("variants", "deviating", "deviating_low_quality", "ocr_uncertain")}}
+    return {"model": model, "revision": revision, "records": len(recs), "rows": rows, "totals": totals}
 
 
 def each_section(records: Sequence[dict], keys: Sequence[str], *, reader: Reader | None = None) -> list[dict]:

@@ -86,10 +86,15 @@ def render(result: dict) -> str:
     if kind == "all":
         lines = [f"{result['records']} agreements; variants per clause key:",
                  f"{'section key':<52} {'agreements':>10} {'forms':>6} {'variants':>8} {'largest':>8} {'deviating':>9} "
-                 f"{'ocr-uncertain':>13}"]
+                 f"{'of them poor scans':>18} {'ocr-uncertain':>13}"]
         for r in result["rows"]:
             lines.append(f"{r['section'][:52]:<52} {r['agreements']:>10} {r['forms']:>6} {r['variants']:>8} "
-                         f"{r['largest_variant']:>8} {r['deviating']:>9} {r.get('ocr_uncertain', 0):>13}")
+                         f"{r['largest_variant']:>8} {r['deviating']:>9} {r['deviating_low_quality']:>18} "
+                         f"{r['ocr_uncertain']:>13}")
+        t = result["totals"]
+        lines.append(f"{t['keys']} clause keys: {t['variants']} variants; {t['deviating']} clauses deviate from their "
+                     f"standard, {t['deviating_low_quality']} of them read from poor scans (check their pages); "
+                     f"{t['ocr_uncertain']} joined a variant as ocr-uncertain")
         return "\n".join(lines)
     if kind == "report":
         lines = [f"Deviation report: {result['agreements']} agreements, most deviant first"]

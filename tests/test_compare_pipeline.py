@@ -39,6 +39,11 @@ def test_compare_all_and_section_on_extracted_records(extracted: Path, capsys) -
     assert res["records"] == len(NAMES)
     rows = {r["section"]: r for r in res["rows"]}
     assert rows and all(r["variants"] >= 1 and r["variants"] <= r["agreements"] for r in rows.values())
+    assert all(r["deviating_low_quality"] <= r["deviating"] < r["agreements"] for r in rows.values())
+    assert res["totals"]["variants"] == sum(r["variants"] for r in rows.values())
+    assert res["totals"]["keys"] == len(rows)
+    code, out, _ = _moa(capsys, "compare", "--all", "--data", str(extracted))
+    assert code == 0 and f"{len(rows)} clause keys: {res['totals']['variants']} variants;" in out
     key = max(rows.values(), key=lambda r: r["agreements"])["section"]
     code, out, _ = _moa(capsys, "compare", "--section", key, "--model", "TFM", "--data", str(extracted))
     assert code == 0 and f"{key}:" in out and "Standard for TFM" in out
