@@ -24,6 +24,8 @@ MIN_BLOCK = 3
 ANCHORED = 0.5
 # Blocks further than this many keys off the longest block's alignment belong to another place on the pages.
 DRIFT = 40
+# How far from where their count puts them the clause's first and last keys are looked for in another reading.
+EDGE_SLACK = 3
 
 
 class Reader(Protocol):
@@ -56,4 +58,14 @@ def reading_of(clause: Clause, texts: dict[int, str]) -> list[str] | None:
     first, last = blocks[0], blocks[-1]
     start = max(0, first.b - first.a)
     end = min(len(toks), last.b + last.size + (len(clause.toks) - last.a - last.size))
+    # The keys outside the blocks may be read as more or fewer keys there ("LEApersonnel" as two): where the
+    # clause's first (last) key is read near where its count puts it, the span begins (ends) there instead.
+    if first.a:
+        near = [i for i in range(start - EDGE_SLACK, start + EDGE_SLACK + 1)
+                if 0 <= i < first.b and toks[i] == clause.toks[0]]
+        start = min(near, key=lambda i: (abs(i - start), i), default=start)
+    if last.a + last.size < len(clause.toks):
+        near = [i + 1 for i in range(end - 1 - EDGE_SLACK, end + EDGE_SLACK)
+                if last.b + last.size <= i < len(toks) and toks[i] == clause.toks[-1]]
+        end = min(near, key=lambda i: (abs(i - end), i), default=end)
     return toks[start:end]

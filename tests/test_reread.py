@@ -77,6 +77,21 @@ def test_the_clause_is_found_in_a_reading_of_its_whole_pages() -> None:
     assert reading_of(clause, {3: "An unrelated page about something else entirely, read from another form."}) is None
 
 
+def test_the_clause_starts_where_its_first_words_are_read_not_where_their_count_says() -> None:
+    # Etowah Co. AL's layer runs the agency into the next word ("LEApersonnel"): one key where another reading
+    # has two. The other reading's span must still begin at "Before", or that word shows as a change there.
+    clause = Clause(sha256="b" * 64, file=None, agency=None, state="AL", model="JEM", revision=None,
+                    date_signed=None, key="training", number=None, title=None, page=2,
+                    text="Before p\ufffdcipating LEApersonnel receive authorization to perform immigration officer "
+                         "functions under this MOA, they must successfully complete training provided by ICE.")
+    page = ("VII. TRAINING OF PERSONNEL\nBefore participating LEA personnel receive authorization to perform "
+            "immigration officer functions under this MOA, they must successfully complete training provided by ICE."
+            "\nVIII. CERTIFICATION")
+    alt = reading_of(clause, {2: page})
+    assert alt is not None and alt[0] == "before" and alt[-1] == clause.toks[-1]
+    assert "training" not in alt[:3]  # the heading before it is not taken in
+
+
 @pytest.fixture(scope="module")
 def catalog(corpus: Path, tmp_path_factory) -> Path:
     """The agreements extracted from their text layers only (--ocr skip), as the scanner's OCR left them."""
