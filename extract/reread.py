@@ -5,8 +5,10 @@ misread it. Where it is the page, every reading of it shows the change; where it
 mostly does not (`search.reread`). The readings, in the order they are tried:
 
 1. Tesseract, other than the page's own reading: its page layout (psm 3) over a scanner's or a born-digital
-   text layer, one uniform block (psm 6) over a page moa OCR'd already, whose layout analysis can drop a word
-   at the end of a line ("pertains.", "this MOA.").
+   text layer; over a page moa OCR'd already, one uniform block (psm 6), since layout analysis can drop a word
+   at the end of a line ("pertains.", "this MOA."), and at another scale (200 dpi), since what Tesseract drops
+   or misreads depends on the rendering: on Cleveland Co. NC's 1200-dpi scan it reads "agreements" at 200 and
+   350 dpi, and nothing there at 300 or 400, in either layout.
 2. PP-OCR (extract.ppocr), another engine altogether, when installed.
 
 Each reading goes through the OCR cache (by page image), and its text is also kept under the document's
@@ -29,27 +31,29 @@ from moa.atomic import write_bytes
 from moa.blobs import BlobStore
 from moa.errors import ExternalError
 
-DPI = 300
+DPI = 300  # a text layer's page, and PP-OCR
+OTHER_DPI = 200  # Tesseract's second reading of a page moa OCR'd at ocr.DPI (300)
 LAYOUT, BLOCK = "--psm 3", "--psm 6"
 TESSERACT, PP_OCR = "tesseract", "pp-ocr"
 
 
-def _config(engine: str, method: str) -> str:
-    """The reading an engine gives a page: for Tesseract, the layout it did not read the page with."""
+def _config(engine: str, method: str) -> tuple[str, int]:
+    """The reading an engine gives a page, as (config, dpi): for Tesseract, the layout and scale it did not read
+    the page with."""
     from extract import sigocr
 
     if engine == PP_OCR:
-        return sigocr.PP_OCR
-    return BLOCK if method == "ocr" else LAYOUT
+        return sigocr.PP_OCR, DPI
+    return (BLOCK, OTHER_DPI) if method == "ocr" else (LAYOUT, DPI)
 
 
-def read_task(pdf: str, index: int, config: str, cache_dir: str | None) -> str | None:
+def read_task(pdf: str, index: int, config: str, cache_dir: str | None, dpi: int = DPI) -> str | None:
     """Page `index` (0-based) of `pdf` read with `config`, through the OCR cache; None when the engine is not
     installed or the file cannot be read. Runs in an OCR worker process."""
     from extract.sigocr import reading_task
 
     try:
-        result = reading_task(pdf, index, DPI, config, cache_dir)
+        result = reading_task(pdf, index, dpi, config, cache_dir)
     except (ExternalError, OSError, IndexError, ValueError):
         return None
     return result.text if result is not None else None
@@ -63,7 +67,7 @@ class PageReader:
     data: Path
     jobs: int = 2
     cache_only: bool = False
-    _pending: dict[tuple[str, int, str], Future[str | None]] = field(default_factory=dict, repr=False)
+    _pending: dict[tuple[str, int, tuple[str, int]], Future[str | None]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -77,7 +81,7 @@ class PageReader:
         document whose file is not stored or a page that could not be read."""
         blobs = BlobStore(self.data)
         got: dict[tuple[str, int], str | None | Future[str | None]] = {}
-        configs: dict[tuple[str, int], str] = {}
+        configs: dict[tuple[str, int], tuple[str, int]] = {}
         for sha, pages in wanted:
             if not blobs.has(sha):
                 continue
@@ -92,7 +96,8 @@ class PageReader:
         return [None if any(texts.get((sha, n)) is None for n, _ in pages) else {n: texts[(sha, n)] or "" for n, _ in pages}
                 for sha, pages in wanted]
 
-    def _start(self, blobs: BlobStore, sha: str, number: int, config: str) -> str | None | Future[str | None]:
+    def _start(self, blobs: BlobStore, sha: str, number: int,
+               config: tuple[str, int]) -> str | None | Future[str | None]:
         """The page's reading kept from before, else the future of one (None: cache only, and none kept)."""
         from extract import ocr
 
@@ -102,30 +107,31 @@ class PageReader:
         with self._lock:
             future = self._pending.get((sha, number, config))
             if future is None:
-                future = ocr.pool(self.jobs).submit(read_task, str(blobs.path(sha)), number - 1, config,
-                                                    str(self.data / "cache" / "ocr"))
+                future = ocr.pool(self.jobs).submit(read_task, str(blobs.path(sha)), number - 1, config[0],
+                                                    str(self.data / "cache" / "ocr"), config[1])
                 self._pending[(sha, number, config)] = future
         return future
 
-    def _file(self, sha: str, number: int, config: str) -> Path:
-        return self.data / "cache" / "reread" / sha[:2] / f"{sha}-p{number}-{_tag(config)}.json"
+    def _file(self, sha: str, number: int, config: tuple[str, int]) -> Path:
+        return self.data / "cache" / "reread" / sha[:2] / f"{sha}-p{number}-{_tag(*config)}.json"
 
-    def _kept(self, sha: str, number: int, config: str) -> str | None:
+    def _kept(self, sha: str, number: int, config: tuple[str, int]) -> str | None:
         try:
             return json.loads(self._file(sha, number, config).read_text(encoding="utf-8"))["text"]
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _keep(self, sha: str, number: int, config: str, text: str) -> None:
+    def _keep(self, sha: str, number: int, config: tuple[str, int], text: str) -> None:
         path = self._file(sha, number, config)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(path, json.dumps({"sha256": sha, "page": number, "config": config, "text": text}).encode())
+        write_bytes(path, json.dumps({"sha256": sha, "page": number, "config": config[0], "dpi": config[1],
+                                      "text": text}).encode())
 
 
 @cache
-def _tag(config: str) -> str:
+def _tag(config: str, dpi: int) -> str:
     """A short name for a reading: the engine's version and settings (a new version reads again)."""
     from extract import ocr, ppocr, sigocr
 
     how = ppocr.version() if config == sigocr.PP_OCR else f"tesseract {ocr.tesseract_version()} {config}"
-    return hashlib.sha256(f"{how} {DPI} dpi".encode()).hexdigest()[:12]
+    return hashlib.sha256(f"{how} {dpi} dpi".encode()).hexdigest()[:12]

@@ -158,3 +158,19 @@ def test_compare_command_reads_again_unless_told_not_to(catalog: Path, capsys) -
     read = json.loads(capsys.readouterr().out)
     assert not any(d["file"] == OKALOOSA for d in read["deviations"])
     assert _member(read, OKALOOSA)[1]["membership"] == "ocr-uncertain"
+
+
+@pytest.mark.slow
+def test_a_page_moa_ocrd_is_read_again_at_another_scale(corpus: Path, tmp_path: Path) -> None:
+    # Cleveland Co. NC's page 1 (a 1200-dpi scan, no text layer): what Tesseract drops depends on the rendering,
+    # and at moa's 300 dpi it drops "agreements" from "enter into written agreements with a State". The second
+    # reading of a page moa OCR'd takes another layout and another scale, and reads it.
+    from extract import reread
+
+    config, dpi = reread._config(reread.TESSERACT, "ocr")
+    assert (config, dpi) == (reread.BLOCK, reread.OTHER_DPI) and dpi != reread.DPI
+    text = reread.read_task(str(corpus / "moa" / "287gWSO_ClevelandCoNc2020-01-16.pdf"), 0, config,
+                            str(tmp_path), dpi)
+    assert text is not None and "written agreements with a State" in " ".join(text.split())
+    # A text layer's page is read in Tesseract's own layout, at the scale extraction uses.
+    assert reread._config(reread.TESSERACT, "layer") == (reread.LAYOUT, reread.DPI)
