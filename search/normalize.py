@@ -158,15 +158,24 @@ def _agency_forms(name: str) -> list[str]:
     core = re.sub(r"\s+", " ", core).strip(" ,'")
     if len(core) >= 4:
         forms.add(core)
-    words = [w for w in re.findall(r"[A-Za-z][\w']*", re.sub(r"\(.*?\)", " ", name)) if w.lower() not in _SHORT_STOP]
+    # Initials of the name before a comma: "Limestone County Sheriff's Office, AL" is no "LSA".
+    words = [w for w in re.findall(r"[A-Za-z][\w']*", re.sub(r"\(.*?\)", " ", re.sub(r",.*$", "", name)))
+             if w.lower() not in _SHORT_STOP]
     # The acronyms an MOA coins for its agency: "BCSO" and "BSO" for Broward County Sheriff's Office.
-    for drop in ((), ("county", "parish"), ("county", "parish", "department", "dept", "office")):
+    for drop in ((), ("county", "parish"), ("county", "parish", "department", "dept", "office", "division")):
         initials = "".join(w[0] for w in words if w.lower() not in drop)
         if len(initials) >= 2:
             forms.add(initials.upper())
     forms.update(m for m in re.findall(r"\(([A-Z]{2,8})\)", name))  # "Arcadia Police Dept (APD)"
     return sorted((f for f in forms if (len(f) >= 3 or (f.isupper() and len(f) >= 2)) and f not in _TEMPLATE_WORDS
-                   and f.lower() not in _TEMPLATE_WORDS), key=len, reverse=True)
+                   and f.lower() not in _TEMPLATE_WORDS and not _reads_as_template_acronym(f)),
+                  key=len, reverse=True)
+
+
+def _reads_as_template_acronym(form: str) -> bool:
+    """An acronym whose look-alike pattern matches one of the templates' own ("LSA" matches "ISA"): replacing it
+    would replace the template's word."""
+    return form.isupper() and any(re.fullmatch(_flex(form), a) for a in _TEMPLATE_ACRONYMS)
 
 
 # Acronyms of ICE's templates themselves, never an agency's short name.

@@ -63,6 +63,18 @@ def test_the_classic_misreadings_normalize_away() -> None:
     assert normalize(clean) == normalize(ocr)
 
 
+def test_the_agencys_acronym_is_replaced_and_the_templates_are_not() -> None:
+    # Limestone Co. AL's record names it "…, AL": its initials are LCSO and LSO, never "LSA", which reads as the
+    # template's "ISA" (Interconnection Security Agreement) once I and L are taken as look-alikes.
+    text = "security policies are defined in the Interconnection Security Agreement (ISA). The ISA binds the LCSO."
+    got = prepare(text, Context(agency="Limestone County Sheriff’s Office, AL", state="AL"))
+    assert got.count("ISA") == 2 and got.rstrip(" .").endswith("⟦AGENCY⟧")
+    # The Division of the Florida State Guard calls itself the FSG.
+    got = prepare("duties of participating FSG personnel.", Context(agency="Division of the Florida State Guard",
+                                                                     state="FL"))
+    assert "FSG" not in got and "⟦AGENCY⟧" in got
+
+
 @pytest.mark.parametrize("key", KEYS[:3])
 def test_agency_name_and_particulars_never_make_a_variant(tfm: list[dict], key: str) -> None:
     base = _clause(tfm[0], key)
