@@ -374,8 +374,10 @@ _FILL_SLOTS = [
     # (the phrases as OCR may print them: look-alike letters, specks, a word split in two)
     re.compile(rf"({_flex('field location at')}).{{0,160}}?"
                r"(?=[O0Q]PLA\W{0,4}(?:x\s+)?t\s?h\s?r\s?o\s?u\s?g\s?h)", re.S | re.I),
-    re.compile(rf"(\b{_flex('Chief Counsel at')})(?![a-z]).{{0,200}}?(?=\b{_flex('The Office of the Chief Counsel')})",
-               re.S | re.I),
+    # "… Chief Counsel at 915 Second Ave, #708, Seattle, WA 98174. The Office of the Chief Counsel in turn …", as a
+    # layer may print it: "aW 915Second Ave,#708,SeattleWA98174", "Ihe Office".
+    re.compile(rf"(\b{_flex('Chief Counsel')}\s+a\S?)(?![a-z]).{{0,200}}?"
+               rf"(?=(?:\b[TIl1|])?{_flex('he Office of the Chief Counsel')})", re.S | re.I),
     # "the FOD in The Miami Field Office", "the FOD in Atlanta, GA": the Field Office the agreement names.
     re.compile(r"\b(FOD|FOO|F0D|POD|FO D)(\)?)(\s+in\s+(?!ICE\b|DHS\b|writing\b)(?:[Tt]he\s+)?[A-Z][\w.']*"
                r"(?:\s+(?!F\S{2,3}d\b|Of\S{2,4}\b)[A-Z][\w.']*){0,3}(?:,\s*(?:[A-Z]{2}\b|⟦STATE⟧|[A-Z][a-z]+))?(?:\s+(?:ERO\s+)?(?:F\S{2,3}d|\S{0,2}ield)\s+O\S{3,5})?)"),
@@ -408,7 +410,7 @@ def _fill_ins(t: str) -> str:
     t = _FILL_SLOTS[0].sub(r"\1 ⟦ADDRESS⟧ ", t)
     # A field location the layout printed after "OPLA, through" ("through Miami Field Office its headquarters").
     t = re.sub(r"(?<=through)\s+(?:[A-Z][\w.']*,?\s+|⟦(?:STATE|AGENCY)⟧\s*){1,4}(?=its\s+headquarters)", " ", t)
-    t = _FILL_SLOTS[1].sub(r"\1 ⟦ADDRESS⟧ ", t)
+    t = _FILL_SLOTS[1].sub(lambda m: re.sub(r"\s+\S+$", " at", m.group(1)) + " ⟦ADDRESS⟧ ", t)
     t = _FILL_SLOTS[2].sub(r"\1\2 ⟦OFFICE⟧", t)
     # What OCR left of a Field Office's name after the slot ("FOD in The Mia li Field Office").
     t = re.sub(r"⟦OFFICE⟧(?:\s+[^\s⟦]{1,12}){0,2}?\s+(?:ERO\s+)?(?:F\S{2,3}d|\S{0,2}ield)\s+O\S{3,5}\b", "⟦OFFICE⟧", t)

@@ -13,7 +13,7 @@ from compare_support import ocr_corrupt, text_layer_records
 from search.clauses import Clause, clause_of, template_generation
 from search.compare import compare_all, compare_clauses, compare_pair, compare_section
 from search.deviation import deviation_report
-from search.normalize import Context, normalize, prepare
+from search.normalize import Context, fill_in_values, normalize, prepare
 from search.tokendiff import substantive_changes
 from search.variants import group_variants
 
@@ -73,6 +73,20 @@ def test_the_agencys_acronym_is_replaced_and_the_templates_are_not() -> None:
     got = prepare("duties of participating FSG personnel.", Context(agency="Division of the Florida State Guard",
                                                                      state="FL"))
     assert "FSG" not in got and "⟦AGENCY⟧" in got
+
+
+def test_the_chief_counsels_address_is_a_filled_in_blank_however_the_layer_prints_it() -> None:
+    # Owyhee Co. ID's layer runs the Seattle address together and reads "at" as "aW".
+    def slot(filled: str) -> str:
+        return prepare(f"shall notify the local ICE Office of the Chief Counsel {filled} The Office of the Chief Counsel "
+                       "in turn will forward", Context(agency="Owyhee County Sheriff's Office", state="ID"))
+
+    blank = slot("at (address).")
+    assert "⟦ADDRESS⟧" in blank
+    assert slot("aW 915Second Ave,#708,SeattleWA98174 .") == blank
+    assert slot("at 126 Northpoint Drive, Houston, TX 77060.") == blank
+    assert "915Second Ave" in " ".join(fill_in_values("the Chief Counsel aW 915Second Ave,#708,SeattleWA98174 . The "
+                                                      "Office of the Chief Counsel in turn"))
 
 
 @pytest.mark.parametrize("key", KEYS[:3])
