@@ -20,7 +20,7 @@ from extract.signatures import ICE_SIGNERS, clean_name, extract_signatories, kno
 from extract.sigocr import fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "23"
+VERSION = "24"
 
 
 def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:

@@ -218,6 +218,14 @@ def _fits(title: str, position: int, first: str | None) -> bool:
     return False
 
 
+def _numeral_lost(text: str, expected: int, first: str | None) -> tuple[str, str] | None:
+    """(title, key) of a heading printed without its numeral ("ICE SUPERVISION" where a scanner's layer lost
+    "XI."): the whole line a known title, exactly where the template puts the next article."""
+    whole = clean_heading(_heading(text).strip())
+    known = canonical(whole, ARTICLE_KEYS) if _is_caps(whole) else None
+    return known if known and _fits(known[0], expected, first) else None
+
+
 def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, str]]:
     """(line index, numeral, title, key) of each numbered article before line `end`."""
     out: list[tuple[int, str, str, str]] = []
@@ -226,6 +234,10 @@ def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, st
     for i in range(end):
         m = ARTICLE_RE.match(_heading(lines[i].text))
         if not m or not _is_caps(m["title"]):
+            continue
+        if out and roman_value(m["num"]) is None and (lost := _numeral_lost(lines[i].text, expected, first)):
+            out.append((i, to_roman(expected), *lost))
+            expected += 1
             continue
         title = clean_heading(m["title"])
         value = roman_value(m["num"])

@@ -10,7 +10,7 @@ import pytest
 
 from extract.clean import clean_heading, clean_text
 from extract.pages import Page, read_pages
-from extract.sections import ARTICLE_KEYS, canonical, extract_sections, roman_value
+from extract.sections import ARTICLE_KEYS, canonical, extract_sections, roman_value, to_roman
 
 EXPECTED = Path(__file__).parent / "expected" / "fields"
 
@@ -124,3 +124,20 @@ def test_specks_around_a_heading_do_not_hide_it() -> None:
     assert [u["key"] for u in sections[3]["subsections"]] == ["designation-of-functions", "nomination", "training",
                                                             "certification"]
     assert [u["key"] for u in sections[4]["subsections"]] == ["complaints", "communication"]
+
+
+def test_a_heading_whose_numeral_was_lost_opens_its_article_where_the_template_puts_it() -> None:
+    # Oakland PD FL's scanner layer prints "ICE SUPERVISION" without "XI.": the costs article must not swallow it.
+    titles = ["PURPOSE", "AUTHORITY", "POLICY", "TRAINING AND ASSIGNMENTS", "DESIGNATION OF AUTHORIZED FUNCTIONS",
+              "RESOLUTION OF LOCAL CHARGES", "NOMINATION OF PERSONNEL", "TRAINING OF PERSONNEL",
+              "CERTIFICATION AND AUTHORIZATION", "COSTS AND EXPENDITURES"]
+    head = "".join(f"{to_roman(n)}. {t}\ntext\n" for n, t in enumerate(titles, 1))
+    text = head + "ICE SUPERVISION\nImmigration enforcement activities\nXII. REPORTING REQUIREMENTS\ntext\n"
+    sections = extract_sections([Page(1, text, "text", 0.99, "", len(text))])[0]
+    assert [(s["number"], s["key"]) for s in sections][-3:] == [
+        ("X", "costs"), ("XI", "supervision"), ("XII", "reporting")]
+    assert "Immigration enforcement" not in sections[-3]["text"]
+    # Elsewhere a bare title is no article: not where the template puts the next one.
+    text = head + "CIVIL RIGHTS STANDARDS\ntext\n"
+    sections = extract_sections([Page(1, text, "text", 0.99, "", len(text))])[0]
+    assert sections[-1]["key"] == "costs" and "CIVIL RIGHTS" in sections[-1]["text"]
