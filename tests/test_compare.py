@@ -89,6 +89,29 @@ def test_the_chief_counsels_address_is_a_filled_in_blank_however_the_layer_print
                                                       "Office of the Chief Counsel in turn"))
 
 
+def test_a_signature_block_read_inside_a_sentence_is_cut_out_not_the_rest_of_the_clause() -> None:
+    # Grayson Co. KY's layer gives page 7's signature fields before the page's text.
+    text = ("This MOA becomes effective upon signature of both parties and will remain in effect until either party "
+            "terminates it.\n"
+            + "In instances where serious misconduct comes to the attention of ICE, the ICE Director may suspend the "
+            "MOA pending investigation.\n" * 5 +
+            "Notice of the suspension will include (1) the reasons, (2) the length of the\n"
+            "Grayson County Detention Center\nName:_____________________________\nSignature:____________\n"
+            "March 5, 2025\nCaleb Vitello\nActing Director\nU.S. Immigration & Customs\nEnforcement\n"
+            "temporary suspension, and (3) how the LEA can provide ICE with information regarding the misconduct.\n"
+            # The rest of the page: more than a short tail beside the signatures.
+            + "ICE shall provide the LEA with a reasonable opportunity to respond to the alleged misconduct and/or "
+            "violations and to take actions to implement corrective measures.\n" * 8 +
+            "This MOA does not, is not intended to, and may not be relied upon to create any rights, civil or "
+            "criminal.\nJason Woosley\nName:______________\nJailer Title:______________\nGrayson County Detention Center Agency:____\n")
+    got = prepare(text, Context(agency="Grayson County Detention Center", state="KY"))
+    assert "the length of the temporary suspension, and (3)" in got and got.endswith("civil or criminal.")
+    assert not any(w in got for w in ("Vitello", "Signature", "Woosley", "Name:"))
+    # A block after the clause's last sentence still ends it.
+    assert prepare(text.split("(2) the length")[0] + "(2) the length.\nName:____\nSignature:____\nJohn Doe\n"
+                   "Sheriff\n").endswith("(2) the length.")
+
+
 @pytest.mark.parametrize("key", KEYS[:3])
 def test_agency_name_and_particulars_never_make_a_variant(tfm: list[dict], key: str) -> None:
     base = _clause(tfm[0], key)
