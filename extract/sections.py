@@ -235,12 +235,12 @@ def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, st
         m = ARTICLE_RE.match(_heading(lines[i].text))
         if not m or not _is_caps(m["title"]):
             continue
-        if out and roman_value(m["num"]) is None and (lost := _numeral_lost(lines[i].text, expected, first)):
+        value = roman_value(m["num"])
+        if out and value is None and (lost := _numeral_lost(lines[i].text, expected, first)):
             out.append((i, to_roman(expected), *lost))
             expected += 1
             continue
         title = clean_heading(m["title"])
-        value = roman_value(m["num"])
         known = canonical(title, ARTICLE_KEYS, ocr=_misread(lines[i], title))
         fits = bool(known) and _fits(known[0], expected, first)
         # A heading lost to OCR (or a whole unreadable page) leaves a gap: a cleanly printed numeral whose

@@ -262,9 +262,10 @@ def _trim_signature_block(text: str) -> str:
     if not m:
         return text
     start = m.start()
-    resumed = _resumed_sentence(text, start)
+    before = _cut_block(text, start)
+    resumed = _resumed_sentence(text, start, before)
     if resumed is not None:
-        return _cut_block(text, start) + "\n" + _trim_signature_block(text[resumed:])
+        return before + "\n" + _trim_signature_block(text[resumed:])
     # Prose that layout put after a short block (a last sentence beside the signatures) stays; a long tail is
     # the next pages (an appendix), not part of the clause.
     # ... up to the page's end (a footer ending in its page number) or an appendix.
@@ -282,16 +283,17 @@ def _trim_signature_block(text: str) -> str:
         else:
             kept = False
     if after:
-        return _cut_block(text, start) + "\n" + "\n".join(after)
-    return _cut_block(text, start)
+        return before + "\n" + "\n".join(after)
+    return before
 
 
-def _resumed_sentence(text: str, start: int) -> int | None:
+def _resumed_sentence(text: str, start: int, before: str) -> int | None:
     """Where the clause goes on after a signature block that reading order put inside one of its sentences
     (Grayson Co. KY's layer gives page 7's signature fields before the page's text: "… (2) the length of the /
     Name: … / temporary suspension, and (3) …"): the offset of the first line of prose after the block, when the
-    text before the block stops mid-sentence and that line goes on in lower case; else None."""
-    if _PROSE_END.search(_cut_block(text, start)):
+    text before the block (`before`, as `_cut_block` leaves it) stops mid-sentence and that line goes on in lower
+    case; else None."""
+    if _PROSE_END.search(before):
         return None
     pos = start
     for n, ln in enumerate(text[start:].split("\n")):

@@ -270,13 +270,10 @@ def _specks(run: Sequence[str], df: dict[str, int] | None) -> bool:
     """A run of lone letters and ones ("e c a", "r r 1 j 1"), a long one with a few two-letter non-words among them
     ("r n B i i H q kt i": initials and strokes in a margin), or one key of two letters rare in these clauses ("La)"
     after the last sentence): specks and strokes on a scan, no words."""
-    def rare(t: str) -> bool:
-        return df.get(t, 0) < REAL_WORD_DF if df is not None else t not in dictionary()
-
     if len(run) == 1 and len(run[0]) == 2 and run[0].isalpha() and df is not None:
-        return rare(run[0])
+        return df.get(run[0], 0) < REAL_WORD_DF
     lone = sum(len(t) == 1 and (t.isalpha() or t == "1") for t in run)
-    pairs = sum(len(t) == 2 and t.isalpha() and t not in dictionary() and rare(t) for t in run)
+    pairs = sum(_fragment(t, df) for t in run)
     return len(run) >= 2 and lone + pairs == len(run) and (not pairs or 4 * pairs <= len(run))
 
 
