@@ -13,12 +13,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from compare.clauses import clause_of, section_keys  # noqa: E402
+from compare.comparison import load_records  # noqa: E402
+from compare.tokendiff import is_noise, same_wording, token_ops  # noqa: E402
 from moa.catalog import connect  # noqa: E402
 from moa.cli import main as moa  # noqa: E402
 from moa.config import shared_corpus  # noqa: E402
-from search.clauses import clause_of, section_keys  # noqa: E402
-from search.compare import load_records  # noqa: E402
-from search.tokendiff import is_noise, same_wording, token_ops  # noqa: E402
 
 DEFAULT = ["FranklinCoAL_TFM_MOA_031825.pdf", "daviePoliceDeptFL_TFM_MOA_03.05.25.pdf",
            "GraysonCountyDCKY_JEM_MOA_030425.pdf"]

@@ -1,4 +1,4 @@
-"""Measure the two thresholds of clause comparison (search/tokendiff.py: NOISE_EDIT, PREFILTER_RATIO).
+"""Measure the two thresholds of clause comparison (compare/tokendiff.py: NOISE_EDIT, PREFILTER_RATIO).
 
 For real clauses cut from born-digital TFM MOAs it counts, per setting:
   split  — OCR-corrupted copies of a clause (realistic misreadings, see tests/compare_support.py) that would
@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 from compare_support import ocr_corrupt, text_layer_records  # noqa: E402
 from test_compare import TFM_2025  # noqa: E402
 
+from compare import ocrnoise, tokendiff  # noqa: E402
+from compare.clauses import clause_of  # noqa: E402
+from compare.wording import prepare, tokens, vocabulary  # noqa: E402
 from moa.config import shared_corpus  # noqa: E402
-from search import ocrnoise, tokendiff  # noqa: E402
-from search.clauses import clause_of  # noqa: E402
-from search.normalize import prepare, tokens, vocabulary  # noqa: E402
 
 
 def genuine_edit(text: str, rng: random.Random) -> str:

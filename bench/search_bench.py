@@ -57,7 +57,7 @@ def load_queries(path: Path) -> list[tuple[str, str]]:
 
 def base_records(data: Path | None) -> list[dict]:
     """Extracted records (with page text) from a catalog; extract the corpus without OCR when none is given."""
-    from extract.store import iter_records
+    from extract.records import iter_records
 
     if data is None:
         data = ROOT / ".cache" / "search-bench"

@@ -1,4 +1,4 @@
-"""`moa extract` and `moa show`."""
+"""`moa extract`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from moa.catalog import connect
-from moa.errors import UserError
-from moa.store import resolve_sha
 
 
 def register(sub, parent) -> None:
@@ -22,12 +20,6 @@ def register(sub, parent) -> None:
     p.add_argument("--force", action="store_true", help="extract again even if already extracted")
     p.set_defaults(func=cmd_extract, render=render_extract)
 
-    s = sub.add_parser("show", parents=[parent], help="print one extracted record",
-                       description="Print the record of one document, by sha256 (or a prefix) or file name.")
-    s.add_argument("ref", metavar="SHA256|NAME")
-    s.add_argument("--text", action="store_true", help="include each page's text")
-    s.set_defaults(func=cmd_show, render=render_show)
-
 
 def cmd_extract(args: argparse.Namespace) -> Any:
     from .pipeline import run
@@ -40,7 +32,7 @@ def cmd_extract(args: argparse.Namespace) -> Any:
         # `moa extract FILE.pdf --json` prints the record itself (DESIGN.md); several files, a list.
         from moa.blobs import sha256_file
 
-        from .store import get_record
+        from .records import get_record
 
         records = []
         for f in args.files:
@@ -64,35 +56,6 @@ def render_extract(result: Any) -> str:
     for e in result["errors"]:
         lines.append(f"  error: {e['error']}")
     return "\n".join(lines)
-
-
-def cmd_show(args: argparse.Namespace) -> Any:
-    from .store import get_record
-
-    conn = connect(args.data, readonly=True)
-    sha = resolve_sha(conn, args.ref) or _by_name_part(conn, args.ref)
-    if sha is None:
-        raise UserError(f"unknown document: {args.ref}")
-    record = get_record(conn, sha, with_text=args.text)
-    if record is None:
-        row = conn.execute("SELECT error FROM extract_errors WHERE sha256=? ORDER BY at DESC LIMIT 1",
-                           (sha,)).fetchone()
-        if row:
-            args.exit_code = 1
-            return {"sha256": sha, "error": row["error"]}
-        raise UserError(f"{args.ref} is in the catalog but not extracted yet; run `moa extract`")
-    return record
-
-
-def _by_name_part(conn, ref: str) -> str | None:
-    """A unique file name containing `ref` (case-insensitive), for `moa show Grayson`."""
-    rows = conn.execute("SELECT DISTINCT sha256, name FROM files WHERE name LIKE ? LIMIT 10",
-                        (f"%{ref}%",)).fetchall()
-    shas = {r["sha256"] for r in rows}
-    if len(shas) > 1:
-        names = ", ".join(sorted({r["name"] for r in rows}))
-        raise UserError(f"{ref!r} matches several documents: {names}")
-    return shas.pop() if shas else None
 
 
 def _render_one(r: dict[str, Any]) -> str:

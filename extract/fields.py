@@ -13,8 +13,8 @@ from typing import Any
 
 from extract.agency import extract_agency
 from extract.dates import date_in_name, find_revision
-from extract.model import extract_model
 from extract.pdfsign import apply_form, read_form
+from extract.program_model import extract_model
 from extract.sections import extract_sections
 from extract.signatures import ICE_SIGNERS, clean_name, extract_signatories, known_ice, side_by_side_order
 from extract.sigocr import fresh_readings, merge_fresh

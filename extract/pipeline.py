@@ -7,7 +7,6 @@ or truncated PDF raises ExternalError inside `extract_one`; the pipeline records
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sqlite3
 import time
@@ -18,59 +17,39 @@ from typing import Any
 from moa.blobs import BlobStore
 from moa.catalog import data_path
 from moa.errors import ExternalError, UserError
+from moa.files import register_file
 from moa.progress import Progress
-from moa.store import register_file
 
-from . import ocr, store
-from .listing import listing_for
+from . import fields as field_rules
+from . import ocr, records
 from .pages import MODES, Page, PendingPages, ocr_pages_run, start_pages
+from .program_model import extract_model
 
 PAGES_VERSION = "pages-6"  # 2: a garbage layer is kept when OCR reads it no better; 3: control codes are bad glyphs; 4: a short shifted word repeated is decoded; 5: a layer over a scan is marked "scanned"; 6: a scanner's poor OCR layer is read again
 log = logging.getLogger("moa.extract")
 
 
-def _fields_module() -> Any | None:
-    try:
-        return importlib.import_module("extract.fields")
-    except ImportError:
-        return None
-
-
 def extractor_version() -> str:
     """Pages version + the field extractor's version: a change to either extracts again."""
-    mod = _fields_module()
-    return f"{PAGES_VERSION}+fields-{getattr(mod, 'VERSION', '0') if mod else 'none'}"
+    return f"{PAGES_VERSION}+fields-{field_rules.VERSION}"
 
 
 def extract_fields(pages: list[Page], file_name: str = "", pdf: Path | None = None,
                    **options: Any) -> dict[str, Any]:
-    """The field extractor's result; a minimal one (model from the title) while it is missing.
-
-    A crash in the field extractor keeps the pages: the record is stored with `field_error` set.
-    """
-    mod = _fields_module()
-    if mod is not None and hasattr(mod, "extract_fields"):
-        try:
-            return mod.extract_fields(pages, pdf=pdf, source_name=file_name or None, **options)
-        except Exception as e:  # noqa: BLE001 - the page text is worth keeping whatever the fields do
-            log.warning("%s: field extraction failed: %s: %s", file_name, type(e).__name__, e)
-            fallback = _minimal_fields(pages)
-            fallback["field_error"] = f"{type(e).__name__}: {e}"
-            return fallback
-    return _minimal_fields(pages)
+    """The field extractor's result. A crash in it keeps the pages: the record is stored with `field_error`
+    set and only the model read from the title."""
+    try:
+        return field_rules.extract_fields(pages, pdf=pdf, source_name=file_name or None, **options)
+    except Exception as e:  # noqa: BLE001 - the page text is worth keeping whatever the fields do
+        log.warning("%s: field extraction failed: %s: %s", file_name, type(e).__name__, e)
+        fallback = _minimal_fields(pages)
+        fallback["field_error"] = f"{type(e).__name__}: {e}"
+        return fallback
 
 
 def _minimal_fields(pages: list[Page]) -> dict[str, Any]:
-    result: dict[str, Any] = {"model": None, "agency": {"name": None, "state": None}, "signatories": [],
-                              "template_revision": None, "sections": [], "appendices": []}
-    try:
-        from .model import extract_model
-
-        found = extract_model(pages)
-        result["model"] = found.get("model")
-    except ImportError:
-        pass
-    return result
+    return {"model": extract_model(pages).get("model"), "agency": {"name": None, "state": None},
+            "signatories": [], "template_revision": None, "sections": [], "appendices": []}
 
 
 def build_record(sha: str, file_name: str, pages: list[Page], fields: dict[str, Any]) -> dict[str, Any]:
@@ -102,12 +81,9 @@ def finish_one(conn: sqlite3.Connection, sha: str, file_name: str, started: tupl
                             ocr_cache=data_path(conn) / "cache" / "ocr", ocr_signatures=mode != "skip",
                             ocr_jobs=jobs)
     record = build_record(sha, file_name, pages, fields)
-    listing = listing_for(conn, file_name, record)
-    if listing is not None:
-        record["listing"] = listing
     ocr_run = ocr_pages_run(pages)
     seconds = time.perf_counter() - start
-    store.save_record(conn, record, pages, extractor=extractor_version(), ocr_mode=mode, ocr_run=ocr_run,
+    records.save_record(conn, record, pages, extractor=extractor_version(), ocr_mode=mode, ocr_run=ocr_run,
                       seconds=seconds)
     record["extraction"] = {"ocr_pages": sum(1 for p in pages if p.method == "ocr"), "ocr_run": ocr_run,
                             "seconds": round(seconds, 3)}
@@ -165,15 +141,15 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
     run_start = time.perf_counter()
     todo = []
     for sha, name, given in targets(conn, files):
-        if not force and store.extracted_state(conn, sha) == (version, mode):
+        if not force and records.extracted_state(conn, sha) == (version, mode):
             summary.skipped += 1
-        elif not force and not given and store.error_for(conn, sha, version):
+        elif not force and not given and records.error_for(conn, sha, version):
             summary.skipped += 1  # known failure; retried when the file is named or --force
         else:
             todo.append((sha, name))
     def failed(sha: str, name: str, e: Exception) -> None:
         message = str(e) if isinstance(e, ExternalError) else f"{name}: {type(e).__name__}: {e}"
-        store.save_error(conn, sha, name, version, message)
+        records.save_error(conn, sha, name, version, message)
         summary.errors.append({"sha256": sha, "file": name, "error": message})
         log.warning("%s", message)
 

@@ -22,11 +22,11 @@ from datetime import timedelta
 
 from moa.blobs import sha256_bytes
 from moa.catalog import now_iso, transaction
-from moa.store import register_blob
+from moa.files import register_blob
 
 from . import events as ev
+from .cells import agency_key
 from .links import file_name
-from .normalize import agency_key
 from .sheets import Sheet, kind_from_name, read_sheet
 from .snapshots import parse_time, publication
 

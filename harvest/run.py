@@ -38,8 +38,8 @@ from urllib.parse import urlsplit
 from moa.blobs import BlobStore, sniff
 from moa.catalog import data_path, now_iso, transaction
 from moa.errors import UserError
+from moa.files import register_blob
 from moa.progress import Progress
-from moa.store import register_blob
 
 from .fetch import Fetcher, FetchError, PoliteStop, Response
 from .page import ICE_BASE, PAGE_URL, parse_page
@@ -356,13 +356,11 @@ class Harvest:
             return None
 
     def _import(self, sha: str, body: bytes, name: str, url: str) -> dict | None:
-        """Hand a fetched roster to the ledger (harvest.ledger.import_snapshot). None when it failed or there
-        is no ledger; a failure is logged and the import is tried again on the next run."""
-        try:
-            from .ledger import import_snapshot
-            from .sheets import SheetError
-        except ImportError:
-            return None
+        """Hand a fetched roster to the ledger (harvest.ledger.import_snapshot). None when it failed; a failure
+        is logged and the import is tried again on the next run."""
+        from .ledger import import_snapshot
+        from .sheets import SheetError
+
         try:
             # One ledger rebuild at the end of the run, not one per sheet.
             result = import_snapshot(self.conn, body, name, source=url, fetched_at=now_iso(), rebuild_after=False)

@@ -25,7 +25,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from moa.errors import ExternalError
 
-from . import normalize as norm
+from . import cells as norm
 from .links import repair_link
 
 

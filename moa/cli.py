@@ -1,6 +1,7 @@
 """The `moa` command: a thin layer over the library.
 
-Each stage registers its own subcommands (`register(subparsers)` in the modules listed in STAGES). A command
+Each stage registers its own subcommands (`register(subparsers, parent)` in its `cli` module, listed in STAGES
+in the order of the data flow). A command
 function takes the parsed arguments and returns data; this module prints it (text, --json or --csv) and turns
 errors into exit codes: 2 for a user mistake, 1 for a failure of the outside world.
 """
@@ -8,10 +9,18 @@ errors into exit codes: 2 for a user mistake, 1 for a failure of the outside wor
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sqlite3
 import sys
+
+from agreements import cli as agreements_cli
+from compare import cli as compare_cli
+from export import cli as export_cli
+from extract import cli as extract_cli
+from harvest import cli as harvest_cli
+from harvest import ledger_cli
+from search import cli as search_cli
+from web import cli as web_cli
 
 from . import __version__
 from .errors import MoaError
@@ -19,13 +28,14 @@ from .log import setup as setup_logging
 from .output import emit
 
 STAGES = (
-    "harvest.cli",        # moa harvest, moa mirror
-    "harvest.ledger_cli",  # moa ledger …
-    "extract.cli",        # moa extract, moa show
-    "search.cli",         # moa index, moa search
-    "search.compare_cli",  # moa compare
-    "search.export_cli",  # moa export
-    "search.serve_cli",   # moa serve
+    harvest_cli,      # moa harvest, moa mirror
+    ledger_cli,       # moa ledger …
+    extract_cli,      # moa extract
+    agreements_cli,   # moa show
+    search_cli,       # moa index, moa search
+    compare_cli,      # moa compare
+    export_cli,       # moa export
+    web_cli,          # moa serve
 )
 
 log = logging.getLogger("moa")
@@ -48,8 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"moa {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parent = common_options()
-    for name in STAGES:
-        importlib.import_module(name).register(sub, parent)
+    for stage in STAGES:
+        stage.register(sub, parent)
     return parser
 
 

@@ -1,6 +1,6 @@
 """The search interface both backends implement, and the result shape they both return.
 
-A backend indexes `IndexDoc`s (search/documents.py: the document, page and clause units of one record) and
+A backend indexes `IndexDoc`s (search/index_docs.py: the document, page and clause units of one record) and
 answers a parsed query tree (search/query.py) at one level. `search` returns a dict:
 
     {
@@ -47,7 +47,7 @@ from typing import Any
 
 from moa.errors import UserError
 
-from .documents import LEVELS, IndexDoc
+from .index_docs import LEVELS, IndexDoc
 from .query import Field, Node, walk
 
 HIGHLIGHT_PRE = "<mark>"

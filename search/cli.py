@@ -11,8 +11,8 @@ from moa.catalog import connect
 
 from .api import run_search
 from .backend import BACKENDS, HIGHLIGHT_POST, HIGHLIGHT_PRE, get_backend
-from .documents import LEVELS
 from .index import update_index
+from .index_docs import LEVELS
 from .query import parse
 
 log = logging.getLogger("moa.search")

@@ -1,6 +1,6 @@
 """The scale-out backend: a real Elasticsearch node or cluster, through the official `elasticsearch` client.
 
-Every unit (document, page, clause: search/documents.py) is an Elasticsearch document of its own in one index,
+Every unit (document, page, clause: search/index_docs.py) is an Elasticsearch document of its own in one index,
 tagged with its `level` and carrying its document's metadata as keyword fields (facets, filters). Pages are
 rolled up per document at query time (collapse on sha256), as Aleph does.
 
@@ -42,7 +42,6 @@ from .backend import (
     rollup_level,
     sort_facets,
 )
-from .documents import LEVELS, IndexDoc, Unit
 from .es_compile import (
     CLIENT,
     SERVER,
@@ -53,6 +52,7 @@ from .es_compile import (
     highlight_query,
     stem_tokens,
 )
+from .index_docs import LEVELS, IndexDoc, Unit
 from .query import Node, text_leaves
 
 log = logging.getLogger("moa.search.es")

@@ -11,36 +11,28 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 
+from agreements.documents import iter_documents, list_status
 from moa.catalog import now_iso, transaction
 from moa.progress import Progress
 
 from .backend import Backend
-from .documents import IndexDoc, index_doc
+from .index_docs import IndexDoc, index_doc
 
 log = logging.getLogger("moa.search")
 BATCH = 25
 
 
 def iter_records(conn: sqlite3.Connection) -> Iterator[dict]:
-    """Every extracted record with page text (extract.store), or nothing when extraction has not run."""
-    try:
-        from extract.store import iter_records as extracted
-    except ImportError:  # extraction not installed in this checkout
-        log.warning("extract.store is not available; nothing to index")
-        return iter(())
-    return extracted(conn, with_text=True)
+    """Every extracted document with page text and its listing (agreements.documents)."""
+    return iter_documents(conn, with_text=True)
 
 
 def ledger_status(conn: sqlite3.Connection) -> Callable[[dict], str]:
     """A function giving a record's status on ICE's published list: active, removed or unknown."""
-    try:
-        from harvest.ledger import agreement_status
-    except ImportError:
-        return lambda record: "unknown"
 
     def status(record: dict) -> str:
         try:
-            return agreement_status(conn, record.get("file") or "") or "unknown"
+            return list_status(conn, record.get("file") or "") or "unknown"
         except sqlite3.Error as e:  # an unmigrated or damaged ledger must not stop indexing
             log.debug("ledger lookup failed for %s: %s", record.get("file"), e)
             return "unknown"

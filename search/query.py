@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from moa.errors import UserError
-from moa.records import MODEL_NAMES, MODELS
+from moa.program import MODEL_NAMES, MODELS
 from moa.states import STATE_NAMES
 
 # ---------------------------------------------------------------------------------------------- the tree

@@ -29,7 +29,7 @@ from .backend import (
     rollup_level,
     sort_facets,
 )
-from .documents import LEVELS, IndexDoc, join_pages
+from .index_docs import LEVELS, IndexDoc, join_pages
 from .query import And, Field, Near, Node, Not, Or, Phrase, Term, text_leaves
 
 SHIFT = 16

@@ -52,7 +52,7 @@ def cut_record(pdf: Path, state: str | None = None, model: str | None = None, ag
             agency = re.sub(r"\s*\([A-Z]+\)$", "", m.group(1)).strip(" ,")
     if agency and state and agency.endswith(", " + state):
         agency = agency[: -len(state) - 2]
-    from search.normalize import STATES
+    from compare.wording import STATES
 
     code = next((c for c, n in STATES.items() if state and n.lower() == state.lower()), None)
     return {"sha256": _sha(pdf), "file": pdf.name, "page_count": len(pages) - 1, "model": model,
@@ -114,9 +114,9 @@ def text_layer_records(corpus: Path, names: list[str]) -> list[dict]:
 def pipeline_records(corpus: Path, data: Path, names: list[str]) -> list[dict]:
     """Records of the named MOAs as the real pipeline extracts them into `data` (text layers only, no OCR):
     for the tests that check comparison on what extraction really gives."""
+    from compare.comparison import load_records
     from moa.catalog import connect
     from moa.cli import main
-    from search.compare import load_records
 
     assert main(["extract", "--data", str(data), "--ocr", "skip", "-q", *(str(corpus / "moa" / n) for n in names)]) == 0
     conn = connect(data, readonly=True)

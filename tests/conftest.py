@@ -32,7 +32,6 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def small_catalog(corpus: Path, tmp_path_factory) -> dict:
     """The search tests' small real catalog (tests/search_support.py), extracted once per session."""
-    pytest.importorskip("extract.pipeline")
     from search_support import build_catalog
 
     data = tmp_path_factory.mktemp("small-catalog") / "data"

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from moa.catalog import connect
-from search.documents import units_for_record
+from search.index_docs import units_for_record
 from search.query import tokens_of
 
 log = logging.getLogger("tests.search")

@@ -3,7 +3,7 @@ import threading
 
 from moa import catalog
 from moa.blobs import BlobStore, sniff
-from moa.store import register_blob, register_file, resolve_sha
+from moa.files import register_blob, register_file, resolve_sha
 
 
 def test_connect_migrates_and_uses_wal(data_dir):

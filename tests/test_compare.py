@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from compare_support import ocr_corrupt, text_layer_records
 
-from search.clauses import Clause, clause_of, template_generation
-from search.compare import compare_all, compare_clauses, compare_pair, compare_section
-from search.deviation import deviation_report
-from search.normalize import Context, fill_in_values, normalize, prepare
-from search.tokendiff import substantive_changes
-from search.variants import group_variants
+from compare.clauses import Clause, clause_of, template_generation
+from compare.comparison import compare_all, compare_clauses, compare_pair, compare_section
+from compare.deviation import deviation_report
+from compare.tokendiff import substantive_changes
+from compare.variants import group_variants
+from compare.wording import Context, fill_in_values, normalize, prepare
 
 EXPECTED = Path(__file__).parent / "expected" / "compare"
 TFM_2025 = [
@@ -228,7 +228,7 @@ def test_a_sentence_ending_after_a_footers_date_line_keeps_its_short_last_line()
     "' IT. AUTHORITY",  # Refugio Co. TX
 ])
 def test_a_missed_heading_with_ocr_specks_still_ends_the_clause_before_it(heading: str) -> None:
-    from search.clauses import cut_at_heading
+    from compare.clauses import cut_at_heading
 
     titles = {"RELEASEOFINFORMATIONTOTHIRDPARTIES": "release-of-information", "MODIFICATIONSTOTHISMOA": "modifications",
               "AUTHORITY": "authority", "REPORTINGREQUIREMENTS": "reporting"}

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from search.clauses import Clause, clause_of
-from search.compare import compare_clauses
-from search.normalize import canon
-from search.ocrnoise import ocr_changes
-
-pytest.importorskip("extract.store")
+from compare.clauses import Clause, clause_of
+from compare.comparison import compare_clauses
+from compare.ocrnoise import ocr_changes
+from compare.wording import canon
 
 
 def keys(text: str) -> list[str]:
@@ -37,9 +35,9 @@ def test_a_changed_run_of_doubtful_words_is_ocr_noise() -> None:
 @pytest.fixture(scope="module")
 def calhoun(corpus: Path, tmp_path_factory) -> dict:
     # Calhoun Co. FL (2019 WSO): its scanner's layer reads 83-91% dictionary words, so every page is OCR'd again.
+    from compare.comparison import load_records
     from moa.catalog import connect
     from moa.cli import main
-    from search.compare import load_records
 
     data = tmp_path_factory.mktemp("doubt")
     assert main(["extract", "--data", str(data), "-q", str(corpus / "moa" / "287gWSO_CalhounCoFl2019-09-09.pdf")]) == 0

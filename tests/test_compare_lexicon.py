@@ -1,4 +1,4 @@
-"""search.lexicon: Tesseract's English dictionary is found where Tesseract itself looks for it."""
+"""compare.lexicon: Tesseract's English dictionary is found where Tesseract itself looks for it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from search import lexicon
-from search.normalize import canon
+from compare import lexicon
+from compare.wording import canon
 
 
 @pytest.fixture

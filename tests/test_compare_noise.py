@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 from compare_support import pipeline_records
 
-from search.compare import compare_section
-
-pytest.importorskip("extract.store")
+from compare.comparison import compare_section
 
 NAMES = [
     # 2019-2020 WSO scans whose text layer is a scanner's OCR

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from compare_support import text_layer_records
 
-from search.clauses import Clause, clause_of
-from search.compare import compare_clauses
-from search.tokendiff import substantive_changes
+from compare.clauses import Clause, clause_of
+from compare.comparison import compare_clauses
+from compare.tokendiff import substantive_changes
+from extract import ocr  # noqa: E402
 
-ocr = pytest.importorskip("extract.ocr")
 FILE = "FranklinCoAL_TFM_MOA_031825.pdf"
 
 

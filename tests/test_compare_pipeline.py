@@ -11,8 +11,6 @@ import pytest
 
 from moa.cli import main
 
-pytest.importorskip("extract.store")
-
 NAMES = ["FranklinCoAL_TFM_MOA_031825.pdf", "daviePoliceDeptFL_TFM_MOA_03.05.25.pdf",
          "TavaresPoliceDeptFL_TFM_MOA_03.06.2025.pdf", "JupiterPDFL_TFM_MOA_032425.pdf",
          "GraysonCountyDCKY_JEM_MOA_030425.pdf"]

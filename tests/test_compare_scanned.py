@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 from compare_support import pipeline_records
 
-from search.compare import compare_all, compare_section
-
-pytest.importorskip("extract.store")
+from compare.comparison import compare_all, compare_section
 
 NAMES = ["287gWSO_FlaglerCoFl2019-09-09.pdf", "287gWSO_PutnamCoFl2019-10-15.pdf", "287gWSO_BradfordCoFl2019-10-15.pdf",
          "287gWSO_MarionCoFl2019-10-15.pdf", "287gWSO_BayCoFl2019-10-15.pdf", "287gWSO_OkeechobeeCoFl2019-10-15.pdf",

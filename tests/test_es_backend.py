@@ -17,8 +17,8 @@ from es_node import free_port
 from search_support import copy_catalog
 
 from moa.errors import ExternalError
-from search.documents import LEVELS, IndexDoc, index_doc
 from search.es_backend import ElasticsearchBackend
+from search.index_docs import LEVELS, IndexDoc, index_doc
 from search.query import parse
 
 pytestmark = pytest.mark.es
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.es
 @pytest.fixture(scope="module")
 def docs(small_catalog, tmp_path_factory) -> list[IndexDoc]:
     conn, _ = copy_catalog(small_catalog, tmp_path_factory.mktemp("es") / "data")
-    from extract.store import iter_records
+    from agreements.documents import iter_documents as iter_records
 
     out = [index_doc(r) for r in iter_records(conn, with_text=True)]
     conn.close()

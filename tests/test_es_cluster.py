@@ -14,8 +14,8 @@ from es_node import EsNode, es_home, missing_es, node_dir
 from search_support import copy_catalog
 
 from moa.errors import ExternalError
-from search.documents import IndexDoc, index_doc
 from search.es_backend import ElasticsearchBackend
+from search.index_docs import IndexDoc, index_doc
 from search.query import parse
 
 pytestmark = [pytest.mark.slow, pytest.mark.es]
@@ -61,7 +61,7 @@ def cluster():
 @pytest.fixture(scope="module")
 def docs(small_catalog, tmp_path_factory) -> list[IndexDoc]:
     conn, _ = copy_catalog(small_catalog, tmp_path_factory.mktemp("cluster") / "data")
-    from extract.store import iter_records
+    from agreements.documents import iter_documents as iter_records
 
     out = [index_doc(r) for r in iter_records(conn, with_text=True)]
     conn.close()

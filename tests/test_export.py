@@ -18,11 +18,13 @@ import pytest
 from compare_support import text_layer_records
 from test_compare import TFM_2025
 
+from agreements.documents import provenance
+from compare.comparison import compare_section
+from export.citation import CitationError, pinpoint
+from export.csl import SCHEMA
+from export.items import FORMATS, items_from_compare, write_export
 from moa.catalog import connect
-from moa.store import register_file
-from search.compare import compare_section
-from search.export import FORMATS, CitationError, items_from_compare, pinpoint, provenance, write_export
-from search.export_formats.csl import SCHEMA
+from moa.files import register_file
 
 NAMES = TFM_2025
 

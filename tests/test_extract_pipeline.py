@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extract import pipeline, store
+from agreements.documents import document
+from extract import pipeline, records
 from moa.catalog import connect
 from moa.cli import main
 
@@ -33,11 +34,11 @@ def test_errors_recorded_and_second_run_does_no_ocr(corpus: Path, data_dir: Path
     first = pipeline.run(conn, [corrupt, good, truncated], jobs=2)
     assert len(first.extracted) == 1 and first.ocr_run == 1
     assert sorted(e["file"] for e in first.errors) == ["corrupt.pdf", "truncated.pdf"]
-    recorded = {e["file"]: e["error"] for e in store.errors(conn)}
+    recorded = {e["file"]: e["error"] for e in records.errors(conn)}
     assert recorded["truncated.pdf"] == "truncated.pdf: truncated PDF (no %%EOF marker at the end)"
     assert recorded["corrupt.pdf"].startswith("corrupt.pdf: corrupt or truncated PDF")
 
-    record = store.get_record(conn, first.extracted[0]["sha256"], with_text=True)
+    record = records.get_record(conn, first.extracted[0]["sha256"], with_text=True)
     expected = json.loads((EXPECTED / "pipeline_laramie.json").read_text(encoding="utf-8"))
     assert record["file"] == GOOD and record["page_count"] == 14
     assert [{k: p[k] for k in ("number", "method", "reason")} for p in record["pages"]] == expected["pages"]
@@ -73,9 +74,6 @@ def test_cli_extract_and_show(corpus: Path, data_dir: Path, tmp_path: Path, caps
 
 
 def test_record_carries_the_ledger_listing(corpus: Path, data_dir: Path) -> None:
-    ledger = pytest.importorskip("harvest.ledger")
-    if not hasattr(ledger, "listings_for_document"):
-        pytest.skip("ledger has no listings_for_document")
     sheet = corpus / "sheets" / "ice" / "participatingAgencies12302025am.xlsx"
     if not sheet.exists():
         pytest.skip(f"{sheet.name} not in the corpus")
@@ -83,7 +81,8 @@ def test_record_carries_the_ledger_listing(corpus: Path, data_dir: Path) -> None
     conn = connect(data_dir)
     run = pipeline.run(conn, [corpus / "moa" / "GraysonCountyDCKY_JEM_MOA_030425.pdf"], jobs=1)
     assert not run.errors
-    listing = store.get_record(conn, run.extracted[0]["sha256"])["listing"]
+    assert "listing" not in records.get_record(conn, run.extracted[0]["sha256"])  # extraction's own reading
+    listing = document(conn, run.extracted[0]["sha256"])["listing"]
     assert listing["listed"] is True and listing["signed_dates"] == ["2025-03-05"]
     assert (listing["agency"], listing["state"], listing["model"]) == ("Grayson County Detention Center", "KY", "JEM")
     assert listing["date_disagrees"] in (None, False, True) and "extracted_date" in listing
@@ -96,5 +95,5 @@ def test_incremental_by_version_and_ocr_mode(corpus: Path, data_dir: Path) -> No
     assert pipeline.run(conn, doc, mode="skip", jobs=1).skipped == 1
     # Another --ocr mode is another extraction (a page skipped before may now be OCR'd).
     assert len(pipeline.run(conn, doc, mode="auto", jobs=1).extracted) == 1
-    assert store.extracted_state(conn, store.get_record(conn, pipeline.targets(conn, doc)[0][0])["sha256"]) == (
+    assert records.extracted_state(conn, records.get_record(conn, pipeline.targets(conn, doc)[0][0])["sha256"]) == (
         pipeline.extractor_version(), "auto")

@@ -10,9 +10,9 @@ import pytest
 
 from extract.agency import extract_agency
 from extract.fields import extract_fields
-from extract.model import extract_model
 from extract.pages import Page, read_pages
 from extract.pipeline import extract_fields as pipeline_fields
+from extract.program_model import extract_model
 from extract.states import county_states, field_office_states, file_name_codes, state_in_name, strip_state
 
 

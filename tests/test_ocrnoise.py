@@ -1,10 +1,10 @@
-"""search.ocrnoise: what a low-quality reading may differ by and still be the same clause, on keys as compare
+"""compare.ocrnoise: what a low-quality reading may differ by and still be the same clause, on keys as compare
 makes them."""
 
 from __future__ import annotations
 
-from search.normalize import canon
-from search.ocrnoise import _digits_misread, _roman_misread, ocr_changes
+from compare.ocrnoise import _digits_misread, _roman_misread, ocr_changes
+from compare.wording import canon
 
 
 def test_letters_read_for_digits_in_a_citation_are_ocr_noise_but_a_changed_digit_is_not() -> None:

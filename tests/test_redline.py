@@ -7,8 +7,8 @@ from pathlib import Path
 
 from compare_support import text_layer_records
 
-from search.compare import clause_of, clause_redline
-from search.redline import changed_words, diff_words, render_html, render_side_by_side, render_text
+from compare.comparison import clause_of, clause_redline
+from compare.redline import changed_words, diff_words, render_html, render_side_by_side, render_text
 
 EXPECTED = Path(__file__).parent / "expected" / "compare" / "redline_local_charges_smith_vs_oklahoma_bn.json"
 

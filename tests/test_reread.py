@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from search.clauses import Clause
-from search.normalize import canon
-from search.ocrnoise import confirmed_changes, ocr_changes
-from search.reread import reading_of
-
-pytest.importorskip("extract.reread")
+from compare.clauses import Clause
+from compare.ocrnoise import confirmed_changes, ocr_changes
+from compare.readings import reading_of
+from compare.wording import canon
 
 STANDARD_2025 = ["FreebornCountyMN_WSO_MOA031325.pdf", "JimWellsCoSO_WSO_MOA_031725.pdf",
                  "clayCoSheriffsOffice_WSO_MOA_02242025.pdf", "hardeeCoSheriffsOffice_WSO_MOA_02.26.2025.pdf"]
@@ -104,8 +102,8 @@ def catalog(corpus: Path, tmp_path_factory) -> Path:
 
 
 def _compare(data: Path, key: str, reader: str) -> dict:
+    from compare.comparison import compare_section, load_records, page_reader
     from moa.catalog import connect
-    from search.compare import compare_section, load_records, page_reader
 
     conn = connect(data, readonly=True)
     try:
@@ -165,7 +163,7 @@ def test_a_page_moa_ocrd_is_read_again_at_another_scale(corpus: Path, tmp_path: 
     # Cleveland Co. NC's page 1 (a 1200-dpi scan, no text layer): what Tesseract drops depends on the rendering,
     # and at moa's 300 dpi it drops "agreements" from "enter into written agreements with a State". The second
     # reading of a page moa OCR'd takes another layout and another scale, and reads it.
-    from extract import reread
+    from extract import page_reader as reread
 
     config, dpi = reread._config(reread.TESSERACT, "ocr")
     assert (config, dpi) == (reread.BLOCK, reread.OTHER_DPI) and dpi != reread.DPI

@@ -33,7 +33,7 @@ ALL = 1000
 def search_catalog(small_catalog, tmp_path_factory):
     data = tmp_path_factory.mktemp("search") / "data"
     conn, ledger = copy_catalog(small_catalog, data)
-    from extract.store import iter_records
+    from agreements.documents import iter_documents as iter_records
 
     records = list(iter_records(conn, with_text=True))
     assert len(records) >= 6

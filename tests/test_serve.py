@@ -40,7 +40,7 @@ def catalog(small_catalog, tmp_path_factory):
     backend = get_backend("sqlite", conn)
     update_index(conn, backend, rebuild=True)
     backend.close()
-    from extract.store import iter_records
+    from agreements.documents import iter_documents as iter_records
 
     records = list(iter_records(conn, with_text=True))
     conn.close()
@@ -218,10 +218,8 @@ def test_document_page_shows_record(server, catalog):
 
 def test_document_listing_compares_signed_dates(server, catalog):
     """ICE's listed signed date beside the one read from the signatures, when the ledger holds the document."""
-    from moa.catalog import connect
-
-    pytest.importorskip("harvest.ledger")
     from harvest.ledger import listings_for_document
+    from moa.catalog import connect
 
     conn = connect(server["data"], readonly=True)
     try:
@@ -263,7 +261,7 @@ def test_sha_prefix_redirects_to_the_document(server, catalog):
 
 
 def test_compare_section(server, catalog):
-    from search.compare import compare_section
+    from compare.comparison import compare_section
 
     tfm = [r for r in catalog["records"] if r["model"] == "TFM"]
     want = compare_section(tfm, "costs")
@@ -279,7 +277,7 @@ def test_compare_pair(server, catalog):
     a = record_named(catalog, "GraysonCountyDetCenterKY_WSO")
     b = record_named(catalog, "OwyheeCo")
     body = page(server, f"/compare?a={a['sha256']}&b={b['sha256']}")
-    from search.compare import compare_pair
+    from compare.comparison import compare_pair
 
     want = compare_pair(a, b)
     assert body.count('<li class="row ') == len(want["rows"])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from moa.catalog import connect
 from search.backend import HIGHLIGHT_POST, HIGHLIGHT_PRE
-from search.web.app import App
-from search.web.html import snippet_html, word_diff_html
-from search.web.pages import filter_term
+from web.app import App
+from web.html import snippet_html, word_diff_html
+from web.pages import filter_term
 
 
 def test_snippet_keeps_only_highlight_marks():

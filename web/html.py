@@ -10,9 +10,7 @@ import html
 import re
 from urllib.parse import quote, urlencode
 
-from ..backend import HIGHLIGHT_POST, HIGHLIGHT_PRE
-
-MODEL_NAMES = {"JEM": "Jail Enforcement Model", "WSO": "Warrant Service Officer", "TFM": "Task Force Model"}
+from search.backend import HIGHLIGHT_POST, HIGHLIGHT_PRE
 
 
 def esc(value: object) -> str:

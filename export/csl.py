@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from moa.records import MODEL_NAMES
+from moa.program import MODEL_NAMES
 
 SCHEMA = Path(__file__).with_name("csl-data.json")
 ICE = "U.S. Immigration and Customs Enforcement"

@@ -1,7 +1,7 @@
 """Clauses from extracted records: one agreement's version of one section or subsection, ready to compare.
 
 `clause_of` takes a clause from a record by its key, cuts it at a heading extraction missed (so the next clause
-is not compared as part of it) and prepares its text (`search.normalize`), keeping what a citation needs:
+is not compared as part of it) and prepares its text (`compare.wording`), keeping what a citation needs:
 agency, model, template revision, signing date, page, and its pages' extraction quality and method.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from .normalize import Context, canon, prepare, tokens
+from .wording import Context, canon, prepare, tokens
 
 
 @dataclass
@@ -37,11 +37,11 @@ class Clause:
     quality: float | None = None  # lowest extraction quality of its pages (None: unknown)
     method: str | None = None  # "ocr" when any of its pages was OCR'd, "ocr-layer" when any is a scan's
     # text layer (a scanner's OCR), else the pages' method
-    # Keys of the words OCR read on its pages only with low confidence (`search.compare.DOUBT`): where a
+    # Keys of the words OCR read on its pages only with low confidence (`compare.comparison.DOUBT`): where a
     # reading differs from the standard in such words alone, OCR may explain it.
     doubtful: frozenset[str] = field(default_factory=frozenset)
     # Its pages as (number, method): "ocr" (moa's OCR), "layer" (a scanner's OCR layer) or "text", for reading
-    # them again (`search.reread`).
+    # them again (`compare.readings`).
     pages: tuple[tuple[int, str], ...] = ()
     prepared: str = ""
     toks: list[str] = field(default_factory=list)

@@ -8,7 +8,7 @@ import textwrap
 from moa.catalog import connect
 from moa.errors import UserError
 
-from .compare import compare_all, compare_pair, compare_section, load_record, load_records, page_reader
+from .comparison import compare_all, compare_pair, compare_section, load_record, load_records, page_reader
 from .deviation import deviation_report
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from harvest import normalize as n
+from harvest import cells as n
 
 
 @pytest.mark.parametrize(("raw", "code"), [

@@ -8,7 +8,7 @@ import html
 from collections.abc import Iterable
 from typing import IO
 
-from ..export import pinpoint
+from .citation import pinpoint
 
 CSS = """body{font-family:Georgia,'DejaVu Serif',serif;max-width:54rem;margin:2rem auto;padding:0 1rem;line-height:1.45}
 blockquote{border-left:4px solid #888;margin:1rem 0 .3rem;padding:.2rem 1rem;background:#f6f6f6}

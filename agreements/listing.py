@@ -6,7 +6,9 @@ import logging
 import sqlite3
 from typing import Any
 
-log = logging.getLogger("moa.extract")
+from harvest.ledger import listings_for_document
+
+log = logging.getLogger("moa.agreements")
 _KEEP = ("agreement_id", "list", "agency", "state", "model", "signed", "listed", "status", "linked_as")
 
 
@@ -20,12 +22,8 @@ def extracted_signed_date(record: dict[str, Any]) -> str | None:
 def listing_for(conn: sqlite3.Connection, file_name: str, record: dict[str, Any]) -> dict[str, Any] | None:
     """The ledger's listing(s) of this document with ICE's SIGNED date, and a flag when ours disagrees.
 
-    None when the ledger stage is not available; {"listed": False} when it never listed the file.
+    None when the ledger cannot be read (an older catalog); {"listed": False} when it never listed the file.
     """
-    try:
-        from harvest.ledger import listings_for_document
-    except (ImportError, AttributeError):
-        return None
     try:
         rows = listings_for_document(conn, file_name)
     except (sqlite3.Error, AttributeError, KeyError, TypeError, ValueError) as e:

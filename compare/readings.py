@@ -1,10 +1,10 @@
 """Second readings: a poor scan's change against the standard counts only when every reading of its page shows it.
 
 Two OCR readings rarely misread the same words the same way, and a drafter's change of wording is on the page,
-so every reading shows it. A low-quality clause that the noise rules (`search.ocrnoise`) leave apart from its
-nearest variant is read again (`Reader`, e.g. `extract.reread.PageReader`); the clause is found in each other
+so every reading shows it. A low-quality clause that the noise rules (`compare.ocrnoise`) leave apart from its
+nearest variant is read again (`Reader`, e.g. `extract.page_reader.PageReader`); the clause is found in each other
 reading of its pages (`reading_of`), and a changed run counts only where each reading also differs from the
-standard there (`search.ocrnoise.confirmed_changes`). "Truce" for "take" in Bradford Co. FL's 2019 WSO is
+standard there (`compare.ocrnoise.confirmed_changes`). "Truce" for "take" in Bradford Co. FL's 2019 WSO is
 printed so on the scan: every reading confirms it. Cleveland Co. NC's "this MOA." that Tesseract's layout
 dropped at the end of a line is read by its block mode: the run is OCR's.
 """
@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from typing import Protocol
 
 from .clauses import Clause
-from .normalize import prepare, tokens
+from .wording import prepare, tokens
 
 # Matching runs of at least this many keys anchor a clause in another reading; that reading must match at least
 # ANCHORED of the clause's keys, else it is not the same text (a page read into columns, a reading that failed).

@@ -4,7 +4,7 @@ Two clauses have the same wording when every changed run of comparison keys betw
 a word split or joined, OCR look-alike letters, specks, a template blank filled in, page furniture, what is left
 of a signature block. A real word for another real word, a changed number or placeholder, a word added or
 removed are changes of wording. `same_wording` is the strict test every pair of clauses takes; readings from
-poor scans get a more lenient one (`search.ocrnoise`).
+poor scans get a more lenient one (`compare.ocrnoise`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from .lexicon import REAL_WORD_DF, dictionary, garbled, is_junk
-from .normalize import FILL_INS, canon
+from .wording import FILL_INS, canon
 
 # Thresholds measured by `python3 bench/compare_threshold.py` (see its output): a replaced run of words is
 # OCR noise when its letters differ by at most NOISE_EDIT of its length (one edit at least), and two texts are

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from ..export import fixed_time
 from . import brief, csl, tabular
+from .citation import fixed_time
 
 
 def _spooled(spool: IO[bytes]) -> Iterator[dict]:

@@ -7,8 +7,8 @@ import logging
 import os
 import sys
 
-from .backend import BACKENDS
-from .cli import DEFAULT_ES_URL
+from search.backend import BACKENDS
+from search.cli import DEFAULT_ES_URL
 
 log = logging.getLogger("moa.serve")
 DEFAULT_PORT = 8287
@@ -32,7 +32,7 @@ def register(sub, parent) -> None:
 def run(args: argparse.Namespace) -> None:
     from moa.errors import UserError
 
-    from .web.app import make_server
+    from .app import make_server
 
     try:
         server = make_server(args.data, args.host, args.port, args.backend, args.es_url)

@@ -15,12 +15,11 @@ from datetime import date, datetime
 
 from rapidfuzz import fuzz, process
 
+from moa.program import MODEL_NAMES
 from moa.states import STATE_NAMES
 
 STATES = {name.upper(): code for code, name in STATE_NAMES.items()} | {"U.S. VIRGIN ISLANDS": "VI"}
 CODES = set(STATES.values())
-
-MODELS = {"JEM": "Jail Enforcement Model", "WSO": "Warrant Service Officer", "TFM": "Task Force Model"}
 
 AGENCY_TYPES = ("County", "Municipality", "State Agency")
 _MISSING = {"#NA", "#N/A", "N/A", "NA", "NONE", "-", "--", "TBD"}  # how the sheets say "no value"
@@ -54,7 +53,7 @@ def model_code(raw: object) -> str | None:
     text = clean_text(raw).upper()
     if not text:
         return None
-    for code in MODELS:
+    for code in MODEL_NAMES:
         if re.search(rf"\b{code}\b", text):
             return code
     if "JAIL" in text or ("ENFORC" in text and "TASK" not in text and "WARRANT" not in text):
@@ -63,7 +62,7 @@ def model_code(raw: object) -> str | None:
         return "WSO"
     if "TASK" in text or "FORCE" in text:
         return "TFM"
-    match = process.extractOne(text, {c: n.upper() for c, n in MODELS.items()}, scorer=fuzz.ratio,
+    match = process.extractOne(text, {c: n.upper() for c, n in MODEL_NAMES.items()}, scorer=fuzz.ratio,
                                score_cutoff=70)
     return match[2] if match else None
 

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from extract.wordlist import words as wordlist
 from moa.states import STATE_NAMES
 
 STATES = STATE_NAMES
@@ -197,17 +198,13 @@ def _agency_acronyms(text: str, agency: str) -> str:
     first, last = words[0][0].upper(), words[-1][0].upper()
     plain = set(re.findall(r"\b[a-z]+\b", text))  # "IS", "THE" in capitals are words the text also has in lower case
 
-    try:
-        from extract.wordlist import words as wordlist
-        real = wordlist()
-    except ImportError:
-        real = None
+    real = wordlist()
 
     def repl(m: re.Match) -> str:
         acr = m.group(1)
         if acr[0] != first or acr[-1] != last or acr in _TEMPLATE_ACRONYMS:
             return m.group(0)
-        if acr.lower() in plain and (real is None or acr.lower() in real):
+        if acr.lower() in plain and acr.lower() in real:
             return m.group(0)
         # An OCR misreading of a template acronym (FOO for FOD) is not the agency either.
         if any(len(a) == len(acr) and sum(x != y for x, y in zip(a, acr, strict=True)) <= 1

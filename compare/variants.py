@@ -1,10 +1,10 @@
 """Variants of one clause: every agreement's version grouped by wording.
 
-Versions identical once normalized (`search.normalize`) form one variant; a version joins a variant when its
-diff against the variant's text holds only OCR noise (`search.tokendiff.same_wording`). Then a variant made only
+Versions identical once normalized (`compare.wording`) form one variant; a version joins a variant when its
+diff against the variant's text holds only OCR noise (`compare.tokendiff.same_wording`). Then a variant made only
 of low-quality readings joins the nearest variant when OCR explains every difference
-(`search.ocrnoise.ocr_changes`), its members flagged "ocr-uncertain"; with a `Reader`, one still apart joins it
-when no difference shows in every reading of its pages (`search.reread`). Deterministic for a given set of
+(`compare.ocrnoise.ocr_changes`), its members flagged "ocr-uncertain"; with a `Reader`, one still apart joins it
+when no difference shows in every reading of its pages (`compare.readings`). Deterministic for a given set of
 clauses and readings.
 """
 
@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from .clauses import Clause
-from .normalize import vocabulary
 from .ocrnoise import confirmed_changes, garble_rate, is_low_quality, ocr_changes
-from .reread import Reader, reading_of
+from .readings import Reader, reading_of
 from .tokendiff import same_wording
+from .wording import vocabulary
 
 # A low-quality variant is tried against the (at most three) variants at least this similar to it.
 UNCERTAIN_PREFILTER = 70.0

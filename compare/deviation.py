@@ -1,8 +1,8 @@
 """The deviation report: for each agreement, which clauses differ from the template in force, ranked by how much.
 
 The template in force for an agreement is the standard text of its own model and template revision, or
-generation where no revision is printed (`search.compare.template_generation`): the most common variant of
-each clause among agreements on it, see `search.compare`. A clause the agreement lacks that most of its
+generation where no revision is printed (`compare.comparison.template_generation`): the most common variant of
+each clause among agreements on it, see `compare.comparison`. A clause the agreement lacks that most of its
 peers have is reported as missing, one few of its peers have as added.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from .compare import Reader, date_signed, each_section, section_keys, select, template_generation
+from .comparison import Reader, date_signed, each_section, section_keys, select, template_generation
 
 
 def _group(r: dict) -> tuple[str, str]:

@@ -1,6 +1,7 @@
 """The extract stage's tables (migration 0004): records, per-page text and decisions, errors.
 
-Other stages read records only through `get_record` and `iter_records`.
+Other stages read records only through `get_record` and `iter_records` (and `agreements.documents`, which adds
+what ICE's list says).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 
 from moa.catalog import now_iso, transaction
 
-from .listing import listing_for
 from .pages import Page
 
 
@@ -57,6 +57,12 @@ def error_for(conn: sqlite3.Connection, sha: str, extractor: str) -> str | None:
     return row["error"] if row else None
 
 
+def last_error(conn: sqlite3.Connection, sha: str) -> str | None:
+    """The latest extraction error of a document, whatever the extractor version."""
+    row = conn.execute("SELECT error FROM extract_errors WHERE sha256=? ORDER BY at DESC LIMIT 1", (sha,)).fetchone()
+    return row["error"] if row else None
+
+
 def errors(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute("SELECT sha256, file, extractor, error, at FROM extract_errors ORDER BY at")]
 
@@ -80,10 +86,6 @@ def get_record(conn: sqlite3.Connection, sha: str, with_text: bool = False) -> d
         return None
     record = json.loads(row["record"])
     record.setdefault("extraction", {}).update({"extractor": row["extractor"], "extracted_at": row["extracted_at"]})
-    # The ledger may have been imported after extraction: read the listing now, not as stored.
-    listing = listing_for(conn, record["file"], record)
-    if listing is not None:
-        record["listing"] = listing
     if with_text:
         _attach_text(conn, record)
     return record
@@ -103,10 +105,23 @@ def low_confidence_words(conn: sqlite3.Connection, below: float) -> dict[tuple[s
     return out
 
 
+def extracted_shas(conn: sqlite3.Connection, prefix: str = "", limit: int | None = None) -> list[str]:
+    """The sha256 of every stored record (those starting with `prefix`), in file-name order."""
+    sql = "SELECT sha256 FROM extract_documents WHERE sha256 LIKE ? ORDER BY file, sha256"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [r["sha256"] for r in conn.execute(sql, (prefix + "%",))]
+
+
+def file_of(conn: sqlite3.Connection, sha: str) -> str | None:
+    """The file name a stored record was extracted under (None: not extracted, or no name)."""
+    row = conn.execute("SELECT file FROM extract_documents WHERE sha256=?", (sha,)).fetchone()
+    return row["file"] if row else None
+
+
 def iter_records(conn: sqlite3.Connection, with_text: bool = False) -> Iterator[dict[str, Any]]:
     """Every stored record, in file-name order; each page's text under pages[i]['text'] when asked."""
-    shas = [r["sha256"] for r in conn.execute("SELECT sha256 FROM extract_documents ORDER BY file, sha256")]
-    for sha in shas:
+    for sha in extracted_shas(conn):
         record = get_record(conn, sha, with_text=with_text)
         if record is not None:
             yield record

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import IO, Any
 
-from ..export import fixed_time, pinpoint
+from .citation import fixed_time, pinpoint
 
 CITATION_COLUMNS = ("agency", "state", "model", "date_signed", "template_revision", "section_number",
                     "section_title", "section_key", "page")

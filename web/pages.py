@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .html import MODEL_NAMES, doc_url, esc, layout, pdf_url, section_label, snippet_html, url, word_diff_html
+from moa.program import MODEL_NAMES
+
+from .html import doc_url, esc, layout, pdf_url, section_label, snippet_html, url, word_diff_html
 
 PAGE_SIZE = 20
 # facet name in results → query field that filters on it

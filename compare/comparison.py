@@ -1,13 +1,13 @@
 """Clause comparison across agreements: variants of one clause, the standard text, and redlines.
 
 Every agreement's version of a clause (a section or subsection sharing a `key`) is grouped into variants:
-first the versions identical once normalized (`search.normalize`: OCR look-alikes, layout, the agency's own
+first the versions identical once normalized (`compare.wording`: OCR look-alikes, layout, the agency's own
 name, county, state, dates and names), then those nearly identical: a version joins a variant when its
 word-level diff against the variant's text holds only OCR noise (`is_noise`). The standard text of a template
 revision is its most common variant; every agreement on another variant deviates, and gets a redline.
 
-Along the data flow: `search.clauses` (records to clauses), `search.lexicon` (what is a word),
-`search.tokendiff` (the noise-tolerant diff), `search.ocrnoise` (misreadings on poor scans), `search.variants`
+Along the data flow: `compare.clauses` (records to clauses), `compare.lexicon` (what is a word),
+`compare.tokendiff` (the noise-tolerant diff), `compare.ocrnoise` (misreadings on poor scans), `compare.variants`
 (grouping). This module compares sections and agreements, and re-exports those modules' public names.
 """
 
@@ -18,6 +18,12 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from rapidfuzz import fuzz
+
+from agreements.documents import document, iter_documents, low_confidence_words
+from extract.page_reader import PageReader
+from moa.catalog import data_path
+from moa.errors import UserError
+from moa.files import resolve_sha
 
 from . import redline
 from .clauses import (
@@ -30,9 +36,8 @@ from .clauses import (
     template_generation,
 )
 from .lexicon import REAL_WORD_DF, dictionary, english, garbled
-from .normalize import canon, fill_in_values, vocabulary
 from .ocrnoise import GARBLE, LOW_QUALITY, is_low_quality, ocr_changes, split_run_together
-from .reread import Reader
+from .readings import Reader
 from .tokendiff import (
     GARBLED_RATIO,
     NOISE_EDIT,
@@ -43,6 +48,7 @@ from .tokendiff import (
     token_ops,
 )
 from .variants import UNCERTAIN_PREFILTER, Variant, group_variants
+from .wording import canon, fill_in_values, vocabulary
 
 # Tesseract's word confidence (0-100) under which a word is one OCR was unsure of: 1.3% of the words on the
 # corpus's OCR'd pages, among them "ICI:" for ICE (47), "aller" for after (5), "parca" for "has been" (38).
@@ -50,8 +56,8 @@ DOUBT = 75
 # Clause keys compared at once when pages are read again (`each_section`): enough to keep the OCR pool busy.
 SECTION_THREADS = 4
 
-# Re-exported for callers of `search.compare`. The thresholds are read where they are used: set them on their
-# own module (`search.tokendiff.NOISE_EDIT`), not here.
+# Re-exported for callers of `compare.comparison`. The thresholds are read where they are used: set them on their
+# own module (`compare.tokendiff.NOISE_EDIT`), not here.
 __all__ = [
     "GARBLE", "GARBLED_RATIO", "LOW_QUALITY", "NOISE_EDIT", "PREFILTER_RATIO", "REAL_WORD_DF", "UNCERTAIN_PREFILTER",
     "Clause", "Reader", "Variant", "clause_of", "clause_redline", "compare_all", "compare_clauses", "compare_pair",
@@ -85,7 +91,7 @@ def compare_clauses(clauses: Sequence[Clause], key: str, *, redlines: bool = Tru
                     reader: Reader | None = None) -> dict:
     """Variants of one clause across agreements, the standard per (model, template revision), and for
     every agreement on another variant a redline against its standard. With `reader`, poor scans are read
-    again where their noise is in doubt (`search.reread`)."""
+    again where their noise is in doubt (`compare.readings`)."""
     df = vocabulary(c.toks for c in clauses)
     variants = group_variants(clauses, df, reader)
     variant_of = {c.sha256: v for v in variants for c in v.members}
@@ -238,28 +244,16 @@ def _ordered_keys(r: dict) -> list[str]:
     return out
 
 
-def page_reader(conn, *, jobs: int = 2, cache_only: bool = False) -> Reader | None:
-    """Other readings of the catalog's stored PDFs for `search.reread` (`extract.reread.PageReader`; with
-    `cache_only`, readings made before and nothing else), or None when extraction is not installed."""
-    try:
-        from extract.reread import PageReader
-    except ImportError:
-        return None
-    from moa.catalog import data_path
-
+def page_reader(conn, *, jobs: int = 2, cache_only: bool = False) -> Reader:
+    """Other readings of the catalog's stored PDFs for `compare.readings` (`extract.page_reader.PageReader`;
+    with `cache_only`, readings made before and nothing else)."""
     return PageReader(data_path(conn), jobs=jobs, cache_only=cache_only)
 
 
 def load_records(conn, model: str | None = None, revision: str | None = None) -> list[dict]:
-    """Every extracted record in the catalog with its clause texts (extraction's public reader), each OCR'd
-    page with the words OCR was unsure of (`low_conf_words`, under DOUBT)."""
-    try:
-        from extract.store import iter_records, low_confidence_words
-    except ImportError as e:  # extraction not installed in this build
-        from moa.errors import UserError
-
-        raise UserError("no extracted records: this moa has no extraction stage; run `moa extract` first") from e
-    recs = sorted(select(iter_records(conn), model, revision), key=lambda r: r["sha256"])
+    """Every extracted document in the catalog with its clause texts and listing (agreements.documents), each
+    OCR'd page with the words OCR was unsure of (`low_conf_words`, under DOUBT)."""
+    recs = sorted(select(iter_documents(conn), model, revision), key=lambda r: r["sha256"])
     doubt = low_confidence_words(conn, DOUBT)
     for r in recs:
         for p in r.get("pages") or []:
@@ -270,18 +264,11 @@ def load_records(conn, model: str | None = None, revision: str | None = None) ->
 
 
 def load_record(conn, ref: str) -> dict:
-    """One extracted record by sha256, prefix or file name; a UserError when unknown."""
-    from moa.errors import UserError
-    from moa.store import resolve_sha
-
+    """One extracted document by sha256, prefix or file name; a UserError when unknown."""
     sha = resolve_sha(conn, ref)
     if not sha:
         raise UserError(f"unknown document: {ref}")
-    try:
-        from extract.store import get_record
-    except ImportError as e:
-        raise UserError("no extracted records: run `moa extract` first") from e
-    rec = get_record(conn, sha)
+    rec = document(conn, sha)
     if not rec:
         raise UserError(f"document {ref} is not extracted yet; run `moa extract`")
     return rec

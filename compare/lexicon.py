@@ -14,7 +14,9 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from .normalize import canon
+from extract.wordlist import words
+
+from .wording import canon
 
 # Without a dictionary, a key found in this many clauses counts as a real word.
 REAL_WORD_DF = 3
@@ -41,10 +43,6 @@ def traineddata(lang: str) -> Path | None:
 def dictionary() -> frozenset[str]:
     """Comparison keys of real English words (extraction's wordlist): one real word swapped for another is a
     change of meaning (alien → aliens, his → her, shall → may), never OCR noise."""
-    try:
-        from extract.wordlist import words
-    except ImportError:
-        return frozenset()
     return frozenset(canon(w) for w in words())
 
 

@@ -19,14 +19,18 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from agreements.documents import document, extracted_file, extracted_shas, iter_documents
+from agreements.documents import listings as listings_of
+from compare import comparison as cmp
+from compare.comparison import date_signed
 from moa.blobs import BlobStore
 from moa.catalog import connect
 from moa.errors import ExternalError, UserError
+from search.api import run_search
+from search.backend import get_backend
+from search.index_docs import LEVELS
+from search.query import QuerySyntaxError
 
-from ..api import run_search
-from ..backend import get_backend
-from ..documents import LEVELS
-from ..query import QuerySyntaxError
 from . import pages
 
 log = logging.getLogger("moa.serve")
@@ -89,7 +93,7 @@ class App:
             if head == "compare" and len(parts) == 1:
                 return self.compare(params)
             if head == "static" and len(parts) == 2 and parts[1] in STATIC:
-                data = resources.files("search.web").joinpath(parts[1]).read_bytes()
+                data = resources.files("web").joinpath(parts[1]).read_bytes()
                 return Response(200, data, STATIC[parts[1]], headers={"Cache-Control": "max-age=3600"})
             return self.not_found("No such page", f"Nothing lives at {path}.")
         except QuerySyntaxError as e:
@@ -162,15 +166,13 @@ class App:
     # ------------------------------------------------------------------------------------------ documents
 
     def _record(self, conn: sqlite3.Connection, ref: str) -> dict | None:
-        from extract.store import get_record
-
         ref = ref.lower()
         if not _SHA.match(ref):
             return None
         if len(ref) == 64:
-            return get_record(conn, ref, with_text=True)
-        rows = conn.execute("SELECT sha256 FROM extract_documents WHERE sha256 LIKE ? LIMIT 2", (ref + "%",)).fetchall()
-        return get_record(conn, rows[0]["sha256"], with_text=True) if len(rows) == 1 else None
+            return document(conn, ref, with_text=True)
+        shas = extracted_shas(conn, ref, limit=2)
+        return document(conn, shas[0], with_text=True) if len(shas) == 1 else None
 
     def document(self, ref: str) -> Response:
         conn = self.connect()
@@ -180,12 +182,10 @@ class App:
                 return self.not_found("Unknown document", f"No extracted agreement has sha256 {ref}.")
             if record["sha256"] != ref.lower():
                 return Response(302, b"", headers={"Location": f"/doc/{record['sha256']}"})
-            listings = _listings(conn, record)
+            listings = listings_of(conn, record.get("file") or "")
             others = _document_choices(conn)
         finally:
             conn.close()
-        from ..compare import date_signed
-
         return html(200, pages.document_page(record, listings, date_signed(record), others))
 
     def documents(self) -> Response:
@@ -200,14 +200,13 @@ class App:
         ref = ref.lower()
         conn = self.connect()
         try:
-            known = len(ref) == 64 and _SHA.match(ref) and conn.execute(
-                "SELECT file FROM extract_documents WHERE sha256=?", (ref,)).fetchone()
+            known = len(ref) == 64 and _SHA.match(ref) and extracted_file(conn, ref)
         finally:
             conn.close()
         path = BlobStore(self.data).path(ref) if known else None
         if not known or path is None or not path.is_file():
             return self.not_found("Unknown document", f"No stored PDF has sha256 {ref}.")
-        name = re.sub(r"[^\w.\-]", "_", known["file"] or f"{ref}.pdf")
+        name = re.sub(r"[^\w.\-]", "_", known or f"{ref}.pdf")
         return Response(200, content_type="application/pdf", file=path,
                         headers={"Content-Disposition": f'inline; filename="{name}"',
                                  "Cache-Control": "max-age=86400, immutable"})
@@ -215,11 +214,6 @@ class App:
     # ------------------------------------------------------------------------------------------ compare
 
     def compare(self, params: dict) -> Response:
-        try:
-            from .. import compare as cmp
-        except ImportError:
-            return html(200, pages.error_page(200, "Comparison not available",
-                                              "This build of moa has no clause comparison."))
         section = (params.get("section") or "").strip()
         model = (params.get("model") or "").strip().upper()
         a, b = (params.get("a") or "").strip(), (params.get("b") or "").strip()
@@ -227,9 +221,7 @@ class App:
             raise UserError(f"unknown model {model!r}: use JEM, WSO or TFM")
         conn = self.connect()
         try:
-            from extract.store import iter_records
-
-            light = list(iter_records(conn))
+            light = list(iter_documents(conn))
             keys = cmp.section_keys(light)
             docs = _choices_from(light)
             if a or b:
@@ -269,28 +261,9 @@ def _int(value: str | None, default: int, lo: int, hi: int) -> int:
     return max(lo, min(hi, n))
 
 
-def _listings(conn: sqlite3.Connection, record: dict) -> list[dict] | None:
-    """The document's agreements on ICE's lists, or None when this catalog has no ledger."""
-    try:
-        from harvest.ledger import listings_for_document
-    except ImportError:
-        return None
-    try:
-        if not conn.execute("SELECT 1 FROM ledger_snapshots LIMIT 1").fetchone():
-            return None
-        return listings_for_document(conn, record.get("file") or "")
-    except sqlite3.Error as e:  # an older catalog without the ledger tables
-        log.debug("ledger lookup failed: %s", e)
-        return None
-
-
 def _document_rows(conn: sqlite3.Connection) -> list[dict]:
-    from extract.store import iter_records
-
-    from ..compare import date_signed
-
     rows = []
-    for r in iter_records(conn):
+    for r in iter_documents(conn):
         agency = r.get("agency") or {}
         rows.append({"sha256": r["sha256"], "file": r.get("file"), "agency": agency.get("name"),
                      "state": agency.get("state"), "model": r.get("model"), "signed": date_signed(r),
@@ -310,9 +283,7 @@ def _choices_from(records: list[dict]) -> list[dict]:
 
 
 def _document_choices(conn: sqlite3.Connection) -> list[dict]:
-    from extract.store import iter_records
-
-    return _choices_from(list(iter_records(conn)))
+    return _choices_from(list(iter_documents(conn)))
 
 
 # ---------------------------------------------------------------------------------------------- HTTP

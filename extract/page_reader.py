@@ -2,7 +2,7 @@
 
 A clause read from a scan can differ from the template because the page says something else, or because OCR
 misread it. Where it is the page, every reading of it shows the change; where it is OCR, another reading
-mostly does not (`search.reread`). The readings, in the order they are tried:
+mostly does not (`compare.readings`). The readings, in the order they are tried:
 
 1. Tesseract, other than the page's own reading: its page layout (psm 3) over a scanner's or a born-digital
    text layer; over a page moa OCR'd already, one uniform block (psm 6), since layout analysis can drop a word

@@ -8,7 +8,7 @@ from pathlib import Path
 from moa.catalog import connect, data_path
 from moa.errors import UserError
 
-from .export import FORMATS, items_from_compare, items_from_search, write_export
+from .items import FORMATS, items_from_compare, items_from_search, write_export
 
 _SUFFIX = {"csv": "csv", "jsonl": "jsonl", "xlsx": "xlsx", "md": "md", "html": "html", "csl": "json", "zip": "zip"}
 
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> dict:
         if args.compare:
             if not args.section:
                 raise UserError("--compare needs --section KEY")
-            from .compare import compare_section, load_records, page_reader
+            from compare.comparison import compare_section, load_records, page_reader
 
             result = compare_section(load_records(conn, args.model, args.revision), args.section,
                                      reader=page_reader(conn))

@@ -1,1 +1,0 @@
-"""Writers of the export formats (search/export.py hands them checked items)."""
