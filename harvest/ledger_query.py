@@ -235,3 +235,91 @@ def current_agreements(conn: sqlite3.Connection, as_of: str | None = None) -> li
         d["status"] = "active"
         out.append(d)
     return out
+
+
+def agreement_histories(conn: sqlite3.Connection) -> list[dict]:
+    """Every agreement the ledger traced, on either list, in the shape of `listings_for_document`, plus its history:
+    `spellings` (every agency name its rows carried, with the state they carried and how many good snapshots
+    showed each), `files` (every MOA or addendum file name its rows linked), `removed` (the snapshot that first
+    went without it, for one no longer listed), `to_participating` / `from_pending` (the other list's
+    snapshot where a pending agreement was signed)."""
+    snaps = {r["id"]: r for r in conn.execute("SELECT id, name, published_local, content_id, members, status"
+                                               " FROM ledger_snapshots")}
+    rows_of: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+    for r in conn.execute("SELECT r.content_id, l.agency, l.state FROM ledger_rows r JOIN ledger_lines l"
+                          " ON l.id=r.line_id ORDER BY r.content_id, r.row"):
+        rows_of[r[0]].append((r[1], r[2]))
+    spellings: dict[int, Counter] = defaultdict(Counter)
+    # snapshots of one content mostly carry the same members: count each (content, members) once, weighted
+    alike = Counter((s["content_id"], s["members"]) for s in snaps.values()
+                    if s["status"] != "malformed" and s["members"])
+    for (content_id, members), times in alike.items():
+        for aid, (agency, state) in zip(json.loads(members), rows_of[content_id], strict=False):
+            spellings[aid][(agency, state)] += times
+    files: dict[int, list[dict]] = defaultdict(list)
+    for r in conn.execute("SELECT agreement_id, moa_file, field FROM ledger_agreement_files"
+                          " ORDER BY agreement_id, field DESC, moa_file"):
+        files[r[0]].append({"file": r[1], "linked_as": r[2]})
+    removed: dict[int, dict] = {}
+    signed_link: dict[int, dict] = {}
+    for e in conn.execute("SELECT agreement_id, event, snapshot_id, changes FROM ledger_events"
+                          " WHERE event IN ('removed', 'added') ORDER BY id"):
+        snap = snaps[e["snapshot_id"]]
+        where = {"snapshot": snap["name"], "published": snap["published_local"]}
+        changes = json.loads(e["changes"] or "{}")
+        if e["event"] == "removed":
+            removed[e["agreement_id"]] = where
+            if "to_participating" in changes:
+                signed_link[e["agreement_id"]] = {"to_participating": changes["to_participating"]}
+        elif "from_pending" in changes:
+            signed_link[e["agreement_id"]] = {"from_pending": changes["from_pending"]}
+    def seen(snap_id: int | None) -> dict | None:
+        snap = snaps.get(snap_id) if snap_id is not None else None
+        return {"snapshot": snap["name"], "published": snap["published_local"]} if snap else None
+
+    out = []
+    for a in conn.execute("SELECT * FROM ledger_agreements ORDER BY id"):
+        aid = a["id"]
+        d = {"agreement_id": aid, "list": a["kind"], "agency": a["agency"], "state": a["state"], "model": a["model"],
+             "agency_type": a["agency_type"], "county": a["county"], "signed": a["signed"], "moa_url": a["moa_url"],
+             "moa_file": a["moa_file"], "addendum_urls": json.loads(a["addendum_urls"] or "[]"),
+             "first_seen": seen(a["first_snapshot"]), "last_seen": seen(a["last_snapshot"]),
+             "listed": bool(a["listed"]), "status": "active" if a["listed"] else "removed"}
+        d["agency_key"] = a["agency_key"]
+        d["spellings"] = [{"agency": n, "state": st, "snapshots": k}
+                          for (n, st), k in sorted(spellings[aid].items(), key=lambda x: (-x[1], x[0]))]
+        d["files"] = files.get(aid, [])
+        d["removed"] = None if a["listed"] else removed.get(aid)
+        d.update(signed_link.get(aid, {}))
+        out.append(d)
+    return out
+
+
+def list_rows_as_of(conn: sqlite3.Connection, kind: str, as_of: str) -> tuple[dict | None, list[dict]]:
+    """The snapshot of `kind` that stood at the end of `as_of` and its rows, each with the ledger's
+    `agreement_id`; (None, []) when there is none."""
+    snap, _ = _pick(conn, kind, _check_date(as_of, "as_of"))
+    if snap is None:
+        return None, []
+    rows = _rows(conn, snap["content_id"])
+    for r, aid in zip(rows, json.loads(snap["members"] or "[]"), strict=False):
+        r["agreement_id"] = aid
+    return dict(snap), rows
+
+
+def events_for_agreements(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[dict]]:
+    """Each agreement's events on its list, oldest first: added, changed (fields old → new), removed, with the
+    snapshot that shows it and the one before."""
+    out: dict[int, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    names = {r["id"]: (r["name"], r["published_local"]) for r in conn.execute(
+        "SELECT id, name, published_local FROM ledger_snapshots")}
+    marks = ",".join("?" * len(ids))
+    for r in conn.execute(f"SELECT * FROM ledger_events WHERE agreement_id IN ({marks}) ORDER BY id", ids):
+        snap, prev = names.get(r["snapshot_id"]), names.get(r["prev_snapshot_id"])
+        out[r["agreement_id"]].append({
+            "event": r["event"], "list": r["kind"], "published": snap[1] if snap else None,
+            "snapshot": snap[0] if snap else None, "previous": prev[0] if prev else None,
+            "changes": json.loads(r["changes"] or "{}")})
+    return out

@@ -47,3 +47,13 @@ def resolve_sha(conn: sqlite3.Connection, ref: str) -> str | None:
             return rows[0]["sha256"]
     row = conn.execute("SELECT sha256 FROM files WHERE name=? LIMIT 1", (Path(ref).name,)).fetchone()
     return row["sha256"] if row else None
+
+
+def shas_by_name(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Lower-cased file name -> the sha256 of every file stored under that name (oldest first)."""
+    out: dict[str, list[str]] = {}
+    for r in conn.execute("SELECT name, sha256 FROM files ORDER BY added_at, sha256"):
+        shas = out.setdefault(r["name"].lower(), [])
+        if r["sha256"] not in shas:
+            shas.append(r["sha256"])
+    return out
