@@ -1,10 +1,15 @@
-"""The web interface's pieces that need no corpus: escaping of snippets and redlines, an empty catalog."""
+"""The web interface's pieces that need no corpus: escaping of snippets and redlines, an empty catalog served
+for real (uvicorn on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import http.client
+import urllib.error
+import urllib.request
+
 from moa.catalog import connect
 from search.backend import HIGHLIGHT_POST, HIGHLIGHT_PRE
-from web.app import App
+from web.app import create_app
 from web.html import snippet_html, word_diff_html
 from web.pages import filter_term
 
@@ -28,13 +33,37 @@ def test_filter_terms_quote_what_needs_it():
     assert filter_term("revision", "2025-02-15") == 'revision:"2025-02-15"'
 
 
+def _get(base: str, path: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(base + path, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def _raw_status(base: str, target: str) -> int:
+    """The status of a request line sent as is (urllib would normalise `..`)."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request("GET", target)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
 def test_empty_catalog_pages(data_dir):
+    from web.server import serving_in_thread
+
     connect(data_dir).close()
-    app = App(data_dir)
-    r = app.handle("/", "q=overtime")
-    assert r.status == 200 and b"moa index" in r.body  # the hint that the index is empty
-    assert app.handle("/docs", "").status == 200
-    assert app.handle("/doc/" + "a" * 64, "").status == 404
-    assert app.handle("/", "q=%28overtime").status == 400
-    assert app.handle("/api/search", "q=x&level=sentence").status == 400
-    assert app.handle("/static/../moa.sqlite", "").status == 404
+    with serving_in_thread(create_app(data_dir)) as base:
+        code, body = _get(base, "/?q=overtime")
+        assert code == 200 and b"moa index" in body  # the hint that the index is empty
+        assert _get(base, "/docs")[0] == 200
+        assert _get(base, "/doc/" + "a" * 64)[0] == 404
+        assert _get(base, "/?q=%28overtime")[0] == 400
+        assert _get(base, "/api/search?q=x&level=sentence")[0] == 400
+        for target in ("/static/../moa.sqlite", "/static/%2e%2e/moa.sqlite", "/static/..%2fmoa.sqlite",
+                       "/doc/../../moa.sqlite/pdf"):
+            assert _raw_status(base, target) == 404, target
+        assert _get(base, "/static/style.css")[0] == 200

@@ -1,5 +1,5 @@
-"""The web interface (`moa serve`): search, one agreement, comparison, on the standard library's HTTP server."""
+"""The web interface and JSON API (`moa serve`): a Starlette app (web/app.py, its routing table) on uvicorn."""
 
-from .app import App, make_server
+from .app import ROUTES, create_app
 
-__all__ = ["App", "make_server"]
+__all__ = ["ROUTES", "create_app"]

@@ -1,27 +1,41 @@
-"""`moa serve`: the web interface (search, one agreement, comparison) on 127.0.0.1."""
+"""`moa serve`: the web interface and JSON API (Starlette on uvicorn), on 127.0.0.1 unless told otherwise."""
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
+import re
 import sys
 
+from moa.errors import UserError
 from search.backend import BACKENDS
 from search.cli import DEFAULT_ES_URL
 
 log = logging.getLogger("moa.serve")
 DEFAULT_PORT = 8287
+_TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{16,256}$")
 
 
 def register(sub, parent) -> None:
     """Add `moa serve` to `moa`."""
-    p = sub.add_parser("serve", parents=[parent], help="the web interface",
+    p = sub.add_parser("serve", parents=[parent], help="the web interface and JSON API",
                        description="Serve a read-only web interface over the catalog: search with facets and "
                                    "paging, one agreement with its signatories, sections and page text, the "
-                                   "original PDF at a page, and clause comparison. Binds 127.0.0.1 by default.")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+                                   "original PDF at a page, clause comparison, and the JSON API under /api/v1/ "
+                                   "(schema at /api/openapi.json). Binds 127.0.0.1 by default.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1: this machine only; put a reverse proxy in front "
+                        "to serve others)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free port)")
+    p.add_argument("--token", default=os.environ.get("MOA_SERVE_TOKEN") or None,
+                   help="require this read-only token on every request (Authorization: Bearer TOKEN, or "
+                        "?token=TOKEN in a browser); default $MOA_SERVE_TOKEN")
+    p.add_argument("--threads", type=int, default=None, help="worker threads for catalog reads (default 16)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds a request may run before it is answered 503 (default 30)")
+    p.add_argument("--access-log", action="store_true", help="log every request on stderr")
     p.add_argument("--backend", choices=BACKENDS, default=os.environ.get("MOA_SEARCH_BACKEND", "sqlite"),
                    help="search index to use (default: sqlite)")
     p.add_argument("--es-url", default=os.environ.get("MOA_ES_URL", DEFAULT_ES_URL),
@@ -30,23 +44,39 @@ def register(sub, parent) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from moa.errors import UserError
+    from .app import REQUEST_TIMEOUT, create_app
+    from .server import THREADS, listen, serve
 
-    from .app import make_server
-
+    if args.token is not None and not _TOKEN.match(args.token):
+        raise UserError("the token must be 16 to 256 characters of letters, digits and ._~+/=- "
+                        "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+    threads = args.threads or THREADS
+    if threads < 1 or (args.timeout is not None and args.timeout <= 0):
+        raise UserError("--threads and --timeout must be positive")
+    app = create_app(args.data, args.backend, args.es_url, token=args.token,
+                     timeout=args.timeout or REQUEST_TIMEOUT)
     try:
-        server = make_server(args.data, args.host, args.port, args.backend, args.es_url)
+        sock = listen(args.host, args.port)
     except OSError as e:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
-    host, port = server.server_address[:2]
+    host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in str(host) else host
     # One line on stderr, flushed, so a script (or a test) can wait for it and learn the port.
-    print(f"moa: serving {server.app.data} at http://{shown}:{port}/ (Ctrl-C stops)", file=sys.stderr, flush=True)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("listening on %s: anyone who can reach this machine can read the catalog", args.host)
+    print(f"moa: serving {app.state.site.data} at http://{shown}:{port}/ (Ctrl-C stops)", file=sys.stderr,
+          flush=True)
+    if not _loopback(args.host):
+        print(f"moa: warning: listening on {args.host}, not this machine only: anyone who can reach it can read "
+              "the catalog" + ("" if args.token else "; --token TOKEN (or $MOA_SERVE_TOKEN) asks for a token")
+              + ". Served over plain HTTP: put a reverse proxy with TLS in front (README, \"moa serve for others\").",
+              file=sys.stderr, flush=True)
+    with sock:
+        serve(app, sock, threads, access_log=args.access_log)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False

@@ -1,0 +1,175 @@
+"""What every route shares: the catalog it serves (read-only), request parameters, and the library calls that
+both the pages and the JSON API answer from (search, a document, the list of agreements, comparisons)."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.requests import Request
+
+from agreements.documents import document, extracted_shas, iter_documents
+from compare import comparison as cmp
+from compare.comparison import date_signed
+from moa.catalog import connect
+from moa.errors import UserError
+from search.api import run_search
+from search.backend import get_backend
+from search.index_docs import LEVELS
+
+SHA = re.compile(r"^[0-9a-f]{6,64}$")
+MAX_OFFSET = 100_000
+MODELS = ("JEM", "WSO", "TFM")
+# The catalog connections opened for the request being served, so that a request past its time limit can be
+# interrupted (web/guard.py); a fresh list per request, shared with the worker thread that runs the handler.
+OPEN_CONNECTIONS: contextvars.ContextVar[list[sqlite3.Connection] | None] = contextvars.ContextVar(
+    "moa_open_connections", default=None)
+
+
+class PageError(Exception):
+    """A handler's answer other than 200 (404 unknown document, 400 bad parameter): a page, or JSON under /api/."""
+
+    def __init__(self, status: int, title: str, message: str, detail_html: str = "") -> None:
+        super().__init__(message)
+        self.status, self.title, self.message, self.detail_html = status, title, message, detail_html
+
+
+@dataclass(frozen=True)
+class Site:
+    """The catalog being served and how to search it."""
+
+    data: Path
+    backend: str = "sqlite"
+    es_url: str | None = None
+
+    @classmethod
+    def open(cls, data: str | Path | None, backend: str = "sqlite", es_url: str | None = None) -> Site:
+        conn = connect(data, readonly=True)  # fails now, with a clear message, when there is no catalog
+        try:
+            row = conn.execute("PRAGMA database_list").fetchone()
+            return cls(Path(row["file"]).parent, backend, es_url)
+        finally:
+            conn.close()
+
+    def connect(self) -> sqlite3.Connection:
+        """A read-only connection for this request: the server never writes to the catalog."""
+        conn = connect(self.data, readonly=True)
+        opened = OPEN_CONNECTIONS.get()
+        if opened is not None:
+            opened.append(conn)
+        return conn
+
+
+def site(request: Request) -> Site:
+    return request.app.state.site
+
+
+# ---------------------------------------------------------------------------------------------- parameters
+
+
+def param(request: Request, name: str) -> str:
+    return (request.query_params.get(name) or "").strip()
+
+
+def int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    value = param(request, name)
+    try:
+        n = int(value) if value else default
+    except ValueError:
+        raise UserError(f"{name} is not a number: {value[:40]!r}") from None
+    return max(lo, min(hi, n))
+
+
+def level_param(request: Request) -> str:
+    level = param(request, "level") or "document"
+    if level not in LEVELS:
+        raise UserError(f"unknown level {level[:40]!r}: use document, page or clause")
+    return level
+
+
+def model_param(request: Request) -> str:
+    model = param(request, "model").upper()
+    if model and model not in MODELS:
+        raise UserError(f"unknown model {model[:40]!r}: use JEM, WSO or TFM")
+    return model
+
+
+# ---------------------------------------------------------------------------------------------- library calls
+
+
+def search(s: Site, query: str, level: str, limit: int, offset: int) -> dict:
+    conn = s.connect()
+    try:
+        backend = get_backend(s.backend, conn, s.es_url)
+        try:
+            result = run_search(conn, query, level, backend, limit=limit, offset=offset)
+            if result["total"] == 0 and not backend.stats().get("documents"):
+                result["index_empty"] = True  # shown as a hint; the JSON API drops it
+            return result
+        finally:
+            backend.close()
+    finally:
+        conn.close()
+
+
+def find_record(conn: sqlite3.Connection, ref: str, with_text: bool = True) -> dict | None:
+    """An extracted agreement by sha256 or a unique prefix of at least 6 hex digits."""
+    ref = ref.lower()
+    if not SHA.match(ref):
+        return None
+    if len(ref) == 64:
+        return document(conn, ref, with_text=with_text)
+    shas = extracted_shas(conn, ref, limit=2)
+    return document(conn, shas[0], with_text=with_text) if len(shas) == 1 else None
+
+
+def document_rows(conn: sqlite3.Connection) -> list[dict]:
+    """Every extracted agreement, one flat row each, by state then agency."""
+    rows = []
+    for r in iter_documents(conn):
+        agency = r.get("agency") or {}
+        rows.append({"sha256": r["sha256"], "file": r.get("file"), "agency": agency.get("name"),
+                     "state": agency.get("state"), "model": r.get("model"), "signed": date_signed(r),
+                     "template_revision": r.get("template_revision"), "pages": r.get("page_count") or 0})
+    rows.sort(key=lambda x: ((x["state"] or "~"), (x["agency"] or x["file"] or "").lower(), x["sha256"]))
+    return rows
+
+
+def choices_from(records: list[dict]) -> list[dict]:
+    """(sha256, label) of each agreement, for the compare forms."""
+    out = []
+    for r in records:
+        agency = r.get("agency") or {}
+        label = " — ".join(x for x in (agency.get("name") or r.get("file"), agency.get("state"), r.get("model")) if x)
+        out.append({"sha256": r["sha256"], "label": label})
+    out.sort(key=lambda x: x["label"].lower())
+    return out
+
+
+def compare_section(s: Site, section: str, model: str) -> dict:
+    """One clause across agreements, from readings `moa compare` kept (a page view never runs OCR)."""
+    conn = s.connect()
+    try:
+        records = cmp.load_records(conn, model or None)
+        reader = cmp.page_reader(conn, cache_only=True)
+    finally:
+        conn.close()
+    result = cmp.compare_section(records, section, reader=reader)
+    result["model"] = model or None
+    return result
+
+
+def compare_pair(s: Site, a: str, b: str) -> dict:
+    """Two agreements clause by clause; PageError 404 names the first one that is unknown."""
+    conn = s.connect()
+    try:
+        ra, rb = find_record(conn, a), find_record(conn, b)
+    finally:
+        conn.close()
+    missing = [x for x, r in ((a, ra), (b, rb)) if r is None]
+    if missing:
+        raise PageError(404, "Unknown document", f"No extracted agreement has sha256 {missing[0][:80]}.")
+    return cmp.compare_pair(ra, rb)
