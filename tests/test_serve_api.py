@@ -55,8 +55,7 @@ def _boom(request: Request) -> JSONResponse:
 
 def _slow(request: Request) -> JSONResponse:
     """A catalog query that would run for minutes: only the request time limit can stop it."""
-    conn = site(request).connect()
-    try:
+    with site(request).catalog() as conn:
         try:
             n = conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
                              "SELECT count(*) FROM c").fetchone()[0]
@@ -64,8 +63,6 @@ def _slow(request: Request) -> JSONResponse:
             request.app.state.interrupted.append(str(e))
             raise
         return JSONResponse({"n": n})
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -49,11 +49,8 @@ def api_search(request: Request) -> Response:
 
 
 def api_documents(request: Request) -> Response:
-    conn = site(request).connect()
-    try:
+    with site(request).catalog() as conn:
         rows = document_rows(conn)
-    finally:
-        conn.close()
     return ApiJSON({"total": len(rows), "documents": rows})
 
 
@@ -61,11 +58,8 @@ def api_document(request: Request) -> Response:
     """One agreement's record, as `moa show SHA --json` (`?text=1`: with each page's text, as `--text`)."""
     ref = request.path_params["sha256"]
     with_text = param(request, "text").lower() in ("1", "true", "yes")
-    conn = site(request).connect()
-    try:
+    with site(request).catalog() as conn:
         record = find_record(conn, ref, with_text=with_text)
-    finally:
-        conn.close()
     if record is None:
         raise PageError(404, "Unknown document", f"No extracted agreement has sha256 {ref[:80]}.")
     return ApiJSON(record)

@@ -6,7 +6,7 @@ agreements, or two agreements clause by clause), `/static/…` (files of web/sta
 `/api/v1/` (web/api.py), described at `/api/openapi.json`; `/api/search` is the same as `/api/v1/search`.
 
 To add a page: write its handler, `def my_page(request) -> Response`, in web/views.py (a plain function: it runs
-in the thread pool, so it may block on the catalog; open it with `site(request).connect()`, which is read-only),
+in the thread pool, so it may block on the catalog: `with site(request).catalog() as conn:`, read-only),
 build its HTML in web/pages.py, and add ONE line to ROUTES below. Raise `PageError(404, title, message)` or
 `UserError` for a clean 4xx; any other exception is a 500 page (JSON under /api/). An API route goes in
 web/api.py and gets its entry in web/openapi.py (tests/test_serve_api.py checks answers against it). Static
@@ -31,7 +31,7 @@ from starlette.types import Scope, Send
 from moa.errors import ExternalError, UserError
 from search.query import QuerySyntaxError
 
-from . import api, pages, views
+from . import api, atom, pages, views
 from .guard import CSP, RequestLimits, SecurityHeaders, TokenGate
 from .site import PageError, Site
 
@@ -47,6 +47,9 @@ ROUTES = [
     Route("/doc/{ref}", views.document_page),
     Route("/doc/{ref}/pdf", views.pdf_file),
     Route("/compare", views.compare_page),
+    # the alerts' Atom feeds (web/atom.py)
+    Route("/feeds/events.atom", atom.events_atom),
+    Route("/feeds/{name}.atom", atom.subscription_atom),
     # the JSON API (web/api.py; schema in web/openapi.py)
     Route("/api/openapi.json", api.api_openapi),
     Route("/api/search", api.api_search),  # the first, unversioned path: answers as /api/v1/search

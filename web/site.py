@@ -6,7 +6,10 @@ from __future__ import annotations
 import contextvars
 import re
 import sqlite3
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.requests import Request
@@ -15,7 +18,7 @@ from agreements.documents import document, extracted_shas, iter_documents
 from compare import comparison as cmp
 from compare.comparison import date_signed
 from moa.catalog import connect
-from moa.errors import UserError
+from moa.errors import MoaError, UserError
 from search.api import run_search
 from search.backend import get_backend
 from search.index_docs import LEVELS
@@ -44,6 +47,7 @@ class Site:
     data: Path
     backend: str = "sqlite"
     es_url: str | None = None
+    _idle: threading.local = field(default_factory=threading.local, compare=False, repr=False)
 
     @classmethod
     def open(cls, data: str | Path | None, backend: str = "sqlite", es_url: str | None = None) -> Site:
@@ -54,13 +58,31 @@ class Site:
         finally:
             conn.close()
 
-    def connect(self) -> sqlite3.Connection:
-        """A read-only connection for this request: the server never writes to the catalog."""
-        conn = connect(self.data, readonly=True)
+    @contextmanager
+    def catalog(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection to the catalog (the server never writes to it).
+
+        Each worker thread keeps its connection between requests, so SQLite's page cache stays warm and the
+        schema is read once; a connection whose request failed (a bug, an interrupted query) is closed, not kept."""
+        conn = getattr(self._idle, "conn", None)
+        self._idle.conn = None  # taken: a nested catalog() opens its own
+        if conn is None:
+            conn = connect(self.data, readonly=True)
         opened = OPEN_CONNECTIONS.get()
         if opened is not None:
             opened.append(conn)
-        return conn
+        ok = False
+        try:
+            yield conn
+            ok = True
+        except (PageError, MoaError):  # an answer (404, 400), not a broken connection
+            ok = True
+            raise
+        finally:
+            if ok and self._idle.conn is None:
+                self._idle.conn = conn
+            else:
+                conn.close()
 
 
 def site(request: Request) -> Site:
@@ -101,8 +123,7 @@ def model_param(request: Request) -> str:
 
 
 def search(s: Site, query: str, level: str, limit: int, offset: int) -> dict:
-    conn = s.connect()
-    try:
+    with s.catalog() as conn:
         backend = get_backend(s.backend, conn, s.es_url)
         try:
             result = run_search(conn, query, level, backend, limit=limit, offset=offset)
@@ -111,8 +132,6 @@ def search(s: Site, query: str, level: str, limit: int, offset: int) -> dict:
             return result
         finally:
             backend.close()
-    finally:
-        conn.close()
 
 
 def find_record(conn: sqlite3.Connection, ref: str, with_text: bool = True) -> dict | None:
@@ -151,12 +170,9 @@ def choices_from(records: list[dict]) -> list[dict]:
 
 def compare_section(s: Site, section: str, model: str) -> dict:
     """One clause across agreements, from readings `moa compare` kept (a page view never runs OCR)."""
-    conn = s.connect()
-    try:
+    with s.catalog() as conn:
         records = cmp.load_records(conn, model or None)
         reader = cmp.page_reader(conn, cache_only=True)
-    finally:
-        conn.close()
     result = cmp.compare_section(records, section, reader=reader)
     result["model"] = model or None
     return result
@@ -164,11 +180,8 @@ def compare_section(s: Site, section: str, model: str) -> dict:
 
 def compare_pair(s: Site, a: str, b: str) -> dict:
     """Two agreements clause by clause; PageError 404 names the first one that is unknown."""
-    conn = s.connect()
-    try:
+    with s.catalog() as conn:
         ra, rb = find_record(conn, a), find_record(conn, b)
-    finally:
-        conn.close()
     missing = [x for x, r in ((a, ra), (b, rb)) if r is None]
     if missing:
         raise PageError(404, "Unknown document", f"No extracted agreement has sha256 {missing[0][:80]}.")

@@ -48,18 +48,14 @@ def search_page(request: Request) -> Response:
 
 
 def documents_page(request: Request) -> Response:
-    conn = site(request).connect()
-    try:
+    with site(request).catalog() as conn:
         rows = document_rows(conn)
-    finally:
-        conn.close()
     return HTMLResponse(pages.documents_page(rows))
 
 
 def document_page(request: Request) -> Response:
     ref = request.path_params["ref"]
-    conn = site(request).connect()
-    try:
+    with site(request).catalog() as conn:
         record = find_record(conn, ref)
         if record is None:
             raise PageError(404, "Unknown document", f"No extracted agreement has sha256 {ref[:80]}.")
@@ -67,8 +63,6 @@ def document_page(request: Request) -> Response:
             return RedirectResponse(f"/doc/{record['sha256']}", status_code=302)
         listings = listings_of(conn, record.get("file") or "")
         others = choices_from(list(iter_documents(conn)))
-    finally:
-        conn.close()
     return HTMLResponse(pages.document_page(record, listings, date_signed(record), others))
 
 
@@ -76,11 +70,8 @@ def pdf_file(request: Request) -> Response:
     """The original PDF, streamed from the blob store (range requests too, so viewers can open #page=N fast)."""
     ref = request.path_params["ref"].lower()
     s = site(request)
-    conn = s.connect()
-    try:
+    with s.catalog() as conn:
         known = extracted_file(conn, ref) if len(ref) == 64 and SHA.match(ref) else None
-    finally:
-        conn.close()
     path = BlobStore(s.data).path(ref) if known else None
     if not known or path is None or not path.is_file():
         raise PageError(404, "Unknown document", f"No stored PDF has sha256 {ref[:80]}.")
@@ -93,11 +84,8 @@ def compare_page(request: Request) -> Response:
     section = param(request, "section")
     model = model_param(request)
     a, b = param(request, "a"), param(request, "b")
-    conn = site(request).connect()
-    try:
+    with site(request).catalog() as conn:
         light = list(iter_documents(conn))
-    finally:
-        conn.close()
     keys = cmp.section_keys(light)
     form = pages.compare_form(keys, choices_from(light), section, model)
     if a or b:
