@@ -11,7 +11,7 @@ from moa.catalog import connect
 from moa.errors import UserError
 from moa.progress import Progress
 
-from . import ledger
+from . import ledger, ledger_program_cli
 from .sheets import SheetError
 
 log = logging.getLogger("moa.ledger")
@@ -140,7 +140,7 @@ def _render_snapshots(rows: list[dict]) -> str:
 
 
 def register(sub, parent) -> None:
-    """Add `moa ledger import|counts|events|snapshots`."""
+    """Add `moa ledger import|counts|events|snapshots` (and timeline|plot|cancelled)."""
     p = sub.add_parser("ledger", help="the ledger of ICE's published 287(g) lists")
     lsub = p.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND", required=True)
 
@@ -161,3 +161,5 @@ def register(sub, parent) -> None:
     snp = lsub.add_parser("snapshots", parents=[parent], help="every snapshot in publication order")
     snp.add_argument("--list", choices=ledger.KINDS, help="only the participating or the pending list")
     snp.set_defaults(func=cmd_snapshots, render=_render_snapshots)
+
+    ledger_program_cli.register(lsub, parent)  # timeline, plot, cancelled; counts --by
