@@ -14,6 +14,7 @@ import sqlite3
 import sys
 
 from agreements import cli as agreements_cli
+from alerts import cli as alerts_cli
 from compare import cli as compare_cli
 from export import cli as export_cli
 from extract import cli as extract_cli
@@ -36,6 +37,7 @@ STAGES = (
     compare_cli,      # moa compare
     export_cli,       # moa export
     web_cli,          # moa serve
+    alerts_cli,       # moa update, moa alerts …
 )
 
 log = logging.getLogger("moa")

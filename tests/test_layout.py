@@ -24,7 +24,9 @@ ALLOWED: dict[str, set[str]] = {
     # word list (never a record)
     "compare": {"moa", "agreements", "extract"},
     "export": {"moa", "agreements", "search", "compare"},
-    "web": {"moa", "places", "agreements", "search", "compare", "export"},
+    "web": {"moa", "places", "agreements", "search", "compare", "export", "alerts"},
+    # alerts runs the whole flow (`moa update`) and watches the ledger and saved searches
+    "alerts": {"moa", "harvest", "extract", "agreements", "search", "compare"},
 }
 # the `moa` command is the one place that imports every stage's CLI
 EXEMPT = {"moa/cli.py"}

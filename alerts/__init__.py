@@ -1,0 +1,1 @@
+"""Keep watch: subscriptions, matching, delivery (webhook, e-mail, Atom) and `moa update`."""
