@@ -67,3 +67,22 @@ def test_empty_catalog_pages(data_dir):
                        "/doc/../../moa.sqlite/pdf"):
             assert _raw_status(base, target) == 404, target
         assert _get(base, "/static/style.css")[0] == 200
+
+
+def test_cached_answers_last_until_the_catalog_changes(data_dir):
+    from web.site import Site
+
+    connect(data_dir).close()
+    site = Site.open(data_dir)
+    builds = []
+
+    def build() -> int:
+        builds.append(1)
+        return len(builds)
+
+    assert site.cached(("k",), build) == 1 and site.cached(("k",), build) == 1
+    conn = connect(data_dir)  # another process writing the catalog (moa extract, moa index)
+    conn.execute("CREATE TABLE scratch (x)")
+    conn.commit()
+    conn.close()
+    assert site.cached(("k",), build) == 2 and site.cached(("k",), build) == 2

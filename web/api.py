@@ -18,10 +18,10 @@ from .site import (
     PageError,
     compare_pair,
     compare_section,
-    document_rows,
     find_record,
     int_param,
     level_param,
+    listing,
     model_param,
     param,
     search,
@@ -49,8 +49,7 @@ def api_search(request: Request) -> Response:
 
 
 def api_documents(request: Request) -> Response:
-    with site(request).catalog() as conn:
-        rows = document_rows(conn)
+    rows = listing(site(request)).rows
     return ApiJSON({"total": len(rows), "documents": rows})
 
 
@@ -72,17 +71,14 @@ def api_compare_section(request: Request) -> Response:
     result = compare_section(site(request), section, model_param(request))
     if not result["agreements"]:
         raise PageError(404, "No such clause", f"No agreement has a clause with key {section[:80]!r}.")
-    result["kind"] = "section"
-    return ApiJSON(result)
+    return ApiJSON({**result, "kind": "section"})
 
 
 def api_compare_pair(request: Request) -> Response:
     a, b = param(request, "a"), param(request, "b")
     if not (a and b):
         raise UserError("give two agreements: /api/v1/compare/pair?a=SHA256&b=SHA256")
-    result = compare_pair(site(request), a, b)
-    result["kind"] = "pair"
-    return ApiJSON(result)
+    return ApiJSON({**compare_pair(site(request), a, b), "kind": "pair"})
 
 
 def api_openapi(request: Request) -> Response:

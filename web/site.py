@@ -7,17 +7,19 @@ import contextvars
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from starlette.requests import Request
 
 from agreements.documents import document, extracted_shas, iter_documents
 from compare import comparison as cmp
 from compare.comparison import date_signed
-from moa.catalog import connect
+from moa.catalog import CATALOG_NAME, connect
 from moa.errors import MoaError, UserError
 from search.api import run_search
 from search.backend import get_backend
@@ -26,6 +28,8 @@ from search.index_docs import LEVELS
 SHA = re.compile(r"^[0-9a-f]{6,64}$")
 MAX_OFFSET = 100_000
 MODELS = ("JEM", "WSO", "TFM")
+CACHE_SIZE = 128
+T = TypeVar("T")
 # The catalog connections opened for the request being served, so that a request past its time limit can be
 # interrupted (web/guard.py); a fresh list per request, shared with the worker thread that runs the handler.
 OPEN_CONNECTIONS: contextvars.ContextVar[list[sqlite3.Connection] | None] = contextvars.ContextVar(
@@ -48,6 +52,8 @@ class Site:
     backend: str = "sqlite"
     es_url: str | None = None
     _idle: threading.local = field(default_factory=threading.local, compare=False, repr=False)
+    _cache: OrderedDict = field(default_factory=OrderedDict, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     @classmethod
     def open(cls, data: str | Path | None, backend: str = "sqlite", es_url: str | None = None) -> Site:
@@ -57,6 +63,33 @@ class Site:
             return cls(Path(row["file"]).parent, backend, es_url)
         finally:
             conn.close()
+
+    def stamp(self) -> tuple:
+        """Changes whenever the catalog does (a commit writes the WAL file, a checkpoint the database)."""
+        out = []
+        for name in (CATALOG_NAME, CATALOG_NAME + "-wal"):
+            try:
+                st = (self.data / name).stat()
+                out.append((st.st_mtime_ns, st.st_size))
+            except FileNotFoundError:
+                out.append(None)
+        return tuple(out)
+
+    def cached(self, key: tuple, build: Callable[[], T]) -> T:
+        """`build()`'s value, kept (CACHE_SIZE at most, least recently used out) until the catalog changes: for
+        answers that read the whole catalog (the list of agreements, comparisons), not for searches."""
+        stamp = self.stamp()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._cache.move_to_end(key)
+                return hit[1]
+        value = build()
+        with self._lock:
+            self._cache[key] = (stamp, value)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
 
     @contextmanager
     def catalog(self) -> Iterator[sqlite3.Connection]:
@@ -145,10 +178,28 @@ def find_record(conn: sqlite3.Connection, ref: str, with_text: bool = True) -> d
     return document(conn, shas[0], with_text=with_text) if len(shas) == 1 else None
 
 
-def document_rows(conn: sqlite3.Connection) -> list[dict]:
-    """Every extracted agreement, one flat row each, by state then agency."""
+@dataclass(frozen=True)
+class Listing:
+    """Every extracted agreement, in the forms the pages and the API list them."""
+
+    rows: list[dict]         # one flat row each, by state then agency (/docs, /api/v1/documents)
+    choices: list[dict]      # (sha256, label), by label, for the compare forms
+    section_keys: list[str]  # every clause key, for the compare form
+
+
+def listing(s: Site) -> Listing:
+    """The agreements of the catalog as it stands (kept until the catalog changes)."""
+    def build() -> Listing:
+        with s.catalog() as conn:
+            light = list(iter_documents(conn))
+        return Listing(_rows(light), _choices(light), cmp.section_keys(light))
+
+    return s.cached(("listing",), build)
+
+
+def _rows(records: list[dict]) -> list[dict]:
     rows = []
-    for r in iter_documents(conn):
+    for r in records:
         agency = r.get("agency") or {}
         rows.append({"sha256": r["sha256"], "file": r.get("file"), "agency": agency.get("name"),
                      "state": agency.get("state"), "model": r.get("model"), "signed": date_signed(r),
@@ -157,8 +208,7 @@ def document_rows(conn: sqlite3.Connection) -> list[dict]:
     return rows
 
 
-def choices_from(records: list[dict]) -> list[dict]:
-    """(sha256, label) of each agreement, for the compare forms."""
+def _choices(records: list[dict]) -> list[dict]:
     out = []
     for r in records:
         agency = r.get("agency") or {}
@@ -169,20 +219,31 @@ def choices_from(records: list[dict]) -> list[dict]:
 
 
 def compare_section(s: Site, section: str, model: str) -> dict:
-    """One clause across agreements, from readings `moa compare` kept (a page view never runs OCR)."""
-    with s.catalog() as conn:
-        records = cmp.load_records(conn, model or None)
-        reader = cmp.page_reader(conn, cache_only=True)
-    result = cmp.compare_section(records, section, reader=reader)
-    result["model"] = model or None
-    return result
+    """One clause across agreements, from readings `moa compare` kept (a page view never runs OCR). Shared
+    with other requests until the catalog changes: do not modify it."""
+    def records() -> list[dict]:
+        with s.catalog() as conn:
+            return cmp.load_records(conn)
+
+    def build() -> dict:
+        every = s.cached(("records",), records)
+        chosen = [r for r in every if (r.get("model") or "").upper() == model] if model else every
+        with s.catalog() as conn:
+            reader = cmp.page_reader(conn, cache_only=True)
+        return {**cmp.compare_section(chosen, section, reader=reader), "model": model or None}
+
+    return s.cached(("section", section, model), build)
 
 
 def compare_pair(s: Site, a: str, b: str) -> dict:
-    """Two agreements clause by clause; PageError 404 names the first one that is unknown."""
-    with s.catalog() as conn:
-        ra, rb = find_record(conn, a), find_record(conn, b)
-    missing = [x for x, r in ((a, ra), (b, rb)) if r is None]
-    if missing:
-        raise PageError(404, "Unknown document", f"No extracted agreement has sha256 {missing[0][:80]}.")
-    return cmp.compare_pair(ra, rb)
+    """Two agreements clause by clause (shared until the catalog changes: do not modify it); PageError 404
+    names the first one that is unknown."""
+    def build() -> dict:
+        with s.catalog() as conn:
+            ra, rb = find_record(conn, a), find_record(conn, b)
+        missing = [x for x, r in ((a, ra), (b, rb)) if r is None]
+        if missing:
+            raise PageError(404, "Unknown document", f"No extracted agreement has sha256 {missing[0][:80]}.")
+        return cmp.compare_pair(ra, rb)
+
+    return s.cached(("pair", a.lower(), b.lower()), build)

@@ -9,9 +9,8 @@ import re
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from agreements.documents import extracted_file, iter_documents
+from agreements.documents import extracted_file
 from agreements.documents import listings as listings_of
-from compare import comparison as cmp
 from compare.comparison import date_signed
 from moa.blobs import BlobStore
 from moa.errors import UserError
@@ -22,12 +21,11 @@ from .site import (
     MAX_OFFSET,
     SHA,
     PageError,
-    choices_from,
     compare_pair,
     compare_section,
-    document_rows,
     find_record,
     int_param,
+    listing,
     model_param,
     param,
     search,
@@ -48,9 +46,7 @@ def search_page(request: Request) -> Response:
 
 
 def documents_page(request: Request) -> Response:
-    with site(request).catalog() as conn:
-        rows = document_rows(conn)
-    return HTMLResponse(pages.documents_page(rows))
+    return HTMLResponse(pages.documents_page(listing(site(request)).rows))
 
 
 def document_page(request: Request) -> Response:
@@ -62,7 +58,7 @@ def document_page(request: Request) -> Response:
         if record["sha256"] != ref.lower():
             return RedirectResponse(f"/doc/{record['sha256']}", status_code=302)
         listings = listings_of(conn, record.get("file") or "")
-        others = choices_from(list(iter_documents(conn)))
+    others = listing(site(request)).choices
     return HTMLResponse(pages.document_page(record, listings, date_signed(record), others))
 
 
@@ -84,10 +80,8 @@ def compare_page(request: Request) -> Response:
     section = param(request, "section")
     model = model_param(request)
     a, b = param(request, "a"), param(request, "b")
-    with site(request).catalog() as conn:
-        light = list(iter_documents(conn))
-    keys = cmp.section_keys(light)
-    form = pages.compare_form(keys, choices_from(light), section, model)
+    agreements = listing(site(request))
+    form = pages.compare_form(agreements.section_keys, agreements.choices, section, model)
     if a or b:
         if not (a and b):
             raise UserError("choose two agreements, A and B")
