@@ -38,19 +38,24 @@ def _listing(conn: sqlite3.Connection, file: str | None) -> dict[str, Any] | Non
                                   "first_seen", "last_seen", "status")}
 
 
-def matches(conn: sqlite3.Connection, query: str, level: str) -> list[dict[str, Any]]:
-    """Every hit of the query on the embedded index, as alert items with their evidence."""
+def matches(conn: sqlite3.Connection, query: str, level: str, known: set[str] | frozenset[str] = frozenset(),
+            evidence: bool = True) -> list[dict[str, Any]]:
+    """Every hit of the query on the embedded index not among `known` keys, as alert items; with `evidence`
+    each cites where the document came from and how ICE's list shows it (looked up for new hits only)."""
     result = run_search(conn, query, level, "sqlite", limit=MAX_HITS)
     out = []
     for h in result["hits"]:
+        key = hit_key(h, level)
+        if key in known:
+            continue
         # a query of filters only (model:TFM state:FL) matches no page in particular: cite the first
         page = h.get("page") or next((p["page"] for p in h.get("pages") or []), None) or 1
         snippet = h.get("snippet") or next((p["snippet"] for p in h.get("pages") or [] if p.get("snippet")), "")
-        out.append({
-            "key": hit_key(h, level), "type": "search", "query": query, "level": level,
-            "sha256": h["sha256"], "file": h.get("file"), "agency": h.get("agency"), "state": h.get("state"),
-            "model": h.get("model"), "signed": h.get("signed"), "status": h.get("status"), "page": page,
-            "section": h.get("section"), "snippet": _plain(snippet),
-            "source": provenance(conn, h["sha256"]), "listing": _listing(conn, h.get("file")),
-        })
+        item = {"key": key, "type": "search", "query": query, "level": level,
+                "sha256": h["sha256"], "file": h.get("file"), "agency": h.get("agency"), "state": h.get("state"),
+                "model": h.get("model"), "signed": h.get("signed"), "status": h.get("status"), "page": page,
+                "section": h.get("section"), "snippet": _plain(snippet)}
+        if evidence:
+            item.update(source=provenance(conn, h["sha256"]), listing=_listing(conn, h.get("file")))
+        out.append(item)
     return out

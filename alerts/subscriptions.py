@@ -72,7 +72,7 @@ def add(conn: sqlite3.Connection, name: str, *, events: list[str] | None = None,
     if webhook_url and not webhook_secret:
         webhook_secret = secrets.token_hex(16)
     kind = "search" if query is not None else "events"
-    baseline = saved_search.matches(conn, query, level) if kind == "search" else []
+    baseline = saved_search.matches(conn, query, level, evidence=False) if kind == "search" else []
     with transaction(conn):
         from_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM alert_events").fetchone()[0]
         cur = conn.execute(

@@ -62,9 +62,9 @@ def _event_matches(sub: dict[str, Any], item: dict[str, Any]) -> bool:
     return not sub["agency"] or sub["agency"].lower() in (item.get("agency") or "").lower()
 
 
-def _candidates(conn: sqlite3.Connection, sub: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _candidates(conn: sqlite3.Connection, sub: dict[str, Any], known: set[str]) -> list[tuple[str, dict[str, Any]]]:
     if sub["kind"] == "search":
-        return [(m["key"], m) for m in saved_search.matches(conn, sub["query"], sub["level"])]
+        return [(m["key"], m) for m in saved_search.matches(conn, sub["query"], sub["level"], known)]
     rows = conn.execute("SELECT key, item FROM alert_events WHERE (baseline=0 AND seq>?) OR published_date>=?"
                         " ORDER BY seq", (sub["from_seq"], sub["since"] or "9999")).fetchall()
     out = []
@@ -78,7 +78,7 @@ def _candidates(conn: sqlite3.Connection, sub: dict[str, Any]) -> list[tuple[str
 def match(conn: sqlite3.Connection, sub: dict[str, Any]) -> int:
     """Record the subscription's new matches and queue their deliveries, in one transaction; returns how many."""
     known = {r[0] for r in conn.execute("SELECT key FROM alert_matches WHERE subscription_id=?", (sub["id"],))}
-    new = [(k, item) for k, item in _candidates(conn, sub) if k not in known]
+    new = [(k, item) for k, item in _candidates(conn, sub, known) if k not in known]
     if not new:
         return 0
     with transaction(conn):
