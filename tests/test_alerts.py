@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -97,7 +98,8 @@ def test_day1_day2_each_receiver_gets_each_event_once(catalog: Path, site: Site,
     smtp_url, inbox = smtp
     add(catalog, "everything", "--webhook", hook.url + "/events", "--secret", SECRET, "--email", "desk@example.org",
         "--digest-over", "1000")
-    add(catalog, "daily", "--webhook", hook.url + "/digest", "--secret", SECRET)          # 53 > 20: one digest
+    add(catalog, "daily", "--webhook", hook.url + "/digest", "--secret", SECRET,          # 53 > 20: one digest
+        "--email", "editor@example.org")
     add(catalog, "fl-tfm", "--query", "model:TFM state:FL", "--webhook", hook.url + "/search", "--secret", SECRET)
     capsys.readouterr()
 
@@ -143,11 +145,15 @@ def test_day1_day2_each_receiver_gets_each_event_once(catalog: Path, site: Site,
     assert [a["file"] for a in fired] == ["ArcadiaPDFL_TFM_MOA_030425.pdf"]
     assert fired[0]["state"] == "FL" and fired[0]["model"] == "TFM" and fired[0]["page"]
 
-    # e-mail: one plain-text message per event, with links and the same keys
-    assert len(inbox.messages) == 53
-    mail_keys = [k for m in inbox.messages for k in m["X-Moa-Alerts"].split()]
+    # e-mail: one plain-text message per event, with links and the same keys; the digest in one message
+    desk = [m for m in inbox.messages if m["To"] == "desk@example.org"]
+    assert len(desk) == 53 and len(inbox.messages) == 54
+    mail_keys = [k for m in desk for k in m["X-Moa-Alerts"].split()]
     assert sorted(mail_keys) == sorted(keys)
-    text = next(m for m in inbox.messages if "Arcadia" in m["Subject"]).get_content()
+    digest = next(m for m in inbox.messages if m["To"] == "editor@example.org")
+    assert digest["Subject"] == "moa: 53 alerts for daily (digest)"
+    assert sorted(digest["X-Moa-Alerts"].split()) == sorted(keys)
+    text = next(m for m in desk if "Arcadia" in m["Subject"]).get_content()
     assert "/doc/" in text and "https://www.ice.gov/doclib/287gMOA/ArcadiaPDFL_TFM_MOA_030425.pdf" in text
 
     # the Atom feeds, served by `moa serve`: the same events, stable ids
@@ -156,6 +162,9 @@ def test_day1_day2_each_receiver_gets_each_event_once(catalog: Path, site: Site,
         events = feed(base, "/feeds/events.atom")
         again = feed(base, "/feeds/events.atom")
         search_feed = feed(base, "/feeds/fl-tfm.atom")
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(base + "/feeds/nobody.atom", timeout=30)
+        assert missing.value.code == 404
     finally:
         proc.terminate()
         proc.wait(timeout=20)
