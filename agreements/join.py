@@ -47,6 +47,25 @@ class Corpus:
     def agreement(self, ref: str) -> Agreement | None:
         return next((a for a in self.agreements if a.id == ref), None)
 
+    def by_document(self) -> dict[str, Agreement]:
+        """sha256 -> the agreement a document belongs to: the one that links it as its MOA, else as an addendum,
+        else (never listed) its own."""
+        out: dict[str, Agreement] = {}
+        for rank in ("moa", "addendum", None):
+            for a in self.agreements:
+                for d in a.documents:
+                    if d.sha256 and d.linked_as == rank:
+                        out.setdefault(d.sha256, a)
+        return out
+
+
+def identity(agreement: Agreement) -> dict:
+    """What a document's views show of its agreement: the canonical agency, ICE's facets, where each came from."""
+    return {"id": agreement.id, "agency_id": agreement.agency_id, "agency": agreement.agency,
+            "state": agreement.state, "model": agreement.model, "status": agreement.status,
+            "signed": agreement.signed, "sources": dict(agreement.sources),
+            "disagreements": list(agreement.disagreements)}
+
 
 class _Union:
     def __init__(self) -> None:

@@ -23,7 +23,7 @@ class Clause:
 
     sha256: str
     file: str | None
-    agency: str | None
+    agency: str | None  # as ICE lists it (the agreement's canonical name), else as the document names it
     state: str | None
     model: str | None
     revision: str | None
@@ -43,6 +43,7 @@ class Clause:
     # Its pages as (number, method): "ocr" (moa's OCR), "layer" (a scanner's OCR layer) or "text", for reading
     # them again (`compare.readings`).
     pages: tuple[tuple[int, str], ...] = ()
+    agency_read: str | None = None  # the agency as the document's text names it
     prepared: str = ""
     toks: list[str] = field(default_factory=list)
 
@@ -51,7 +52,8 @@ class Clause:
         self.toks = tokens(self.prepared)
 
     def cite(self) -> dict:
-        return {"sha256": self.sha256, "file": self.file, "agency": self.agency, "state": self.state,
+        return {"sha256": self.sha256, "file": self.file, "agency": self.agency, "agency_read": self.agency_read,
+                "state": self.state,
                 "model": self.model, "template_revision": self.revision, "date_signed": self.date_signed,
                 "section": {"number": self.number, "title": self.title, "key": self.key}, "page": self.page}
 
@@ -170,6 +172,7 @@ def clause_of(record: dict, key: str, titles: dict[str, str] | None = None,
     elif titles:
         text = cut_at_heading(text, key, titles)
     agency = record.get("agency") or {}
+    agreement = record.get("agreement") or {}  # the read model's identity, when load_records joined it
     number = sec.get("number")
     if part is not sec:
         number = f"{number}.{part.get('letter')}" if number else part.get("letter")
@@ -177,8 +180,8 @@ def clause_of(record: dict, key: str, titles: dict[str, str] | None = None,
     quality, method = _pages_quality(pages)
     doubtful = frozenset(k for p in pages for w in p.get("low_conf_words") or () if (k := canon(w)))
     return Clause(
-        sha256=record["sha256"], file=record.get("file"), agency=agency.get("name"), state=agency.get("state"),
-        model=record.get("model"), revision=record.get("template_revision"), date_signed=date_signed(record),
+        sha256=record["sha256"], file=record.get("file"), agency=agreement.get("agency") or agency.get("name"),
+        state=agreement.get("state") or agency.get("state"), model=record.get("model"), agency_read=agency.get("name"), revision=record.get("template_revision"), date_signed=date_signed(record),
         key=key, number=number, title=part.get("title"), page=part.get("page_start"), text=text,
         ctx=_context(record), quality=quality, method=method, doubtful=doubtful,
         pages=tuple((int(p["number"]), "layer" if p.get("scanned") else str(p.get("method"))) for p in pages))

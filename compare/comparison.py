@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from rapidfuzz import fuzz
 
 from agreements.documents import document, iter_documents, low_confidence_words
+from agreements.join import build, identity
 from extract.page_reader import PageReader
 from moa.catalog import data_path
 from moa.errors import UserError
@@ -227,7 +228,7 @@ def compare_pair(a: dict, b: dict) -> dict:
         else:
             row.update(status="only_a" if ca else "only_b", changed_words=None)
         rows.append(row)
-    ag = lambda r: (r.get("agency") or {}).get("name")  # noqa: E731
+    ag = lambda r: (r.get("agreement") or {}).get("agency") or (r.get("agency") or {}).get("name")  # noqa: E731
     return {"a": {"sha256": a["sha256"], "file": a.get("file"), "agency": ag(a), "model": a.get("model"),
                   "template_revision": a.get("template_revision"), "date_signed": date_signed(a)},
             "b": {"sha256": b["sha256"], "file": b.get("file"), "agency": ag(b), "model": b.get("model"),
@@ -251,11 +252,14 @@ def page_reader(conn, *, jobs: int = 2, cache_only: bool = False) -> Reader:
 
 
 def load_records(conn, model: str | None = None, revision: str | None = None) -> list[dict]:
-    """Every extracted document in the catalog with its clause texts and listing (agreements.documents), each
+    """Every extracted document in the catalog with its clause texts, listing and agreement (agreements), each
     OCR'd page with the words OCR was unsure of (`low_conf_words`, under DOUBT)."""
     recs = sorted(select(iter_documents(conn), model, revision), key=lambda r: r["sha256"])
     doubt = low_confidence_words(conn, DOUBT)
+    owner = build(conn).by_document()
     for r in recs:
+        if r["sha256"] in owner:
+            r["agreement"] = identity(owner[r["sha256"]])
         for p in r.get("pages") or []:
             words = doubt.get((r["sha256"], p.get("number")))
             if words:
@@ -271,4 +275,7 @@ def load_record(conn, ref: str) -> dict:
     rec = document(conn, sha)
     if not rec:
         raise UserError(f"document {ref} is not extracted yet; run `moa extract`")
+    owner = build(conn).by_document().get(sha)
+    if owner is not None:
+        rec["agreement"] = identity(owner)
     return rec

@@ -53,8 +53,10 @@ def deviation_report(records: Sequence[dict], model: str | None = None, revision
                          key=lambda c: (c["kind"] != "wording", -c["changed_words"], c["section"]))
         wording = [c for c in clauses if c["kind"] == "wording"]
         agency = r.get("agency") or {}
+        agreement = r.get("agreement") or {}
         rows.append({
-            "sha256": r["sha256"], "file": r.get("file"), "agency": agency.get("name"), "state": agency.get("state"),
+            "sha256": r["sha256"], "file": r.get("file"), "agency": agreement.get("agency") or agency.get("name"),
+            "agency_read": agency.get("name"), "state": agreement.get("state") or agency.get("state"),
             "model": r.get("model"), "template_revision": r.get("template_revision"), "date_signed": date_signed(r),
             "clauses_compared": len(own), "clauses_deviating": len(clauses),
             # Ranked by edits of wording; clauses that differ in extent (more than half) are listed, not summed.

@@ -33,7 +33,8 @@ def write_zip(items: Iterable[dict], fh: IO[bytes], title: str = "moa export", d
     with tempfile.TemporaryFile() as spool, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as z:
         for item in items:
             spool.write((json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
-            docs.setdefault(item["citation"]["sha256"], item["citation"].get("file") or "document.pdf")
+            if item["citation"].get("sha256"):  # an agreement cited without a held MOA has no PDF to bundle
+                docs.setdefault(item["citation"]["sha256"], item["citation"].get("file") or "document.pdf")
 
         def entry(name: str) -> zipfile.ZipInfo:
             info = zipfile.ZipInfo(name, date_time=stamp)

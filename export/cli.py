@@ -7,6 +7,7 @@ from pathlib import Path
 
 from moa.catalog import connect, data_path
 from moa.errors import UserError
+from search.index_docs import LEVELS
 
 from .items import FORMATS, items_from_compare, items_from_search, write_export
 
@@ -21,7 +22,7 @@ def register(sub, parent) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--query", metavar="Q", help="a search query (moa search syntax)")
     src.add_argument("--compare", action="store_true", help="export a clause comparison (with --section)")
-    p.add_argument("--level", choices=["document", "page", "clause"], default="clause", help="search level")
+    p.add_argument("--level", choices=LEVELS, default="clause", help="search level")
     p.add_argument("--backend", choices=["sqlite", "elasticsearch"], default="sqlite")
     p.add_argument("--es-url", metavar="URL")
     p.add_argument("--limit", type=int, metavar="N", help="at most N hits (default: all)")

@@ -25,7 +25,7 @@ def csl_item(cit: dict, prov: dict, pinpoints: list[str]) -> dict:
     agency = cit.get("agency") or cit.get("file") or "Unidentified agency"
     model = cit.get("model")
     item = {
-        "id": "moa-" + cit["sha256"][:16],
+        "id": "moa-" + (cit.get("sha256") or cit.get("agreement_id") or "")[:16],
         "type": "document",
         "title": f"Memorandum of Agreement between {ICE} and {agency}",
         "title-short": f"287(g) MOA, {agency}",
@@ -33,7 +33,8 @@ def csl_item(cit: dict, prov: dict, pinpoints: list[str]) -> dict:
         "publisher": ICE,
         "genre": f"287(g) Memorandum of Agreement ({MODEL_NAMES.get(model, model)})" if model
         else "287(g) Memorandum of Agreement",
-        "note": "sha256: " + cit["sha256"]
+        "note": (f"sha256: {cit['sha256']}" if cit.get("sha256") else f"agreement: {cit.get('agreement_id')} "
+                 "(ICE's listing; no MOA held)")
         + (f"\ntemplate revision: {cit['template_revision']}" if cit.get("template_revision") else "")
         + ("\ncited at: " + "; ".join(pinpoints) if pinpoints else ""),
     }
@@ -62,7 +63,7 @@ def write_csl(items: Iterable[dict], fh: IO[bytes]) -> None:
     docs: dict[str, list] = {}
     for item in items:
         cit = item["citation"]
-        entry = docs.setdefault(cit["sha256"], [cit, item.get("provenance") or {}, []])
+        entry = docs.setdefault(cit.get("sha256") or cit.get("agreement_id"), [cit, item.get("provenance") or {}, []])
         pin = _pin(cit)
         if pin and pin not in entry[2]:
             entry[2].append(pin)

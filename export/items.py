@@ -44,17 +44,18 @@ def items_from_search(conn: sqlite3.Connection, query: str, level: str = "clause
                 page, quote = h["pages"][0]["page"], clean_quote(h["pages"][0].get("snippet"))
             if page is None:
                 quote = None
-            sha = h["sha256"]
+            sha = h["sha256"]  # an agreement-level hit whose MOA we do not hold has none
             if sha not in prov:
-                prov[sha] = provenance(conn, sha)
+                prov[sha] = provenance(conn, sha) if sha else {"sha256": None, "url": None, "retrieved_at": None}
             yield {
                 "quote": quote,
-                "citation": {"sha256": sha, "file": h.get("file"), "agency": h.get("agency"), "state": h.get("state"),
+                "citation": {"sha256": sha, "agreement_id": h.get("agreement_id"), "file": h.get("file"), "agency": h.get("agency"), "state": h.get("state"),
                              "model": h.get("model"), "date_signed": h.get("signed"),
                              "template_revision": h.get("template_revision"), "section": h.get("section"),
                              "page": page},
                 "provenance": prov[sha],
-                "fields": {"query": query, "level": level, "score": h.get("score"), "status": h.get("status")},
+                "fields": {"query": query, "level": level, "score": h.get("score"), "status": h.get("status"),
+                           "agreement_id": h.get("agreement_id"), "agency_as_read": h.get("agency_read")},
             }
             done += 1
         offset += len(hits)
@@ -71,7 +72,8 @@ def items_from_compare(conn: sqlite3.Connection | None, result: dict) -> Iterato
             "citation": {k: d.get(k) for k in ("sha256", "file", "agency", "state", "model", "date_signed",
                                                 "template_revision", "section", "page")},
             "provenance": provenance(conn, d["sha256"]),
-            "fields": {"compared_section": result["section"], "variant": d["variant"],
+            "fields": {"compared_section": result["section"], "agency_as_read": d.get("agency_read"),
+                       "variant": d["variant"],
                        "standard_variant": d["standard_variant"], "changed_words": d["changed_words"],
                        "similarity": d["similarity"], "redline": d.get("redline"),
                        "redline_html": d.get("redline_html")},
@@ -95,7 +97,8 @@ def write_export(items: Iterable[dict], fmt: str, dest: str | Path, *, title: st
         for it in checked(src):
             stats["items"] += 1
             stats["quotes"] += bool(it.get("quote"))
-            stats["documents"].add(it["citation"]["sha256"])
+            if it["citation"].get("sha256"):
+                stats["documents"].add(it["citation"]["sha256"])
             yield it
 
     writer = {"csv": tabular.write_csv, "jsonl": tabular.write_jsonl, "xlsx": tabular.write_xlsx,

@@ -37,7 +37,7 @@ def flat_row(item: dict) -> dict[str, Any]:
     for k in FIELD_ORDER:
         if k in fields:
             row[k] = fields[k]
-    row.update({"citation": pinpoint(cit), "file": cit.get("file"), "sha256": cit["sha256"],
+    row.update({"citation": pinpoint(cit), "file": cit.get("file"), "sha256": cit.get("sha256"),
                 "url": prov.get("url"), "retrieved_at": prov.get("retrieved_at")})
     return row
 
