@@ -9,7 +9,8 @@ its answer, then asks again). Prints p50/p95/p99 per route, requests per second,
 2); all: search pages, agreement pages, PDFs, the list, comparisons, and the JSON API, in a fixed mix.
 --moa-root runs the server from another checkout (e.g. `git worktree add /tmp/old-web COMMIT` of the
 standard-library server), so the old and new servers are measured by the same clients on the same catalog.
---think S: each client pauses S seconds between requests (a reader rather than a script).
+--think S: each client pauses S seconds between requests (a reader rather than a script). --serve-arg passes
+an option to moa serve (--serve-arg=--threads=4).
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def work(data: Path, routes: str) -> list[tuple[str, str]]:
         if kind in (0, 3, 6):
             out.append(("document", f"/doc/{sha}"))
         elif kind == 1:
-            out.append(("api search", q("/api/v1/search", q=qs[i][1], level=qs[i][0])))
+            level, query = qs[i % len(qs)]
+            out.append(("api search", q("/api/v1/search", q=query, level=level)))
         elif kind == 2:
             out.append(("api document", f"/api/v1/documents/{sha}"))
         elif kind == 4:
@@ -86,9 +88,9 @@ def work(data: Path, routes: str) -> list[tuple[str, str]]:
     return out
 
 
-def start(data: Path, moa_root: Path) -> tuple[subprocess.Popen, str, list[str]]:
+def start(data: Path, moa_root: Path, extra: list[str]) -> tuple[subprocess.Popen, str, list[str]]:
     env = {**os.environ, "PYTHONPATH": str(moa_root)}
-    proc = subprocess.Popen([sys.executable, "-m", "moa", "serve", "--data", str(data), "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "moa", "serve", "--data", str(data), "--port", "0", *extra],
                             cwd=moa_root, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     first = proc.stderr.readline()
     m = re.search(r"at (http://127\.0\.0\.1:\d+)/", first)
@@ -114,12 +116,14 @@ def main() -> None:
     ap.add_argument("--routes", choices=("search", "all"), default="search")
     ap.add_argument("--think", type=float, default=0.0)
     ap.add_argument("--moa-root", type=Path, default=ROOT)
+    ap.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
+                    help="an argument for moa serve, e.g. --serve-arg=--threads=4 (repeatable)")
     args = ap.parse_args()
     data = args.data.resolve()
     if not (data / "moa.sqlite").is_file():
         sys.exit(f"no catalog at {data}/moa.sqlite")
     items = work(data, args.routes)
-    proc, base, log = start(data, args.moa_root.resolve())
+    proc, base, log = start(data, args.moa_root.resolve(), args.serve_arg)
     try:
         with urllib.request.urlopen(base + "/?q=overtime", timeout=60) as r:
             r.read()
@@ -146,7 +150,8 @@ def main() -> None:
     cmd = " ".join(["python3", "bench/serve_load.py", "--data", str(args.data), "--clients", str(args.clients),
                     "--seconds", f"{args.seconds:g}", "--routes", args.routes]
                    + (["--think", f"{args.think:g}"] if args.think else [])
-                   + (["--moa-root", str(args.moa_root)] if args.moa_root.resolve() != ROOT else []))
+                   + (["--moa-root", str(args.moa_root)] if args.moa_root.resolve() != ROOT else [])
+                   + [f"--serve-arg={a}" for a in args.serve_arg])
     print(f"reproduce: {cmd}")
 
 

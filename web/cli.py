@@ -32,7 +32,7 @@ def register(sub, parent) -> None:
     p.add_argument("--token", default=os.environ.get("MOA_SERVE_TOKEN") or None,
                    help="require this read-only token on every request (Authorization: Bearer TOKEN, or "
                         "?token=TOKEN in a browser); default $MOA_SERVE_TOKEN")
-    p.add_argument("--threads", type=int, default=None, help="worker threads for catalog reads (default 16)")
+    p.add_argument("--threads", type=int, default=None, help="worker threads for catalog reads (default 8)")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds a request may run before it is answered 503 (default 30)")
     p.add_argument("--access-log", action="store_true", help="log every request on stderr")

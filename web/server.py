@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 
 log = logging.getLogger("moa.serve")
 BACKLOG = 2048
-THREADS = 16            # worker threads for handlers (catalog reads); the GIL makes more of no use on 2 cores
+THREADS = 8             # worker threads for handlers; more only contend for the GIL (bench/serve_load.py)
 MAX_CONNECTIONS = 1000  # open connections and requests at once
 KEEP_ALIVE = 5          # seconds an idle keep-alive connection is held
 MAX_HEADER = 64 * 1024  # bytes of an incomplete request head (h11), so a slow or endless header is dropped

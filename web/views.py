@@ -33,6 +33,10 @@ from .site import (
 )
 
 
+class PdfResponse(FileResponse):
+    chunk_size = 1024 * 1024  # each chunk is read on a worker thread: a MOA is one to three reads, not 30
+
+
 def search_page(request: Request) -> Response:
     query = param(request, "q")
     level = param(request, "level") or "document"
@@ -72,7 +76,7 @@ def pdf_file(request: Request) -> Response:
     if not known or path is None or not path.is_file():
         raise PageError(404, "Unknown document", f"No stored PDF has sha256 {ref[:80]}.")
     name = re.sub(r"[^\w.\-]", "_", known)
-    return FileResponse(path, media_type="application/pdf", content_disposition_type="inline", filename=name,
+    return PdfResponse(path, media_type="application/pdf", content_disposition_type="inline", filename=name,
                         headers={"Cache-Control": "max-age=86400, immutable"})
 
 
