@@ -85,13 +85,16 @@ def body(item: dict[str, Any], base: str = DEFAULT_LINK_BASE) -> str:
     lines.append(f"  agreement: {_who(a) if a else _who(item)}, signed {a.get('signed') or '?'}"
                  + (f", {a.get('agency_type')}" if a.get("agency_type") else "")
                  + (f"\n    MOA: {a['moa_url']}" if a.get("moa_url") else ""))
-    for field, (old, new) in (item.get("changes") or {}).items():
-        if isinstance(old, list | tuple | str | type(None)) and field not in ("relisted", "to_participating",
-                                                                             "from_pending"):
-            lines.append(f"  {field}: {_value(old)} → {_value(new)}")
-    for note in ("relisted", "to_participating", "from_pending"):
-        if note in (item.get("changes") or {}):
-            lines.append(f"  {note.replace('_', ' ')}: {item['changes'][note]}")
+    for field, change in (item.get("changes") or {}).items():
+        if isinstance(change, list | tuple) and len(change) == 2:   # {field: [old, new]}; notes are not pairs
+            lines.append(f"  {field}: {_value(change[0])} → {_value(change[1])}")
+    notes = item.get("changes") or {}
+    if notes.get("relisted"):
+        lines.append("  relisted: removed from the list earlier, listed again now")
+    if notes.get("from_pending"):
+        lines.append(f"  was on the pending list: signed, it left the pending list ({notes['from_pending']})")
+    if notes.get("to_participating"):
+        lines.append(f"  signed, not dropped: it joined the participating list ({notes['to_participating']})")
     change = item.get("document_change")
     if change:
         lines.append(f"  document: {change['kind']}")
