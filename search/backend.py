@@ -35,12 +35,15 @@ Semantics both backends follow (the behavioural suite checks them):
 - document level: when the query has a `section:` or `page:` filter it is answered at clause (or page) level
   and rolled up per document (`rollup_level`), so "model:TFM section:costs overtime" means a document whose
   costs clause mentions overtime; otherwise against the whole document's text;
-- a query made of filters only matches every unit that passes them (score 0, newest signed first).
+- a query made of filters only matches every unit that passes them (score 0, newest signed first);
+- a search runs within its time budget (`budget_s`, default QUERY_BUDGET_S or $MOA_QUERY_BUDGET seconds) or
+  raises QueryTooExpensive (a UserError), never hangs; what an index cannot compile raises it too.
 """
 
 from __future__ import annotations
 
 import abc
+import os
 import sqlite3
 from collections.abc import Iterable
 from typing import Any
@@ -56,12 +59,27 @@ FACETS = ("model", "state", "agency_type", "year", "template_revision", "status"
 BACKENDS = ("sqlite", "elasticsearch")
 BEST_PAGES = 3
 SNIPPET_TOKENS = 24  # about how many words a snippet shows
+QUERY_BUDGET_S = 5.0  # seconds one search may take on either backend ($MOA_QUERY_BUDGET overrides)
+
+
+def query_budget(budget_s: float | None = None) -> float:
+    """The time budget of one search: `budget_s`, else $MOA_QUERY_BUDGET, else QUERY_BUDGET_S."""
+    if budget_s is None:
+        raw = os.environ.get("MOA_QUERY_BUDGET", "").strip()
+        try:
+            budget_s = float(raw) if raw else QUERY_BUDGET_S
+        except ValueError:
+            raise UserError(f"$MOA_QUERY_BUDGET={raw[:20]!r} is not a number of seconds") from None
+    if not 0 < budget_s <= 3600:
+        raise UserError(f"a query's time budget must be between 0 and 3600 seconds, not {budget_s}")
+    return budget_s
 
 
 class Backend(abc.ABC):
     """An index of units. Implementations: SqliteBackend (search/sqlite_backend.py), ElasticsearchBackend."""
 
     name: str = ""
+    budget_s: float = QUERY_BUDGET_S  # set by each backend's constructor (query_budget())
 
     @abc.abstractmethod
     def target(self) -> str:

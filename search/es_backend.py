@@ -24,7 +24,15 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch import (
+    ApiError,
+    BadRequestError,
+    ConnectionTimeout,
+    Elasticsearch,
+    NotFoundError,
+    TransportError,
+    helpers,
+)
 from elasticsearch import ConnectionError as EsConnectionError
 
 from moa.errors import ExternalError, UserError
@@ -39,6 +47,7 @@ from .backend import (
     check_level,
     empty_facets,
     make_hit,
+    query_budget,
     rollup_level,
     sort_facets,
 )
@@ -53,7 +62,7 @@ from .es_compile import (
     stem_tokens,
 )
 from .index_docs import LEVELS, IndexDoc, Unit
-from .query import Node, text_leaves
+from .query import Node, QueryTooExpensive, text_leaves
 
 log = logging.getLogger("moa.search.es")
 T = TypeVar("T")
@@ -144,7 +153,8 @@ class ElasticsearchBackend(Backend):
     name = "elasticsearch"
 
     def __init__(self, conn: sqlite3.Connection | None = None, es_url: str | None = None, *,
-                 alias: str | None = None, shards: int = 1, request_timeout: float = 30.0) -> None:
+                 alias: str | None = None, shards: int = 1, request_timeout: float = 30.0,
+                 budget_s: float | None = None) -> None:
         raw = es_url or os.environ.get("MOA_ES_URL") or DEFAULT_URL
         self.urls = [u if "://" in u else f"http://{u}" for u in (x.strip().rstrip("/") for x in raw.split(",")) if u]
         if not self.urls:
@@ -152,6 +162,7 @@ class ElasticsearchBackend(Backend):
         self.url = ", ".join(_redact(u) for u in self.urls)
         self.alias = alias or os.environ.get("MOA_ES_INDEX") or DEFAULT_ALIAS
         self.shards = shards
+        self.budget_s = query_budget(budget_s)
         self.client = Elasticsearch(self.urls, request_timeout=request_timeout, max_retries=3,
                                     retry_on_timeout=True, retry_on_status=(429, 502, 503, 504))
         # the client logs every retried connection with a traceback; moa reports the final failure in one line
@@ -400,20 +411,37 @@ class ElasticsearchBackend(Backend):
 
     # ---------------------------------------------------------------------------------------- reading
 
-    def _search(self, **body: Any) -> dict:
-        """A search that must answer from every shard: retried while a node is missing, never partial."""
+    def _too_expensive(self) -> QueryTooExpensive:
+        return QueryTooExpensive(f"query too expensive: it ran past its {self.budget_s:g} s budget on "
+                                 "Elasticsearch; narrow it (a filter, a phrase, fewer prefix* or OR terms)")
+
+    def _search(self, deadline: float | None = None, **body: Any) -> dict:
+        """A search that must answer from every shard: retried while a node is missing, never partial.
+
+        Within `deadline` (time.monotonic()): Elasticsearch's own `timeout` stops the query on the shards, and
+        the client gives up a little after it; a search out of time is QueryTooExpensive, never retried.
+        `terminate_after` is not used: it would cut totals and facets short without saying so."""
+        deadline = deadline if deadline is not None else time.monotonic() + self.budget_s
         delay = 0.25
         for attempt in range(SEARCH_ATTEMPTS):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._too_expensive()
+            client = self.client.options(request_timeout=left + 2.0, retry_on_timeout=False)
             try:
-                r = self._call("search", self.client.search, index=self.alias,
-                               allow_partial_search_results=False, **body)
-            except ExternalError:
+                r = self._call("search", client.search, index=self.alias, allow_partial_search_results=False,
+                               timeout=f"{max(1, int(left * 1000))}ms", **body)
+            except ExternalError as e:
+                if _timed_out(e) or time.monotonic() >= deadline:
+                    raise self._too_expensive() from e
                 if attempt == SEARCH_ATTEMPTS - 1:
                     raise
                 r = None
             if r is not None:
+                if r.get("timed_out"):
+                    raise self._too_expensive()
                 shards = r.get("_shards") or {}
-                if not shards.get("failed") and not r.get("timed_out"):
+                if not shards.get("failed"):
                     return dict(r)
                 if attempt == SEARCH_ATTEMPTS - 1:
                     raise ExternalError(f"Elasticsearch at {self.url} answered from only "
@@ -459,8 +487,9 @@ class ElasticsearchBackend(Backend):
         if not by_doc:
             body["highlight"] = self._highlight(fields, hq)
             body["_source"] = True
+        deadline = time.monotonic() + self.budget_s
         try:
-            r = self._search(**body)
+            r = self._search(deadline, **body)
         except NotFoundError:  # the alias went away (another process reset it)
             self._modes.pop(self.alias, None)
             return {"total": 0, "facets": sort_facets(empty_facets()), "hits": []}
@@ -471,7 +500,8 @@ class ElasticsearchBackend(Backend):
             for b in aggs[facet]["buckets"]:
                 facets[facet][str(b["key"])] = int(b["docs"]["value"] if "docs" in b else b["doc_count"])
         hits_raw = r["hits"]["hits"]
-        pages = self._best_pages([h["_source"]["sha256"] for h in hits_raw], query, fields, hq) if by_doc else {}
+        pages = self._best_pages([h["_source"]["sha256"] for h in hits_raw], query, fields, hq,
+                                 deadline) if by_doc else {}
         hits = []
         for h in hits_raw:
             src = h["_source"]
@@ -497,7 +527,8 @@ class ElasticsearchBackend(Backend):
             return _clean(frags[0])
         return _plain_snippet(hit["_source"].get("text", ""))
 
-    def _best_pages(self, shas: list[str], query: Node | None, fields: Fields, hq: dict | None) -> dict[str, list]:
+    def _best_pages(self, shas: list[str], query: Node | None, fields: Fields, hq: dict | None,
+                    deadline: float | None = None) -> dict[str, list]:
         """Per document, its pages that match any positive text leaf, best first (at most BEST_PAGES)."""
         anyq = any_leaf_query(query, fields)
         if anyq is None or not shas:
@@ -510,7 +541,7 @@ class ElasticsearchBackend(Backend):
             "size": 0,
             "aggs": {"docs": {"terms": {"field": "sha256", "size": len(shas)}, "aggs": {"best": {"top_hits": top}}}},
         }
-        r = self._search(**body)
+        r = self._search(deadline, **body)
         out: dict[str, list] = {}
         for bucket in r["aggregations"]["docs"]["buckets"]:
             best = []
@@ -520,6 +551,14 @@ class ElasticsearchBackend(Backend):
                              "snippet": _clean(frags[0])})
             out[bucket["key"]] = best
         return out
+
+
+def _timed_out(e: ExternalError) -> bool:
+    """Whether a failed search failed for lack of time (the client's timeout, or the shards' own)."""
+    cause = e.__cause__
+    if isinstance(cause, ConnectionTimeout):
+        return True
+    return "time exceeded" in str(e).lower()  # a shard's SearchTimeoutException
 
 
 def _reason(e: ApiError) -> str:

@@ -15,11 +15,16 @@ Grammar (NOT binds tighter than AND, AND tighter than OR; adjacent operands mean
 Words are matched stemmed (overtime ~ overtimes); quoted phrases are matched exactly (no stemming), as
 CourtListener does with its `.exact` sub-fields; `word*` is a prefix match on exact (unstemmed) tokens.
 A word that the tokenizer splits, such as `287(a)(2)`, becomes a stemmed phrase of its tokens.
+
+The parser is total: any string gives a tree or one QuerySyntaxError with a position, never another exception.
+Bounds (LIMITS) are enforced here, before any backend sees the query; identical terms, phrases and filters
+under one AND or OR are matched once, and NOT NOT x is x.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -87,6 +92,17 @@ Node = Term | Phrase | Near | And | Or | Not | Field
 TEXT_NODES = (Term, Phrase, Near)
 
 DEFAULT_NEAR = 10
+
+# Bounds on a query, each with its own message (README, "Limits"). Long or deep queries are refused before
+# they reach a backend: FTS5's and SQLite's parsers have fixed stacks, Elasticsearch caps nested bool queries.
+MAX_QUERY_CHARS = 2000
+MAX_DEPTH = 16  # parentheses and NOTs nested inside each other
+MAX_TERMS = 64  # distinct words and phrases, each item of a NEAR counted
+MAX_FILTERS = 32  # distinct field filters
+MAX_NEAR = 1000  # words between NEAR items (a /N b, NEAR(…, N))
+MAX_PAGE = 9999
+LIMITS = {"characters": MAX_QUERY_CHARS, "depth": MAX_DEPTH, "terms": MAX_TERMS, "filters": MAX_FILTERS,
+          "near": MAX_NEAR, "page": MAX_PAGE}
 FIELDS = (
     "model", "state", "agency", "signer", "section", "signed", "year", "status", "type", "revision",
     "file", "sha", "page",
@@ -118,9 +134,50 @@ class QuerySyntaxError(UserError):
         super().__init__(f"query syntax error at position {position}: {message}")
 
 
+class QueryLimitError(QuerySyntaxError):
+    """A query over one of the documented bounds (LIMITS): too long, too deep, too many terms or filters."""
+
+    def __init__(self, message: str, position: int, query: str = "") -> None:
+        super().__init__(message, position, query)
+        UserError.__init__(self, f"query over a limit at position {position}: {message}")
+
+
+class QueryTooExpensive(UserError):
+    """A query that ran past its time budget (or past what an index can compile): narrow it."""
+
+
 def tokens_of(text: str) -> list[str]:
-    """The lower-cased word tokens of a text, split as FTS5's unicode61 tokenizer splits them."""
-    return [t.lower() for t in _TOKEN.findall(text)]
+    """The lower-cased word tokens of a text, split as FTS5's unicode61 tokenizer splits them, and like it
+    (remove_diacritics 2) without the diacritics of Latin letters: 'Café' is 'cafe'. The tokens of the tokens
+    are the tokens (parse → print → parse is stable)."""
+    return [t.lower() if t.isascii() else _fold(t.lower()) for t in _TOKEN.findall(text)]
+
+
+def _fold(token: str) -> str:
+    """A token without the combining marks on its ASCII letters ('İ'.lower() is 'i' and a combining dot)."""
+    out: list[str] = []
+    for c in unicodedata.normalize("NFD", token):
+        if unicodedata.category(c) == "Mn" and out and out[-1].isascii():
+            continue
+        out.append(c)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def _number(text: str, limit: int, what: str, pos: int, q: str) -> int:
+    """A whole number written in ASCII digits, at most `limit` (the digits are counted before int() is called)."""
+    if not _ASCII_DIGITS.fullmatch(text):
+        raise QuerySyntaxError(f"{what} must be a whole number written with 0-9, not {_clip(text)!r}", pos, q)
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(limit)) or int(digits) > limit:
+        raise QueryLimitError(f"{what} {_clip(text)} is over the limit of {limit}", pos, q)
+    return int(digits)
+
+
+def _clip(text: str, n: int = 24) -> str:
+    return text if len(text) <= n else text[:n] + "…"
 
 
 # ---------------------------------------------------------------------------------------------- lexer
@@ -134,7 +191,7 @@ class _Tok:
 
 
 _OPS = {"AND": "AND", "OR": "OR", "NOT": "NOT", "&&": "AND", "||": "OR"}
-_PROX = re.compile(r"(?:w)?/(\d+)$", re.I)
+_PROX = re.compile(r"(?:w)?/(\S+)$", re.I)  # a proximity when its number is numeric (isnumeric: '/²' too)
 _FIELD = re.compile(r"([A-Za-z_]+):")
 
 
@@ -225,8 +282,8 @@ def _lex(q: str) -> list[_Tok]:
             raise QuerySyntaxError(f"unexpected character {c!r}", i, q)
         if word in _OPS:
             toks.append(_Tok(_OPS[word], None, i))
-        elif _PROX.match(word):
-            toks.append(_Tok("PROX", int(_PROX.match(word).group(1)), i))
+        elif (m := _PROX.match(word)) and m.group(1).isnumeric():
+            toks.append(_Tok("PROX", _number(m.group(1), MAX_NEAR, "the /N distance", i, q), i))
         elif tokens_of(word):
             toks.append(_Tok("WORD", word, i))
         # else: bare punctuation such as § or & holds no searchable word; the index ignores it too
@@ -242,6 +299,32 @@ class _Parser:
         self.q = q
         self.toks = _lex(q)
         self.i = 0
+        self.depth = 0
+        self.leaves: set[Node] = set()
+        self.terms = 0
+        self.filters: set[Field] = set()
+
+    def enter(self, t: _Tok) -> None:
+        """One level deeper (a parenthesis or a NOT); the recursion stays far from Python's limit."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryLimitError(f"more than {MAX_DEPTH} levels of parentheses and NOTs inside each other",
+                                  t.pos, self.q)
+
+    def leaf(self, node: Term | Phrase | Near, t: _Tok) -> Term | Phrase | Near:
+        """Count a text leaf once, however often the query repeats it."""
+        if node not in self.leaves:
+            self.leaves.add(node)
+            self.terms += len(node.items) if isinstance(node, Near) else 1
+            if self.terms > MAX_TERMS:
+                raise QueryLimitError(f"more than {MAX_TERMS} different words and phrases", t.pos, self.q)
+        return node
+
+    def filter(self, node: Field, t: _Tok) -> Field:
+        self.filters.add(node)
+        if len(self.filters) > MAX_FILTERS:
+            raise QueryLimitError(f"more than {MAX_FILTERS} different filters", t.pos, self.q)
+        return node
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -275,7 +358,8 @@ class _Parser:
             if self.peek() is None or self.peek().kind in ("OR", "AND", "RP"):
                 raise self.error("OR needs a term after it")
             children.append(self.parse_and())
-        return children[0] if len(children) == 1 else Or(tuple(children))
+        flat = _unique(x for c in children for x in (c.children if isinstance(c, Or) else (c,)))
+        return flat[0] if len(flat) == 1 else Or(flat)
 
     def parse_and(self) -> Node:
         if (t := self.peek()) is not None and t.kind in ("AND", "OR"):
@@ -288,10 +372,8 @@ class _Parser:
                 if nxt is None or nxt.kind in ("OR", "AND", "RP"):
                     raise self.error("AND needs a term after it")
             children.append(self.parse_unary())
-        flat: list[Node] = []
-        for c in children:
-            flat.extend(c.children if isinstance(c, And) else (c,))
-        return flat[0] if len(flat) == 1 else And(tuple(flat))
+        flat = _unique(x for c in children for x in (c.children if isinstance(c, And) else (c,)))
+        return flat[0] if len(flat) == 1 else And(flat)
 
     def parse_unary(self) -> Node:
         t = self.peek()
@@ -299,7 +381,10 @@ class _Parser:
             self.take()
             if self.peek() is None or self.peek().kind in ("OR", "AND", "RP"):
                 raise self.error("NOT needs a term after it")
-            return Not(self.parse_unary())
+            self.enter(t)
+            child = self.parse_unary()
+            self.depth -= 1
+            return child.child if isinstance(child, Not) else Not(child)  # NOT NOT x is x
         return self.parse_prox()
 
     def parse_prox(self) -> Node:
@@ -317,7 +402,7 @@ class _Parser:
         for item, tok_pos in zip(items, range(len(items)), strict=True):
             if not isinstance(item, Term | Phrase):
                 raise self.error("proximity (/N) joins words or quoted phrases only", None if tok_pos else 0)
-        return Near(tuple(items), distance)  # type: ignore[arg-type]
+        return self.leaf(_near(items, distance), t)  # type: ignore[arg-type]
 
     def parse_primary(self) -> Node:
         t = self.peek()
@@ -327,20 +412,22 @@ class _Parser:
             self.take()
             if (n := self.peek()) is not None and n.kind == "RP":
                 raise self.error("empty parentheses")
+            self.enter(t)
             node = self.parse_or()
             if (n := self.peek()) is None or n.kind != "RP":
                 raise self.error("unbalanced parenthesis: '(' without ')'", t.pos)
             self.take()
+            self.depth -= 1
             return node
         if t.kind == "NEAR":
             return self.parse_near()
         if t.kind == "FIELD":
             self.take()
             name, op, value = t.value  # type: ignore[misc]
-            return _field(name, op, value, t.pos, self.q)
+            return self.filter(_field(name, op, value, t.pos, self.q), t)
         if t.kind in ("WORD", "PHRASE"):
             self.take()
-            return _text(t, self.q)
+            return self.leaf(_text(t, self.q), t)
         if t.kind == "RP":
             raise self.error("unbalanced parenthesis: ')' without '('")
         if t.kind == "PROX":
@@ -362,9 +449,10 @@ class _Parser:
             if t.kind == "COMMA":
                 self.take()
                 n = self.peek()
-                if n is None or n.kind != "WORD" or not str(n.value).isdigit():
+                if n is None or n.kind != "WORD" or not str(n.value).isnumeric():
                     raise self.error("NEAR(… , N) needs a whole number of words after the comma")
-                distance = int(self.take().value)  # type: ignore[arg-type]
+                distance = _number(str(n.value), MAX_NEAR, "the NEAR distance", n.pos, self.q)
+                self.take()
                 if (r := self.peek()) is None or r.kind != "RP":
                     raise self.error("NEAR(… , N) must end with ')' after N")
                 self.take()
@@ -378,7 +466,37 @@ class _Parser:
             items.append(node)
         if len(items) < 2:
             raise self.error("NEAR( ) needs at least two words or phrases", start.pos)
-        return Near(tuple(items), distance)
+        return self.leaf(_near(items, distance), start)
+
+
+def _near(items: list[Term | Phrase], distance: int) -> Term | Phrase | Near:
+    """A NEAR group without the items another item holds: FTS5 lets items overlap, so in NEAR("task force" force)
+    `force` is found inside "task force" at any distance; the group is then "task force" alone.
+
+    A group is matched exactly only when every item is exact (a quoted phrase or a prefix*); otherwise all of
+    it is matched stemmed, so its quoted phrases are written as the stemmed phrases they are matched as."""
+    if not all((isinstance(i, Phrase) and i.exact) or (isinstance(i, Term) and i.prefix) for i in items):
+        items = [(Term(i.words[0]) if len(i.words) == 1 else Phrase(i.words, exact=False))
+                 if isinstance(i, Phrase) else i for i in items]
+    words = [(i.text,) if isinstance(i, Term) else i.words for i in items]
+
+    def inside(a: int, b: int) -> bool:
+        wa, wb = words[a], words[b]
+        return any(wb[k:k + len(wa)] == wa for k in range(len(wb) - len(wa) + 1))
+
+    def held(n: int) -> bool:
+        if isinstance(items[n], Term) and items[n].prefix:  # type: ignore[union-attr]
+            return False
+        return any(inside(n, m) and (words[n] != words[m] or m < n) for m in range(len(items))
+                   if m != n and not (isinstance(items[m], Term) and items[m].prefix))  # type: ignore[union-attr]
+
+    kept = tuple(i for n, i in enumerate(items) if not held(n))
+    return kept[0] if len(kept) == 1 else Near(kept, distance)
+
+
+def _unique(nodes) -> tuple[Node, ...]:
+    """Children in order, each once: `"287(g)" "287(g)" …` is matched as one phrase, not two thousand."""
+    return tuple(dict.fromkeys(nodes))
 
 
 def _text(t: _Tok, q: str) -> Term | Phrase:
@@ -404,17 +522,19 @@ def _text(t: _Tok, q: str) -> Term | Phrase:
 def _iso(value: str, pos: int, q: str) -> tuple[str, str]:
     """A date, year-month or year as the (first, last) ISO days it covers."""
     try:
-        if re.fullmatch(r"\d{4}", value):
+        if re.fullmatch(r"[0-9]{4}", value):
             return f"{value}-01-01", f"{value}-12-31"
-        if re.fullmatch(r"\d{4}-\d{2}", value):
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}", value):
             y, m = int(value[:4]), int(value[5:])
             last = (date(y + (m == 12), m % 12 + 1, 1) - date(y, m, 1)).days
             date(y, m, 1)
             return f"{value}-01", f"{value}-{last:02d}"
+        if not value.isascii():
+            raise ValueError(value)
         d = date.fromisoformat(value)
         return d.isoformat(), d.isoformat()
     except ValueError:
-        raise QuerySyntaxError(f"{value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", pos, q) from None
+        raise QuerySyntaxError(f"{_clip(value)!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", pos, q) from None
 
 
 def _field(name: str, op: str, value: str, pos: int, q: str) -> Field:
@@ -425,17 +545,19 @@ def _field(name: str, op: str, value: str, pos: int, q: str) -> Field:
     rng = value.split("..", 1) if ".." in value else None
     if name in ("signed", "year", "page"):
         if name == "page":
-            parts = rng or [value]
-            if not all(p.isdigit() for p in parts):
-                raise QuerySyntaxError(f"page:{value} needs a page number", pos, q)
+            nums = [str(_number(p, MAX_PAGE, "the page number", pos, q)) for p in (rng or [value])]
             if rng:
-                return Field(name, "range", parts[0], parts[1])
-            return Field(name, op or "=", value)
+                if int(nums[0]) > int(nums[1]):
+                    raise QuerySyntaxError(f"page:{_clip(value)} runs backwards (first page after last)", pos, q)
+                return Field(name, "range", nums[0], nums[1])
+            return Field(name, op or "=", nums[0])
         if rng:
             lo, hi = _iso(rng[0], pos, q)[0], _iso(rng[1], pos, q)[1]
+            if lo > hi:
+                raise QuerySyntaxError(f"{name}:{_clip(value)} runs backwards (first date after last)", pos, q)
             return Field("signed", "range", lo, hi)
         first, last = _iso(value, pos, q)
-        if name == "year" and not re.fullmatch(r"\d{4}", value):
+        if name == "year" and not re.fullmatch(r"[0-9]{4}", value):
             raise QuerySyntaxError(f"year:{value} needs a four-digit year", pos, q)
         if op in ("", "="):
             return Field("signed", "range", first, last) if first != last else Field("signed", "=", first)
@@ -450,7 +572,7 @@ def _field(name: str, op: str, value: str, pos: int, q: str) -> Field:
             raise QuerySyntaxError(f"model:{value} is not one of {', '.join(MODELS)}", pos, q)
         return Field(name, "=", code)
     if name == "state":
-        code = value.upper() if len(value) == 2 and value.isalpha() else STATES.get(value.lower())
+        code = value.upper() if len(value) == 2 and value.isascii() and value.isalpha() else STATES.get(value.lower())
         if code is None:
             raise QuerySyntaxError(f"state:{value} is not a two-letter state code or state name", pos, q)
         return Field(name, "=", code)
@@ -465,7 +587,7 @@ def _field(name: str, op: str, value: str, pos: int, q: str) -> Field:
             raise QuerySyntaxError(f"type:{value} is not one of {', '.join(AGENCY_TYPES)}", pos, q)
         return Field(name, "=", v)
     if name == "revision":
-        return Field(name, "=", _iso(value, pos, q)[0] if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else value)
+        return Field(name, "=", _iso(value, pos, q)[0] if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) else value)
     if name == "section":
         return Field(name, "=", value.lower())
     if name == "sha":
@@ -479,8 +601,19 @@ def _field(name: str, op: str, value: str, pos: int, q: str) -> Field:
 
 
 def parse(query: str) -> Node:
-    """Parse a query string into its tree; raise QuerySyntaxError (a UserError: exit 2) on bad syntax."""
+    """Parse a query string into its tree; raise QuerySyntaxError (a UserError: exit 2) on bad syntax and
+    QueryLimitError (a QuerySyntaxError) on a query over LIMITS. Raises nothing else, whatever the string."""
+    if not isinstance(query, str):
+        raise QuerySyntaxError(f"a query is text, not {type(query).__name__}", 0, "")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryLimitError(f"the query is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}",
+                              MAX_QUERY_CHARS, query)
+    if m := _SURROGATE.search(query):
+        raise QuerySyntaxError("the query is not valid Unicode text (a lone surrogate)", m.start(), query)
     return _Parser(query).parse()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def walk(node: Node):
@@ -521,20 +654,16 @@ def to_string(node: Node) -> str:
     if isinstance(node, Near):
         return f"NEAR({' '.join(to_string(i) for i in node.items)}, {node.distance})"
     if isinstance(node, And):
-        return " AND ".join(_wrap(c) for c in node.children)
+        return " ".join(f"({to_string(c)})" if isinstance(c, Or) else to_string(c) for c in node.children)
     if isinstance(node, Or):
-        return " OR ".join(_wrap(c) for c in node.children)
+        return " OR ".join(to_string(c) for c in node.children)
     if isinstance(node, Not):
-        return f"NOT {_wrap(node.child)}"
+        s = to_string(node.child)
+        return f"NOT ({s})" if isinstance(node.child, And | Or) else f"NOT {s}"
     if isinstance(node, Field):
         if node.op == "range":
             return f"{node.name}:{node.value}..{node.value2}"
         op = "" if node.op == "=" else node.op
-        v = f'"{node.value}"' if (" " in node.value or ":" in node.value) else node.value
-        return f"{node.name}:{op}{v}"
+        plain = not any(c.isspace() or c in '"(),:' for c in node.value) and not node.value.startswith(("<", ">", "="))
+        return f"{node.name}:{op}{node.value if plain else chr(34) + node.value + chr(34)}"
     raise TypeError(node)
-
-
-def _wrap(node: Node) -> str:
-    s = to_string(node)
-    return f"({s})" if isinstance(node, And | Or) else s

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable
 
 from moa.catalog import transaction
@@ -26,11 +27,12 @@ from .backend import (
     check_level,
     empty_facets,
     make_hit,
+    query_budget,
     rollup_level,
     sort_facets,
 )
 from .index_docs import LEVELS, IndexDoc, join_pages
-from .query import And, Field, Near, Node, Not, Or, Phrase, Term, text_leaves
+from .query import And, Field, Near, Node, Not, Or, Phrase, QueryTooExpensive, Term, text_leaves
 
 SHIFT = 16
 MAX_UNITS = 1 << SHIFT
@@ -38,6 +40,10 @@ STEM, EXACT = "stem", "exact"
 
 _DOC_COLUMNS = {"model": "model", "state": "state", "status": "status", "type": "agency_type",
                 "revision": "template_revision"}
+PROGRESS_STEPS = 200  # SQLite VM steps between two looks at the clock (one FTS5 snippet() is one step)
+# What SQLite or FTS5 says when a query is beyond what they compile (fixed parser stacks, expression depth).
+_TOO_COMPLEX = ("parser stack overflow", "expression tree is too large", "too many sql variables",
+                "too many terms", "fts5: ", "string or blob too big")
 _FACET_COLUMNS = {"model": "model", "state": "state", "agency_type": "agency_type", "year": "year",
                   "template_revision": "template_revision", "status": "status"}
 
@@ -239,8 +245,9 @@ def highlight_query(tree: Node | None) -> tuple[str, str] | None:
 class SqliteBackend(Backend):
     name = "sqlite"
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, budget_s: float | None = None) -> None:
         self.conn = conn
+        self.budget_s = query_budget(budget_s)
         ok = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_units'").fetchone()
         if not ok:
             raise UserError("this catalog has no search tables; open it read-write once to migrate it")
@@ -355,12 +362,22 @@ class SqliteBackend(Backend):
         compiler = _Compiler(unit_level)
         sql, params = compiler.select(query)
         count_sql, count_params = compiler.select(query, scored=False)
+        deadline = time.monotonic() + self.budget_s
+        # every statement of this search looks at the clock as it runs and stops when the budget is spent
+        self.conn.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
         try:
             return self._answer(query, level, unit_level, (sql, params), (count_sql, count_params), limit, offset)
         except sqlite3.OperationalError as e:
-            if "fts5" in str(e) or "MATCH" in str(e):
-                raise UserError(f"the index cannot answer this query: {e}") from e
+            if "interrupted" in str(e) and time.monotonic() > deadline:
+                raise QueryTooExpensive(f"query too expensive: it ran past its {self.budget_s:g} s budget on the "
+                                        "sqlite index; narrow it (a filter, a phrase, fewer prefix* or OR terms)"
+                                        ) from None
+            if any(m in str(e).lower() for m in _TOO_COMPLEX):
+                raise QueryTooExpensive(f"query too complex for the sqlite index ({e}); "
+                                        "use fewer nested parentheses, terms or filters") from None
             raise
+        finally:
+            self.conn.set_progress_handler(None, 0)
 
     def _answer(self, query: Node | None, level: str, unit_level: str, ranked_sql: tuple[str, list],
                 count_sql: tuple[str, list], limit: int, offset: int) -> dict:
