@@ -67,6 +67,16 @@ def test_empty_catalog_pages(data_dir):
                        "/doc/../../moa.sqlite/pdf"):
             assert _raw_status(base, target) == 404, target
         assert _get(base, "/static/style.css")[0] == 200
+        assert _huge_head_status(base) == 400  # h11 bounds a request's head; it is not read into memory
+
+
+def _huge_head_status(base: str) -> int:
+    import socket
+
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(b"GET /static/style.css HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n")
+        return int(s.recv(64).split()[1])
 
 
 def test_cached_answers_last_until_the_catalog_changes(data_dir):
