@@ -65,6 +65,8 @@ def add(conn: sqlite3.Connection, name: str, *, events: list[str] | None = None,
     model = model.upper() if model else None
     state = state.upper() if state else None
     _check(name, events, model, state, query, level, webhook_url, email, digest_over, since)
+    if query is not None and since:
+        raise UserError("--since catches up on ledger events; a saved search fires for what newly matches")
     if query is not None and (model or state or agency):
         raise UserError("a saved search filters in its query (model:TFM state:FL agency:…), not with --model/--state")
     if conn.execute("SELECT 1 FROM alert_subscriptions WHERE name=?", (name,)).fetchone():

@@ -49,6 +49,9 @@ def take_in_events(conn: sqlite3.Connection, since: str | None = None) -> dict[s
                          " recorded_at) VALUES (?,?,?,?,?,?,?)", rows)
         if first:
             conn.execute("INSERT INTO alert_state(key, value) VALUES ('watch_started', ?)", (now_iso(),))
+    if since and not first:
+        log.warning("--since %s is for the first run only: alerts have watched since %s", since,
+                    _state(conn, "watch_started"))
     return {"first_run": first, "new": new, "baseline": len(rows) - new}
 
 
