@@ -26,6 +26,7 @@ from .webhook import DeliveryError
 
 log = logging.getLogger("moa.alerts")
 GIVE_UP_AFTER = 30   # attempts over all runs, after which a delivery is marked failed and reported
+DIGEST_MAX = 500     # alerts in one digest message (a catch-up of thousands goes as several)
 
 
 @dataclass
@@ -45,7 +46,7 @@ def plan(conn: sqlite3.Connection, sub: dict[str, Any], keys: list[str]) -> int:
     if not keys or not channels:
         return 0
     digest = len(keys) > sub["digest_over"]
-    groups = [keys] if digest else [[k] for k in keys]
+    groups = [keys[i:i + DIGEST_MAX] for i in range(0, len(keys), DIGEST_MAX)] if digest else [[k] for k in keys]
     rows = []
     for channel in channels:
         for group in groups:
