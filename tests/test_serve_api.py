@@ -273,3 +273,17 @@ def test_serving_beyond_this_machine_warns(catalog):
     r = subprocess.run([sys.executable, "-m", "moa", "serve", "--data", str(catalog["data"]), "--token", "short"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "token" in r.stderr
+
+
+def test_worker_processes_serve_the_same_answers(catalog, openapi):
+    proc, base, _ = _serve(catalog["data"], "--workers", "2", "--threads", "2")
+    try:
+        answers = [json.loads(get(base, "/api/v1/search?q=overtime&level=page")[2]) for _ in range(6)]
+        assert answers[0]["total"] >= 1 and all(a == answers[0] for a in answers)
+        conforms(openapi, "SearchResult", answers[0])
+        children = subprocess.run(["ps", "-ww", "--ppid", str(proc.pid), "-o", "cmd="], capture_output=True,
+                                  text=True).stdout
+        assert children.count("--multiprocessing-fork") == 2, children
+    finally:
+        _stop(proc)
+    assert proc.returncode == 0

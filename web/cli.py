@@ -32,7 +32,10 @@ def register(sub, parent) -> None:
     p.add_argument("--token", default=os.environ.get("MOA_SERVE_TOKEN") or None,
                    help="require this read-only token on every request (Authorization: Bearer TOKEN, or "
                         "?token=TOKEN in a browser); default $MOA_SERVE_TOKEN")
-    p.add_argument("--threads", type=int, default=None, help="worker threads for catalog reads (default 8)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes serving together (default 1; one per core spreads the work over cores)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="worker threads for catalog reads, per process (default 8)")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds a request may run before it is answered 503 (default 30)")
     p.add_argument("--access-log", action="store_true", help="log every request on stderr")
@@ -45,16 +48,17 @@ def register(sub, parent) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from .app import REQUEST_TIMEOUT, create_app
-    from .server import THREADS, listen, serve
+    from .server import THREADS, listen, serve, serve_processes
 
     if args.token is not None and not _TOKEN.match(args.token):
         raise UserError("the token must be 16 to 256 characters of letters, digits and ._~+/=- "
                         "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
     threads = args.threads or THREADS
-    if threads < 1 or (args.timeout is not None and args.timeout <= 0):
-        raise UserError("--threads and --timeout must be positive")
-    app = create_app(args.data, args.backend, args.es_url, token=args.token,
-                     timeout=args.timeout or REQUEST_TIMEOUT)
+    if threads < 1 or args.workers < 1 or (args.timeout is not None and args.timeout <= 0):
+        raise UserError("--workers, --threads and --timeout must be positive")
+    app_args = {"backend": args.backend, "es_url": args.es_url, "token": args.token,
+                "timeout": args.timeout or REQUEST_TIMEOUT}
+    app = create_app(args.data, **app_args)  # here too: a missing catalog is a clean error before listening
     try:
         sock = listen(args.host, args.port)
     except OSError as e:
@@ -70,7 +74,11 @@ def run(args: argparse.Namespace) -> None:
               + ". Served over plain HTTP: put a reverse proxy with TLS in front (README, \"moa serve for others\").",
               file=sys.stderr, flush=True)
     with sock:
-        serve(app, sock, threads, access_log=args.access_log)
+        if args.workers > 1:
+            serve_processes({**app_args, "data": str(app.state.site.data)}, sock, args.workers, threads,
+                            access_log=args.access_log)
+        else:
+            serve(app, sock, threads, access_log=args.access_log)
 
 
 def _loopback(host: str) -> bool:

@@ -10,7 +10,9 @@ connections well above any newsroom's load, beyond which uvicorn answers 503 ins
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -18,12 +20,14 @@ from collections.abc import AsyncIterator, Iterator
 import anyio.to_thread
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.supervisors import Multiprocess
 
 log = logging.getLogger("moa.serve")
 BACKLOG = 2048
 THREADS = 8             # worker threads for handlers; more only contend for the GIL (bench/serve_load.py)
 MAX_CONNECTIONS = 1000  # open connections and requests at once
 KEEP_ALIVE = 5          # seconds an idle keep-alive connection is held
+APP_ENV = "MOA_SERVE_APP"  # the app's settings, for the worker processes
 MAX_HEADER = 64 * 1024  # bytes of an incomplete request head (h11), so a slow or endless header is dropped
 
 
@@ -45,17 +49,39 @@ def _with_threads(app: Starlette, threads: int) -> None:
     app.router.lifespan_context = lifespan
 
 
+def _config(app: Starlette | str, access_log: bool, **extra: object) -> uvicorn.Config:
+    return uvicorn.Config(app, log_config=None, access_log=access_log, limit_concurrency=MAX_CONNECTIONS,
+                          backlog=BACKLOG, timeout_keep_alive=KEEP_ALIVE, h11_max_incomplete_event_size=MAX_HEADER,
+                          server_header=False, lifespan="on", timeout_graceful_shutdown=5, http="h11", **extra)
+
+
 def make_server(app: Starlette, threads: int = THREADS, access_log: bool = False) -> uvicorn.Server:
     _with_threads(app, threads)
-    config = uvicorn.Config(app, log_config=None, access_log=access_log, limit_concurrency=MAX_CONNECTIONS,
-                            backlog=BACKLOG, timeout_keep_alive=KEEP_ALIVE, h11_max_incomplete_event_size=MAX_HEADER,
-                            server_header=False, lifespan="on", timeout_graceful_shutdown=5, http="h11")
-    return uvicorn.Server(config)
+    return uvicorn.Server(_config(app, access_log))
 
 
 def serve(app: Starlette, sock: socket.socket, threads: int = THREADS, access_log: bool = False) -> None:
     """Serve until Ctrl-C or SIGTERM (uvicorn handles both, finishing the requests in flight)."""
     make_server(app, threads, access_log).run(sockets=[sock])
+
+
+def serve_processes(app_args: dict, sock: socket.socket, workers: int, threads: int = THREADS,
+                    access_log: bool = False) -> None:
+    """Serve from `workers` processes sharing the socket (one GIL each), each building the app from
+    `app_args` (create_app's arguments) through the environment; uvicorn's supervisor replaces one that dies."""
+    os.environ[APP_ENV] = json.dumps({"app": app_args, "threads": threads})
+    config = _config("web.server:app_from_env", access_log, factory=True, workers=workers)
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def app_from_env() -> Starlette:
+    """The app of one worker process of `serve_processes`."""
+    from .app import create_app
+
+    settings = json.loads(os.environ[APP_ENV])
+    app = create_app(**settings["app"])
+    _with_threads(app, settings["threads"])
+    return app
 
 
 @contextlib.contextmanager
