@@ -52,8 +52,8 @@ def _render_places(r: dict) -> str:
     c = r["coverage"]
     n = r["agreements"] or 1
     lines = [f"as of {r['as_of']} ({r['snapshot']['source']}): {r['agreements']} agreements; FIPS for {c['fips']} "
-             f"({c['fips'] / n:.1%}), population for {c['population']} ({c['population'] / n:.1%}); "
-             f"{c['statewide']} statewide",
+             f"({c['fips'] / n:.1%}), population for {c['population']} ({c['population'] / n:.1%})"
+             + (f"; {c['statewide']} statewide" if "statewide" in c else ""),
              f"per capita divides by the {r['census']['label']}"]
     if r["by"] == "agreement":
         lines += [f"  {a['fips'] or '-':<5}  {a['state']} {a['agency']} ({a['model']})  {a['how']}" for a in r["rows"]]

@@ -50,19 +50,20 @@ def _norm(name: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-@lru_cache(maxsize=1)
-def _zip_places() -> dict[tuple[str, str], Counter]:
-    """(state, normalized USPS city) -> Counter(county name): a place's zip codes by county."""
-    primary: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for z in zipcodes.list_all():
+@lru_cache(maxsize=64)
+def _zip_places(state: str) -> dict[str, Counter]:
+    """Normalized USPS city -> Counter(county name): a place's zip codes by county, in one state (a city's other
+    accepted names count only where no zip code has it as its main name)."""
+    zips = zipcodes.filter_by(state=state) if state else []
+    primary: dict[str, Counter] = defaultdict(Counter)
+    for z in zips:
         if z.get("county") and z.get("city"):
-            primary[(z["state"], _norm(z["city"]))][z["county"]] += 1
-    also: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for z in zipcodes.list_all():
+            primary[_norm(z["city"])][z["county"]] += 1
+    also: dict[str, Counter] = defaultdict(Counter)
+    for z in zips:
         for c in z.get("acceptable_cities") or []:
-            key = (z["state"], _norm(c))
-            if key not in primary and z.get("county"):
-                also[key][z["county"]] += 1
+            if _norm(c) not in primary and z.get("county"):
+                also[_norm(c)][z["county"]] += 1
     return {**also, **primary}
 
 
@@ -120,7 +121,7 @@ def _by_place(place: str, state: str) -> Placement | None:
             fips = _AF.get_county_fips(cand if cand.lower().endswith(" city") else f"{cand} city", state)
             if fips:
                 return Placement(fips, "county", "agency name: an independent city", cand)
-        counties = _zip_places().get((state, _norm(cand)))
+        counties = _zip_places(state).get(_norm(cand))
         if not counties:
             continue
         (best, n), *rest = counties.most_common()

@@ -18,7 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "places": {"moa"},
     "harvest": {"moa", "places"},
     "extract": {"moa"},
-    "agreements": {"moa", "harvest", "extract"},
+    "agreements": {"moa", "places", "harvest", "extract"},
     "search": {"moa", "agreements"},
     # compare reads documents through agreements; from extract it takes only tools: the page re-reader and the
     # word list (never a record)

@@ -31,7 +31,7 @@ from starlette.types import Scope, Send
 from moa.errors import ExternalError, UserError
 from search.query import QuerySyntaxError
 
-from . import api, atom, pages, views
+from . import api, atom, pages, program, views
 from .guard import CSP, RequestLimits, SecurityHeaders, TokenGate
 from .site import PageError, Site
 
@@ -47,6 +47,12 @@ ROUTES = [
     Route("/doc/{ref}", views.document_page),
     Route("/doc/{ref}/pdf", views.pdf_file),
     Route("/compare", views.compare_page),
+    # the program at a glance (web/program.py): figures drawn in the page by Vega served from /vendor/
+    Route("/program", program.program_page),
+    Route("/changes", program.changes_page),
+    Route("/program/agreement/{id}", program.agreement_page),
+    Route("/program/snapshot/{id}", program.snapshot_file),
+    Route("/vendor/{name:path}", program.vendor_file),
     # the alerts' Atom feeds (web/atom.py)
     Route("/feeds/events.atom", atom.events_atom),
     Route("/feeds/{name}.atom", atom.subscription_atom),
@@ -58,6 +64,11 @@ ROUTES = [
     Route("/api/v1/documents/{sha256}", api.api_document),
     Route("/api/v1/compare/section", api.api_compare_section),
     Route("/api/v1/compare/pair", api.api_compare_pair),
+    Route("/api/v1/ledger/timeline", program.api_timeline),
+    Route("/api/v1/ledger/counts", program.api_counts),
+    Route("/api/v1/ledger/changes", program.api_changes),
+    Route("/api/v1/ledger/cancelled", program.api_cancelled),
+    Route("/api/v1/ledger/figure", program.api_figure),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 

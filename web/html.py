@@ -113,7 +113,8 @@ def layout(title: str, body: str, query: str = "", level: str = "document") -> s
 <select name="level" aria-label="level">{levels}</select>
 <button type="submit">Search</button>
 </form>
-<nav><a href="/">Search</a> <a href="/docs">Agreements</a> <a href="/compare">Compare</a></nav>
+<nav><a href="/">Search</a> <a href="/docs">Agreements</a> <a href="/compare">Compare</a>
+<a href="/program">Program</a> <a href="/changes">Changes</a></nav>
 </header>
 <main>
 {body}

@@ -150,6 +150,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                "redline": {"type": "string", "description": "[-struck-] {+added+}"}}}]}},
         },
     },
+    "LedgerTimeline": {
+        "type": "object", "required": ["list", "by", "points", "rows", "weeks"],
+        "properties": {"first": _NULLABLE_STR, "last": _NULLABLE_STR,
+                       "points": {"type": "array", "items": {"type": "object", "required": ["date", "agreements"]}},
+                       "rows": {"type": "array", "items": {"type": "object"}},
+                       "weeks": {"type": "array", "items": {"type": "object",
+                                                            "required": ["week", "added", "removed", "changed"]}}},
+    },
+    "LedgerRows": {
+        "type": "object", "required": ["total", "rows"],
+        "properties": {"total": {"type": "integer"}, "rows": {"type": "array", "items": {
+            "type": "object", "required": ["agreement_id", "state", "agency", "model"]}}},
+    },
     "ComparePair": {
         "type": "object", "required": ["kind", "a", "b", "rows"],
         "properties": {
@@ -185,6 +198,9 @@ _SEARCH = {
     "responses": {"200": _json(_ref("SearchResult"), "The matches, best first"), **ERRORS},
 }
 
+_DATE = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_FORMAT = _query("format", "csv: the table as CSV instead of JSON", {"type": "string", "enum": ["csv"]})
+
 PATHS: dict[str, dict] = {
     "/api/v1/search": {"get": {**_SEARCH, "operationId": "search"}},
     "/api/search": {"get": {**_SEARCH, "operationId": "searchUnversioned", "deprecated": True,
@@ -210,6 +226,44 @@ PATHS: dict[str, dict] = {
         "operationId": "comparePair", "summary": "Two agreements clause by clause (as `moa compare A B --json`)",
         "parameters": [_query("a", "sha256 of A", required=True), _query("b", "sha256 of B", required=True)],
         "responses": {"200": _json(_ref("ComparePair"), "One row per clause key"), **ERRORS}}},
+    # the program at a glance (web/program.py): the JSON of `moa ledger … --json`; `format=csv` gives its table
+    "/api/v1/ledger/timeline": {"get": {
+        "operationId": "ledgerTimeline", "summary": "The participating list at every snapshot date",
+        "description": "As `moa ledger timeline [--by model|state] --json`: `points` (a point stands until its "
+                       "`until`), `rows` (one per date and group), `weeks` (events per week).",
+        "parameters": [_query("by", "model or state", {"type": "string", "enum": ["model", "state"]}), _FORMAT],
+        "responses": {"200": _json(_ref("LedgerTimeline"), "The series"), **ERRORS}}},
+    "/api/v1/ledger/counts": {"get": {
+        "operationId": "ledgerCounts", "summary": "The list as of a date, by county, state or agreement",
+        "description": "As `moa ledger counts --as-of D [--by county|state|agreement] --json`: FIPS, population "
+                       "and agreements per 100,000 residents (the Census vintage under `census`); agreements "
+                       "not placed under `unmatched`, each with its reason.",
+        "parameters": [_query("as_of", "YYYY-MM-DD (default: the newest snapshot)", _DATE),
+                       _query("by", "county, state or agreement (none: the plain counts)",
+                              {"type": "string", "enum": ["county", "state", "agreement"]}), _FORMAT],
+        "responses": {"200": _json({"type": "object", "required": ["as_of"]}, "The counts"), **ERRORS}}},
+    "/api/v1/ledger/changes": {"get": {
+        "operationId": "ledgerChanges", "summary": "Agreements added, removed and changed, newest first",
+        "parameters": [_query("event", "added, removed or changed", {"type": "string",
+                                                                     "enum": ["added", "removed", "changed"]}),
+                       _query("model", "JEM, WSO or TFM", {"type": "string", "enum": ["JEM", "WSO", "TFM"]}),
+                       _query("state", "two-letter code"), _query("since", "first date (YYYY-MM-DD)", _DATE),
+                       _query("until", "last date (YYYY-MM-DD)", _DATE), _FORMAT],
+        "responses": {"200": _json(_ref("LedgerRows"), "The events, each with its two snapshots"), **ERRORS}}},
+    "/api/v1/ledger/cancelled": {"get": {
+        "operationId": "ledgerCancelled", "summary": "Agreements on the list at a date that are no longer on it",
+        "description": "As `moa ledger cancelled --since D [--until D] --json`.",
+        "parameters": [_query("since", "YYYY-MM-DD", _DATE, required=True),
+                       _query("until", "YYYY-MM-DD (default: the newest list)", _DATE), _FORMAT],
+        "responses": {"200": _json(_ref("LedgerRows"), "The cancelled agreements"), **ERRORS}}},
+    "/api/v1/ledger/figure": {"get": {
+        "operationId": "ledgerFigure", "summary": "A figure's Vega-Lite specification (as `moa ledger plot` draws)",
+        "parameters": [_query("kind", "growth, states or map", {"type": "string",
+                                                                "enum": ["growth", "states", "map"]}, required=True),
+                       _query("as_of", "YYYY-MM-DD (states, map)", _DATE),
+                       _query("measure", "map: agreements or per_100k", {"type": "string",
+                                                                         "enum": ["agreements", "per_100k"]})],
+        "responses": {"200": _json({"type": "object", "required": ["vconcat"]}, "Vega-Lite v6"), **ERRORS}}},
     "/api/openapi.json": {"get": {
         "operationId": "openapi", "summary": "This document",
         "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {
