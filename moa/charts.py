@@ -124,7 +124,7 @@ def map_spec(data: dict, atlas: dict, as_of: str, snapshot: str | None, census_l
     counties = {**atlas, "format": {"type": "topojson", "feature": "counties"}}
     states = {**atlas, "format": {"type": "topojson", "mesh": "states"}}
     nation = {**atlas, "format": {"type": "topojson", "feature": "nation"}}
-    legend_title = "Agreements" if measure == "agreements" else "Agreements per 100,000 residents"
+    legend_title = "Agreements" if measure == "agreements" else "Per 100,000 residents"
     scale = ({"type": "threshold", "domain": [2, 3, 5, 10], "scheme": {"name": "oranges", "count": 5}}
              if measure == "agreements" else
              {"type": "threshold", "domain": [1, 2.5, 5, 10, 25], "scheme": {"name": "oranges", "count": 6}})
@@ -169,4 +169,5 @@ def render(spec: dict, path: Path, scale: float = 2.0) -> int:
     else:
         raise UserError(f"cannot write {path.name}: the figure is written as .svg or .png")
     write_bytes(path, data)
+    path.chmod(0o644)  # a figure to share, not a private temporary file
     return len(data)

@@ -72,3 +72,12 @@ step "moa index"
 if has index; then moa index; else skip index; fi
 step "moa search \"costs and expenditures\""
 if has search; then moa search "costs and expenditures"; else skip search; fi
+
+# 5. The program at a glance: its figures beside the catalog, and where to see it all.
+step "moa ledger plot"
+if has ledger; then
+    mkdir -p "$MOA_DATA/figures"
+    moa ledger plot --kind growth -o "$MOA_DATA/figures/growth.png" || echo "   growth chart not drawn (see above)" >&2
+    moa ledger plot --kind map -o "$MOA_DATA/figures/map.svg" || echo "   county map not drawn (see above)" >&2
+fi
+printf '\nThe Program page: run `moa serve --data %s`, then open http://127.0.0.1:8287/program\n' "$MOA_DATA"
