@@ -107,6 +107,13 @@ def find_agency(corpus: Corpus, ref: str) -> Agency:
     return found[0]
 
 
+def list_history(conn: sqlite3.Connection, agreement: Agreement) -> list[dict]:
+    """The agreement's events on ICE's lists, oldest first (none for a document no list names)."""
+    if agreement.listing is None:
+        return []
+    return events_for_agreements(conn, [agreement.listing.ledger_id])[agreement.listing.ledger_id]
+
+
 def agency_detail(conn: sqlite3.Connection, corpus: Corpus, agency: Agency) -> dict:
     """One agency: its names, its agreements in full, and each agreement's history on ICE's lists."""
     held = [corpus.agreement(i) for i in agency.agreement_ids]

@@ -320,6 +320,7 @@ def events_for_agreements(conn: sqlite3.Connection, ids: list[int]) -> dict[int,
         snap, prev = names.get(r["snapshot_id"]), names.get(r["prev_snapshot_id"])
         out[r["agreement_id"]].append({
             "event": r["event"], "list": r["kind"], "published": snap[1] if snap else None,
-            "snapshot": snap[0] if snap else None, "previous": prev[0] if prev else None,
+            "snapshot": snap[0] if snap else None, "snapshot_id": r["snapshot_id"],
+            "previous": prev[0] if prev else None, "previous_id": r["prev_snapshot_id"],
             "changes": json.loads(r["changes"] or "{}")})
     return out

@@ -43,6 +43,7 @@ Semantics both backends follow (the behavioural suite checks them):
 from __future__ import annotations
 
 import abc
+import json
 import os
 import sqlite3
 from collections.abc import Iterable
@@ -139,16 +140,31 @@ def make_hit(meta: dict[str, Any], level: str, score: float, snippet: str = "",
         "signed": meta.get("signed"), "template_revision": meta.get("template_revision"),
         "status": meta.get("status"), "score": round(float(score), 4), "level": level,
         "page": None, "page_end": None, "section": None, "snippet": snippet,
+        # the agreement this hit belongs to, the agency as its document's text names it, and which facets are
+        # ICE's and which the document's (agreements.join)
+        "agreement_id": meta.get("agreement_id"), "agency_id": meta.get("agency_id"),
+        "agency_read": meta.get("agency_read"), "sources": _sources(meta.get("sources")),
     }
-    if level != "document":
+    if level == "agreement":  # an agreement's key is not a document: give the MOA we hold, if any
+        hit["sha256"] = meta.get("moa_sha256")
+    if level not in ("document", "agreement"):
         hit["page"] = meta.get("page")
         hit["page_end"] = meta.get("page_end")
-    if level != "document" and (meta.get("section_number") or meta.get("section_title")):
+    if level not in ("document", "agreement") and (meta.get("section_number") or meta.get("section_title")):
         hit["section"] = {"number": meta.get("section_number"), "title": meta.get("section_title"),
                           "key": meta.get("section_key")}
     if level == "document":
         hit["pages"] = pages or []
     return hit
+
+
+def _sources(value: Any) -> dict:
+    if isinstance(value, dict):
+        return value
+    try:
+        return json.loads(value) if value else {}
+    except (TypeError, ValueError):
+        return {}
 
 
 def empty_facets() -> dict[str, dict[str, int]]:

@@ -40,7 +40,8 @@ def register(sub, parent) -> None:
                                    "year: status: type: revision: file: page:.")
     p.add_argument("query", help='for example: model:TFM section:costs overtime')
     p.add_argument("--level", choices=LEVELS, default="document",
-                   help="document (with best pages), page, or clause (section or subsection)")
+                   help="document (with best pages), page, clause (section or subsection), or agreement "
+                        "(every agreement ICE lists, by its listing, whether or not we hold its PDF)")
     _backend_options(p)
     p.add_argument("--limit", type=int, default=20, help="hits to print (default 20)")
     p.add_argument("--offset", type=int, default=0, help="hits to skip (paging)")
@@ -72,8 +73,11 @@ def cmd_search(args: argparse.Namespace) -> dict:
 
 def render_index(r: dict) -> str:
     units = r["stats"].get("units", {})
-    return (f"{r['backend']}: {r['indexed']} indexed, {r['unchanged']} unchanged, {r['removed']} removed; "
-            f"index holds {r['stats'].get('documents', 0)} documents "
+    a = r.get("agreements") or {}
+    return (f"{r['backend']}: {r['indexed']} documents indexed, {r['unchanged']} unchanged, {r['removed']} removed; "
+            f"{a.get('indexed', 0)} agreements indexed, {a.get('unchanged', 0)} unchanged, "
+            f"{a.get('removed', 0)} removed; index holds {r['stats'].get('documents', 0)} documents and "
+            f"{r['stats'].get('agreements', 0)} agreements "
             f"({', '.join(f'{n} {lv}s' for lv, n in units.items())})")
 
 
@@ -82,16 +86,34 @@ def _plain(snippet: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+def _who(h: dict) -> str:
+    """The agency as ICE lists it, its state and model; the document's own reading when it names another."""
+    who = ", ".join(x for x in (h.get("agency"), h.get("state"), h.get("model")) if x)
+    read = h.get("agency_read")
+    if read and h.get("agency") and _squash(read) != _squash(h["agency"]):
+        who += f" (the document reads {read!r})"
+    return who
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
 def render_search(r: dict) -> str:
-    noun = {"document": "documents", "page": "pages", "clause": "clauses"}[r["level"]]
+    noun = {"document": "documents", "page": "pages", "clause": "clauses", "agreement": "agreements"}[r["level"]]
     lines = [f"{r['total']} {noun} match {r['query']!r}"]
     for name, counts in r["facets"].items():
         if counts:
             lines.append(f"  {name}: " + ", ".join(f"{v} {n}" for v, n in list(counts.items())[:8]))
     for i, h in enumerate(r["hits"], 1):
-        who = ", ".join(x for x in (h.get("agency"), h.get("state"), h.get("model")) if x)
         signed = f" signed {h['signed']}" if h.get("signed") else ""
-        lines.append(f"{i:>3}. {h['file']} — {who}{signed}  [{h['status']}] score {h['score']}")
+        score = f"  score {h['score']:.2f}" if h.get("score") else ""
+        if r["level"] == "agreement":
+            held = f"  MOA {h['file']}" + ("" if h.get("sha256") else " (not held)") if h.get("file") else ""
+            lines.append(f"{i:>3}. {_who(h)}{signed}  [{h['status']}]{score}{held}  ({h.get('agreement_id')})")
+            continue
+        lines.append(f"{i:>3}. {_who(h)}{signed}  [{h['status']}]{score}")
+        lines.append(f"       {h['file']}")
         if r["level"] == "document":
             for p in h.get("pages") or []:
                 lines.append(f"       p.{p['page']}: {_plain(p['snippet'])}")

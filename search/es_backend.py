@@ -406,6 +406,7 @@ class ElasticsearchBackend(Backend):
         for b in r["aggregations"]["levels"]["buckets"]:
             units[b["key"]] = b["doc_count"]
         out["documents"] = units.get("document", 0)
+        out["agreements"] = units.get("agreement", 0)
         out["analysis"] = self._mode(index)
         return out
 

@@ -1,5 +1,8 @@
 """Bring an index up to date with the catalog: only records whose units changed are rewritten.
 
+What is indexed comes from the read model (agreements.join): every extracted document with its agreement's
+identity, and one unit per agreement (level `agreement`), so an agreement whose PDF we do not hold is found too.
+
 What each index holds is recorded in `search_indexed` (target, sha256, fingerprint); a record whose
 fingerprint (its units, ledger status included) is unchanged is skipped, and a record that left the
 catalog is deleted from the index. Running `moa index` twice does no work the second time.
@@ -12,11 +15,12 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 
 from agreements.documents import iter_documents, list_status
+from agreements.join import build
 from moa.catalog import now_iso, transaction
 from moa.progress import Progress
 
 from .backend import Backend
-from .index_docs import IndexDoc, index_doc
+from .index_docs import IndexDoc, agreement_doc, index_doc
 
 log = logging.getLogger("moa.search")
 BATCH = 25
@@ -25,6 +29,23 @@ BATCH = 25
 def iter_records(conn: sqlite3.Connection) -> Iterator[dict]:
     """Every extracted document with page text and its listing (agreements.documents)."""
     return iter_documents(conn, with_text=True)
+
+
+def iter_index_docs(conn: sqlite3.Connection, records: Iterable[dict] | None,
+                    status_of: Callable[[dict], str] | None) -> Iterator[IndexDoc]:
+    """The index documents of the catalog: every document (`records`, default all, with their agreement's
+    identity), then every agreement's unit (only when indexing the whole catalog)."""
+    corpus = build(conn)
+    owner = corpus.by_document()
+    listed = ledger_status(conn)
+    for record in (iter_records(conn) if records is None else records):
+        agreement = owner.get(record["sha256"])
+        # a caller's status_of decides; else the agreement's status, else the ledger's of the file
+        status = status_of(record) if status_of else agreement.status if agreement else listed(record)
+        yield index_doc(record, status, agreement)
+    if records is None:
+        for a in corpus.agreements:
+            yield agreement_doc(a)
 
 
 def ledger_status(conn: sqlite3.Connection) -> Callable[[dict], str]:
@@ -45,7 +66,8 @@ def update_index(conn: sqlite3.Connection, backend: Backend, records: Iterable[d
     """Index every record not yet indexed (or changed) in `backend`; drop those no longer in the catalog.
 
     `records` defaults to every extracted record in the catalog; `rebuild` empties the index first.
-    Returns {"backend", "target", "indexed", "unchanged", "removed", "units", "stats"}.
+    Returns {"backend", "target", "indexed", "unchanged", "removed" (documents), "agreements" (the same three for
+    agreement units), "units", "stats"}.
     """
     target = backend.target()
     if rebuild:
@@ -53,9 +75,9 @@ def update_index(conn: sqlite3.Connection, backend: Backend, records: Iterable[d
         with transaction(conn):
             conn.execute("DELETE FROM search_indexed WHERE target = ?", (target,))
     known = dict(conn.execute("SELECT sha256, fingerprint FROM search_indexed WHERE target = ?", (target,)))
-    status_of = status_of or ledger_status(conn)
     seen: set[str] = set()
-    counts = {"indexed": 0, "unchanged": 0, "removed": 0, "units": 0}
+    counts: dict = {"documents": {"indexed": 0, "unchanged": 0, "removed": 0},
+                    "agreements": {"indexed": 0, "unchanged": 0, "removed": 0}, "units": 0}
     batch: list[IndexDoc] = []
 
     def flush() -> None:
@@ -68,17 +90,16 @@ def update_index(conn: sqlite3.Connection, backend: Backend, records: Iterable[d
                 "ON CONFLICT(target, sha256) DO UPDATE SET fingerprint = excluded.fingerprint, "
                 "indexed_at = excluded.indexed_at",
                 [(target, d.sha256, d.fingerprint, now_iso()) for d in batch])
-        counts["indexed"] += len(batch)
+        for d in batch:
+            counts[_kind(d.sha256)]["indexed"] += 1
         batch.clear()
 
-    source = iter_records(conn) if records is None else records
     with Progress(None, "indexing") as progress:
-        for record in source:
-            doc = index_doc(record, status_of(record))
+        for doc in iter_index_docs(conn, records, status_of):
             seen.add(doc.sha256)
             progress.advance(1)
             if known.get(doc.sha256) == doc.fingerprint:
-                counts["unchanged"] += 1
+                counts[_kind(doc.sha256)]["unchanged"] += 1
                 continue
             batch.append(doc)
             if len(batch) >= BATCH:
@@ -87,8 +108,15 @@ def update_index(conn: sqlite3.Connection, backend: Backend, records: Iterable[d
     backend.finish()  # a rebuild goes live only now (Elasticsearch: one atomic alias swap)
     gone = [sha for sha in known if sha not in seen]
     if gone and records is None:  # a partial list of records given by a caller removes nothing
-        counts["removed"] = backend.delete(gone)
+        backend.delete(gone)
+        for sha in gone:
+            counts[_kind(sha)]["removed"] += 1
         with transaction(conn):
             conn.executemany("DELETE FROM search_indexed WHERE target = ? AND sha256 = ?",
                              [(target, s) for s in gone])
-    return {"backend": backend.name, "target": target, **counts, "stats": backend.stats()}
+    docs = counts.pop("documents")
+    return {"backend": backend.name, "target": target, **docs, **counts, "stats": backend.stats()}
+
+
+def _kind(key: str) -> str:
+    return "agreements" if key.startswith("agreement:") else "documents"

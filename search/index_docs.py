@@ -1,6 +1,9 @@
-"""Records → the units an index holds: one per document, one per page, one per clause (section or subsection).
+"""Agreements and their documents → the units an index holds: one per agreement (its names and listing, whether
+or not we hold its PDF), and for each document one unit, one per page, one per clause (section or subsection).
 
-Every unit carries the document's metadata, so a filter (model:, state:, signed:, status: …) applies at any
+A document's units carry its agreement's identity (agreements.join): the agency under its canonical name, ICE's
+state, model and status where ICE lists it, the extracted values otherwise (`sources` says which), and the
+agency as the document names it in `agency_read`. Every unit carries the document's metadata, so a filter (model:, state:, signed:, status: …) applies at any
 level without a join, and facets can be counted from the units that matched. Both backends index exactly
 these units; `fingerprint` lets the indexer skip documents whose units have not changed.
 """
@@ -14,7 +17,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-LEVELS = ("document", "page", "clause")
+from agreements.models import Agreement
+from moa.program import MODEL_NAMES
+from moa.states import STATE_NAMES
+
+LEVELS = ("document", "page", "clause", "agreement")
 
 # Order matters: the first pattern found in the agency name decides its type.
 _AGENCY_TYPES = (
@@ -41,7 +48,7 @@ class Unit:
     """One searchable unit. `uid` is stable across runs: sha256 + level + position."""
 
     uid: str
-    level: str  # document | page | clause
+    level: str  # document | page | clause | agreement
     sha256: str
     file: str
     agency: str | None
@@ -53,7 +60,7 @@ class Unit:
     signed_ice: str | None
     year: str | None  # year of `signed`
     template_revision: str | None
-    status: str  # active | removed | unknown (ICE's published list, from the ledger)
+    status: str  # active | removed | pending | withdrawn | unlisted | unknown (agreements.models.Status)
     signers: list[str]  # "Name, Title" of every signatory, for signer:
     page: int | None  # page level: the page; clause level: first page; document level: None
     page_end: int | None
@@ -62,6 +69,11 @@ class Unit:
     section_key: str | None
     section_keys: list[str]  # keys and lower-case numbers this unit lies in, for section:
     text: str
+    agency_read: str | None = None  # the agency as the document's text names it (evidence for `agency`)
+    agreement_id: str | None = None
+    agency_id: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # facet -> "ice" | "document"
+    moa_sha256: str | None = None  # an agreement unit: the MOA we hold
 
     def meta(self) -> dict[str, Any]:
         d = asdict(self)
@@ -131,20 +143,26 @@ def join_pages(texts: Iterable[str]) -> str:
     return "\n\n".join(texts)
 
 
-def units_for_record(record: dict, status: str = "unknown") -> list[Unit]:
-    """The document, page and clause units of one extracted record (DESIGN.md's record, with page text)."""
+def units_for_record(record: dict, status: str = "unknown", agreement: Agreement | None = None) -> list[Unit]:
+    """The document, page and clause units of one extracted record (DESIGN.md's record, with page text); with
+    its agreement, the units carry the agreement's identity (canonical agency, ICE's facets, status)."""
     sha = record["sha256"]
     agency = record.get("agency") or {}
-    listing = record.get("listing") or {}  # what ICE's roster says (extract copies it from the ledger)
+    listing = record.get("listing") or {}  # what ICE's roster says (agreements.documents joins it)
     name = agency.get("name") or listing.get("agency")
     state = agency.get("state") or listing.get("state")
     state = state if isinstance(state, str) and len(state) == 2 and state.isalpha() else None
+    model = record.get("model") or listing.get("model")
     signed, lea, ice = _signed_dates(record)
+    ident: dict = {"agency_read": agency.get("name")}
+    if agreement is not None:
+        name, state, model = agreement.agency, agreement.state or state, agreement.model or model
+        ident.update(agreement_id=agreement.id, agency_id=agreement.agency_id, sources=dict(agreement.sources))
     base = dict(
         sha256=sha, file=record.get("file") or sha, agency=name, state=state and state.upper(),
-        model=record.get("model") or listing.get("model"), agency_type=agency_type(name), signed=signed, signed_lea=lea,
+        model=model, agency_type=agency_type(name), signed=signed, signed_lea=lea,
         signed_ice=ice, year=signed[:4] if signed else None, template_revision=record.get("template_revision"),
-        status=status, signers=_signers(record),
+        status=status, signers=_signers(record), **ident,
     )
     pages = _pages_text(record)
     clauses = _clauses(record)
@@ -167,6 +185,44 @@ def units_for_record(record: dict, status: str = "unknown") -> list[Unit]:
     return units
 
 
+def agreement_key(agreement: Agreement) -> str:
+    """The index's key of an agreement's unit (in place of a document's sha256)."""
+    return f"agreement:{agreement.id}"
+
+
+def agreement_text(agreement: Agreement) -> str:
+    """What an agreement unit's words match: its agency's names, place, model and what ICE listed."""
+    listing = agreement.listing
+    names = [agreement.agency]
+    if listing is not None:
+        names += [s["agency"] for s in listing.spellings]
+    names += [d.agency for d in agreement.documents if d.agency]
+    parts = list(dict.fromkeys(n for n in names if n))
+    parts += [x for x in (agreement.county, STATE_NAMES.get(agreement.state or ""), agreement.state,
+                          MODEL_NAMES.get(agreement.model or ""), agreement.model, agreement.agency_type) if x]
+    parts += [d.file for d in agreement.documents]
+    return "\n".join(parts)
+
+
+def agreement_doc(agreement: Agreement) -> IndexDoc:
+    """The one-unit index document of an agreement (ICE's listing, its held MOA's metadata where we have it)."""
+    moa = agreement.moa
+    key = agreement_key(agreement)
+    signers = [", ".join(p for p in (s.get("name"), s.get("title")) if p) for s in (moa.signatories if moa else [])]
+    unit = Unit(uid=key, level="agreement", sha256=key, file=moa.file if moa else (
+                    agreement.documents[0].file if agreement.documents else ""),
+                agency=agreement.agency, state=agreement.state, model=agreement.model,
+                agency_type=agency_type(agreement.agency), signed=agreement.signed, signed_lea=None, signed_ice=None,
+                year=agreement.signed[:4] if agreement.signed else None,
+                template_revision=moa.template_revision if moa else None, status=agreement.status,
+                signers=[s for s in signers if s], page=None, page_end=None, section_number=None,
+                section_title=None, section_key=None, section_keys=[], text=agreement_text(agreement),
+                agency_read=moa.agency if moa else None, agreement_id=agreement.id, agency_id=agreement.agency_id,
+                sources=dict(agreement.sources), moa_sha256=moa.sha256 if moa else None)
+    units = [unit]
+    return IndexDoc(sha256=key, fingerprint=fingerprint(units), units=units)
+
+
 def fingerprint(units: Iterable[Unit]) -> str:
     h = hashlib.sha256()
     for u in units:
@@ -174,6 +230,6 @@ def fingerprint(units: Iterable[Unit]) -> str:
     return h.hexdigest()
 
 
-def index_doc(record: dict, status: str = "unknown") -> IndexDoc:
-    units = units_for_record(record, status)
+def index_doc(record: dict, status: str = "unknown", agreement: Agreement | None = None) -> IndexDoc:
+    units = units_for_record(record, status, agreement)
     return IndexDoc(sha256=record["sha256"], fingerprint=fingerprint(units), units=units)

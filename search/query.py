@@ -112,7 +112,7 @@ FIELD_ALIASES = {
     "agency_type": "type", "template": "revision", "template_revision": "revision", "sha256": "sha",
     "ledger": "status",
 }
-STATUSES = ("active", "removed", "unknown")
+STATUSES = ("active", "removed", "pending", "withdrawn", "unlisted", "unknown")  # agreements.models.Status
 AGENCY_TYPES = ("sheriff", "police", "corrections", "jail", "state", "other")
 
 STATES = {name.lower(): code for code, name in STATE_NAMES.items()}
@@ -154,13 +154,16 @@ def tokens_of(text: str) -> list[str]:
 
 
 def _fold(token: str) -> str:
-    """A token without the combining marks on its ASCII letters ('İ'.lower() is 'i' and a combining dot)."""
+    """A token without the marks on its Latin letters: 'é' is 'e', and 'İ'.lower() (an 'i' and a combining
+    dot) is 'i'. Other letters stay whole (Tibetan 'གྷ' decomposes into a letter and a mark)."""
     out: list[str] = []
-    for c in unicodedata.normalize("NFD", token):
-        if unicodedata.category(c) == "Mn" and out and out[-1].isascii():
-            continue
-        out.append(c)
-    return unicodedata.normalize("NFC", "".join(out))
+    for c in token:
+        d = unicodedata.normalize("NFD", c)
+        if len(d) > 1 and d[0].isascii():
+            out.append(d[0])
+        elif not (out and out[-1].isascii() and unicodedata.category(c) == "Mn"):
+            out.append(c)
+    return "".join(out)
 
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")

@@ -286,18 +286,18 @@ class SqliteBackend(Backend):
             self._delete_units(doc_no)
         values = (m.file, m.agency, (m.agency or "").lower(), m.state, m.model, m.agency_type, m.signed,
                   m.signed_lea, m.signed_ice, m.year, m.template_revision, m.status,
-                  json.dumps(m.signers, ensure_ascii=False), "\n".join(m.signers).lower())
+                  json.dumps(m.signers, ensure_ascii=False), "\n".join(m.signers).lower(), m.agency_read,
+                  m.agreement_id, m.agency_id, json.dumps(m.sources, sort_keys=True), m.moa_sha256)
+        cols = ("file", "agency", "agency_lc", "state", "model", "agency_type", "signed", "signed_lea", "signed_ice",
+                "year", "template_revision", "status", "signers", "signers_lc", "agency_read", "agreement_id",
+                "agency_id", "sources", "moa_sha256")
         if doc_no is None:
-            cur = self.conn.execute(
-                "INSERT INTO search_docs(sha256, file, agency, agency_lc, state, model, agency_type, signed, "
-                "signed_lea, signed_ice, year, template_revision, status, signers, signers_lc) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (doc.sha256, *values))
+            cur = self.conn.execute(f"INSERT INTO search_docs(sha256, {', '.join(cols)}) "
+                                    f"VALUES ({','.join('?' * (len(cols) + 1))})", (doc.sha256, *values))
             doc_no = cur.lastrowid
         else:
-            self.conn.execute(
-                "UPDATE search_docs SET file=?, agency=?, agency_lc=?, state=?, model=?, agency_type=?, signed=?, "
-                "signed_lea=?, signed_ice=?, year=?, template_revision=?, status=?, signers=?, signers_lc=? "
-                "WHERE doc_no = ?", (*values, doc_no))
+            self.conn.execute(f"UPDATE search_docs SET {', '.join(c + '=?' for c in cols)} WHERE doc_no = ?",
+                              (*values, doc_no))
         for n, u in enumerate(doc.units):
             uid = (doc_no << SHIFT) | n
             keys = "|" + "|".join(k.lower() for k in u.section_keys) + "|"
@@ -351,8 +351,9 @@ class SqliteBackend(Backend):
 
     def stats(self) -> dict:
         units = dict(self.conn.execute("SELECT level, count(*) FROM search_units GROUP BY level").fetchall())
-        docs = self.conn.execute("SELECT count(*) FROM search_docs").fetchone()[0]
-        return {"backend": self.name, "documents": docs, "units": {lv: units.get(lv, 0) for lv in LEVELS}}
+        docs = self.conn.execute("SELECT count(*) FROM search_docs WHERE sha256 NOT LIKE 'agreement:%'").fetchone()[0]
+        return {"backend": self.name, "documents": docs, "agreements": units.get("agreement", 0),
+                "units": {lv: units.get(lv, 0) for lv in LEVELS}}
 
     # ---- reading
 
@@ -385,17 +386,29 @@ class SqliteBackend(Backend):
         by_doc = level == "document"
         no_text = query is None or not text_leaves(query)
         order = "d.signed DESC NULLS LAST, d.doc_no" if no_text else "score DESC, id"
+        hl = highlight_query(query)
         if by_doc:
             ranked = (f"SELECT (m.id >> {SHIFT}) AS doc, max(m.score) AS score, min(m.id) AS id FROM m "
                       "GROUP BY doc")
-            hits_sql = (f"WITH m AS MATERIALIZED ({sql}), r AS ({ranked}) SELECT r.id, r.score FROM r "
+            pages, page_params = "", []
+            if unit_level == "document" and hl is not None:
+                # Words every agreement uses ("costs and expenditures") have no weight across documents (FTS5's
+                # bm25 floors their idf), so a document also scores by its best page, where they are rare.
+                table = f"search_{hl[0]}_page"
+                pages = (f", pp AS MATERIALIZED (SELECT rowid AS id, -bm25({table}) AS score FROM {table} WHERE "
+                         f"{table} MATCH ?), p AS (SELECT (id >> {SHIFT}) AS doc, max(score) AS score FROM pp "
+                         "GROUP BY 1)")
+                page_params = [hl[1]]
+                ranked = (f"SELECT r0.doc, r0.score + coalesce(p.score, 0) AS score, r0.id FROM ({ranked}) r0 "
+                          "LEFT JOIN p ON p.doc = r0.doc")
+            hits_sql = (f"WITH m AS MATERIALIZED ({sql}){pages}, r AS ({ranked}) SELECT r.id, r.score FROM r "
                         f"JOIN search_docs d ON d.doc_no = r.doc ORDER BY {order} LIMIT ? OFFSET ?")
+            params = [*params, *page_params]
         else:
             hits_sql = (f"WITH m AS MATERIALIZED ({sql}) SELECT m.id, m.score FROM m JOIN search_docs d "
                         f"ON d.doc_no = (m.id >> {SHIFT}) ORDER BY {order} LIMIT ? OFFSET ?")
         rows = self.conn.execute(hits_sql, [*params, limit, offset]).fetchall()
         total, facets = self._total_and_facets(*count_sql, by_doc)
-        hl = highlight_query(query)
         ids = [unit_id for unit_id, _ in rows]
         best = self._best_pages([i >> SHIFT for i in ids], hl) if by_doc else {}
         snippets = {} if by_doc else self._snippets(ids, unit_level, hl)
@@ -471,8 +484,8 @@ class SqliteBackend(Backend):
             if len(best) < BEST_PAGES:
                 best.append((unit_id, score))
         ids = [unit_id for units in chosen.values() for unit_id, _ in units]
-        # Snippets cost a pass over the page's text each: the best page of each document gets one.
-        snippets = self._snippets([units[0][0] for units in chosen.values()], "page", hl)
+        # Snippets cost a pass over the page's text each (a page of hits: 20 documents, 60 pages at most).
+        snippets = self._snippets([unit_id for units in chosen.values() for unit_id, _ in units], "page", hl)
         page_of = dict(self.conn.execute(f"SELECT id, page FROM search_units WHERE id IN ({','.join('?' * len(ids))})",
                                          ids).fetchall()) if ids else {}
         return {doc: [{"page": page_of[unit_id], "score": round(score, 4), "snippet": snippets.get(unit_id, "")}

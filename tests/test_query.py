@@ -102,7 +102,7 @@ ERRORS = [
     ("signed:>=2025-13-01", 0, "is not a date"),
     ("model:XYZ", 0, "is not one of JEM, WSO, TFM"),
     ("state:Atlantis", 0, "not a two-letter state code"),
-    ("status:pending", 0, "is not one of active, removed, unknown"),
+    ("status:cancelled", 0, "is not one of active, removed, pending, withdrawn, unlisted, unknown"),
     ("NEAR(overtime, 3)", 0, "at least two"),
     ("NEAR(overtime salaries, x)", 24, "whole number"),
     ("NEAR(overtime salaries", 0, "NEAR( without ')'"),
