@@ -171,7 +171,10 @@ def program_page(request: Request) -> Response:
     with s.catalog() as conn:
         now = program.counts(conn, as_of)
         recent = program.changes(conn, limit=15)
-    states = _counts(s, as_of, "state")
+    try:
+        states = _counts(s, as_of, "state")
+    except UserError as e:  # no Census estimates: the page without its per-capita figures, saying why
+        states = {"rows": [], "census": None, "missing": str(e)}
     return HTMLResponse(pages.program_page(t, now, states, recent))
 
 

@@ -80,7 +80,7 @@ def program_page(t: dict, now: dict, states: dict, recent: dict) -> str:
     models = ", ".join(f"{_model(m)} {n:,}" for m, n in now["by_model"].items())
     dates = [p["date"] for p in t["points"]]
     top = states["rows"][:15]
-    census = states["census"]
+    census = states["census"] or {"label": f"not available ({states.get('missing')})", "vintage": "n/a"}
     state_rows = "".join(
         f'<tr><td>{esc(r["name"])} ({esc(r["state"])})</td><td class="n">{r["agreements"]:,}</td>'
         + "".join(f'<td class="n">{r.get(m, 0):,}</td>' for m in MODELS)
@@ -112,6 +112,7 @@ cancelled since {CANCELLED_SINCE}</a></p>
 <h2>Top states</h2>
 {_figure("states", "The 20 states with most agreements", f"/api/v1/ledger/figure?kind=states&as_of={last['date']}",
          f"/api/v1/ledger/counts?as_of={last['date']}&by=state&format=csv")}
+{"" if states["rows"] else '<p class="error">No per-capita figures: ' + esc(census["label"]) + "</p>"}
 <table class="states"><thead><tr><th>State</th><th>Agreements</th>{"".join(f"<th>{m}</th>" for m in MODELS)}
 <th>Population ({census["vintage"]})</th><th>Per 100,000</th></tr></thead><tbody>{state_rows}</tbody></table>
 <p class="muted">Per 100,000 residents of the state: {esc(census["label"])}. Statewide agreements (state agencies)
