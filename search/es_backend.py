@@ -69,7 +69,7 @@ T = TypeVar("T")
 
 DEFAULT_URL = "http://127.0.0.1:9200"
 DEFAULT_ALIAS = "moa"
-SCHEMA = 1
+SCHEMA = 2  # 2: client-mode token fields split on whitespace only
 FRAGMENT_CHARS = SNIPPET_TOKENS * 7
 SEARCH_ATTEMPTS = 8  # a search whose shards did not all answer is asked again (a node left the cluster)
 FACET_SIZE = 1000
@@ -88,8 +88,9 @@ def _mapping(mode: str) -> dict:
         source: dict = {}
     else:
         props["text"] = {"type": "text", "analyzer": "standard", "index_options": "offsets"}
-        props["stem"] = {"type": "text", "analyzer": "standard"}
-        props["exact"] = {"type": "text", "analyzer": "standard"}
+        # moa's own tokens, space-separated: split on the spaces only (the standard analyzer would split '1²')
+        props["stem"] = {"type": "text", "analyzer": "whitespace"}
+        props["exact"] = {"type": "text", "analyzer": "whitespace"}
         source = {"excludes": ["stem", "exact"]}
     m: dict[str, Any] = {"dynamic": False, "_meta": {"moa_schema": SCHEMA, "moa_analysis": mode},
                          "properties": props}

@@ -62,7 +62,8 @@ def field() -> st.SearchStrategy[str]:
 
 
 def near() -> st.SearchStrategy[str]:
-    items = st.lists(st.one_of(_word(), st.sampled_from(PHRASES).map(lambda p: f'"{p}"')), min_size=1, max_size=4)
+    items = st.lists(st.one_of(_word(), _word().map(lambda w: w[:2] + "*"),
+                               st.sampled_from(PHRASES).map(lambda p: f'"{p}"')), min_size=1, max_size=4)
     return st.one_of(
         st.tuples(items, _near_number()).map(lambda x: f"NEAR({' '.join(x[0])}, {x[1]})"),
         items.map(lambda x: f"NEAR({' '.join(x)})"),
