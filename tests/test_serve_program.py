@@ -2,7 +2,8 @@
 sees them: the JSON and CSV under /api/v1/ledger/ are the commands' own, the pages link every event to its
 agreement and to the two snapshot files it compares, and in headless Chromium (driven over the DevTools pipe,
 no network) the figures are drawn: the growth chart's areas, a bar per state and model, a county shape per
-county with agreements, the map's legend, and the slider redraws the map for another snapshot. Screenshots are
+county with agreements, the map's legend; the download buttons save a real SVG and PNG, and the slider redraws
+the map for another snapshot. Screenshots are
 kept under the test run's base temp folder (screenshots/)."""
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import json
 import re
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -174,6 +177,7 @@ def test_browser_draws_the_figures_and_the_slider_redraws_the_map(server, catalo
 
     shots = tmp_path_factory.getbasetemp() / "screenshots"
     shots.mkdir(exist_ok=True)
+    downloads = tmp_path_factory.mktemp("downloads")
     ids = {g["id"] for g in counties_topology()["objects"]["counties"]["geometries"]}
     try:
         browser = Browser()
@@ -193,6 +197,19 @@ def test_browser_draws_the_figures_and_the_slider_redraws_the_map(server, catalo
         assert bars == 20 * 3  # the top 20 states, one bar per model
         assert f"as of {latest['as_of']}" in svg["map"]
         b.screenshot(s, str(shots / "program.png"))
+        # the download buttons save the drawn figures: a real SVG and a real PNG
+        b.send("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+        b.js(s, "document.querySelector('button[data-chart=map][data-format=svg]').click();"
+                "document.querySelector('button[data-chart=growth][data-format=png]').click()")
+        deadline = time.monotonic() + 30
+        while not ((downloads / "map.svg").exists() and (downloads / "growth.png").exists()):
+            assert time.monotonic() < deadline, list(downloads.iterdir())
+            time.sleep(0.1)
+        root = ET.parse(downloads / "map.svg").getroot()
+        assert sum(1 for _ in root.iter("{http://www.w3.org/2000/svg}path")) > drawn_counties
+        with Image.open(downloads / "growth.png") as im:
+            im.load()
+            assert im.format == "PNG" and im.width > 1000
         # the slider: the first snapshot date, per capita
         first = b.js(s, "JSON.parse(document.getElementById('map-date').dataset.dates)[0]")
         b.js(s, "document.querySelector('input[value=per_100k]').checked = true;"

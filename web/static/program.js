@@ -4,6 +4,7 @@
 "use strict";
 (function () {
   const views = {};
+  window.moaFigures = views;  // each drawn figure's Vega view, by element id (for scripts and the tests)
   const options = {
     renderer: "svg", actions: false, defaultStyle: false, ast: true, expr: vega.expressionInterpreter,
     tooltip: { disableDefaultStyle: true },
