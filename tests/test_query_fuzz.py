@@ -9,6 +9,7 @@ session starts (tests/es_node.py).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -147,8 +148,13 @@ def test_cli_answers_a_hostile_query_in_one_line(row: str, tmp_path) -> None:
 
 
 @pytest.fixture(scope="module")
-def catalog(small_catalog, tmp_path_factory):
-    conn, _ = copy_catalog(small_catalog, tmp_path_factory.mktemp("fuzz") / "data")
+def catalog_dir(small_catalog, tmp_path_factory):
+    return tmp_path_factory.mktemp("fuzz") / "data"
+
+
+@pytest.fixture(scope="module")
+def catalog(small_catalog, catalog_dir):
+    conn, _ = copy_catalog(small_catalog, catalog_dir)
     yield conn
     conn.close()
 
@@ -263,6 +269,16 @@ def test_sqlite_budget_interrupts_the_query(catalog, sqlite_backend) -> None:
     assert time.monotonic() - t < 1.0
     assert run_search(catalog, "a* OR b*", "page", sqlite_backend)["total"] > 0  # the usual budget answers
     assert catalog.execute("SELECT count(*) FROM search_units").fetchone()[0] > 0  # no handler left behind
+
+
+def test_cli_says_a_query_is_too_expensive_in_one_line(catalog_dir, sqlite_backend) -> None:
+    env = {**os.environ, "MOA_QUERY_BUDGET": "0.0001"}
+    proc = subprocess.run([sys.executable, "-m", "moa", "search", "a* OR b* OR c* OR s*", "--level", "page",
+                           "--data", str(catalog_dir)], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "moa: query too expensive: it ran past its 0.0001 s budget on the sqlite index; narrow it "
+        "(a filter, a phrase, fewer prefix* or OR terms)"]
 
 
 @pytest.mark.es
