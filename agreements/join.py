@@ -237,9 +237,11 @@ def build(conn: sqlite3.Connection) -> Corpus:
     for sha, rec in records.items():
         if sha not in linked:
             _unlisted(conn, corpus, sha, rec, records, owner, agency_of, used_ids)
+    read: dict[str, set[str]] = defaultdict(set)  # what the documents call each agency
+    for a in corpus.agreements:
+        read[a.agency_id].update(d.agency for d in a.documents if d.agency)
     for agency in corpus.agencies.values():
-        extra = {d.agency for a in corpus.agreements if a.agency_id == agency.id for d in a.documents if d.agency}
-        agency.spellings = sorted(set(agency.spellings) | extra)
+        agency.spellings = sorted(set(agency.spellings) | read[agency.id])
     corpus.agreements.sort(key=lambda a: (a.state or "~", a.agency.lower(), a.model or "", a.id))
     return corpus
 

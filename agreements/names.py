@@ -11,6 +11,7 @@ the agreement's listing history and never merges two agencies.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -38,6 +39,7 @@ def display_name(raw: str, state: str | None = None) -> str:
     return name.strip(" ,;") or agency_name(raw)
 
 
+@lru_cache(maxsize=65536)
 def key(raw: str | None) -> str:
     return agency_key(raw or "")
 

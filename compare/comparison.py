@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 
 from agreements.documents import document, iter_documents, low_confidence_words
 from agreements.join import build, identity
+from agreements.models import Agreement
 from extract.page_reader import PageReader
 from moa.catalog import data_path
 from moa.errors import UserError
@@ -251,12 +252,14 @@ def page_reader(conn, *, jobs: int = 2, cache_only: bool = False) -> Reader:
     return PageReader(data_path(conn), jobs=jobs, cache_only=cache_only)
 
 
-def load_records(conn, model: str | None = None, revision: str | None = None) -> list[dict]:
+def load_records(conn, model: str | None = None, revision: str | None = None,
+                 owners: dict[str, Agreement] | None = None) -> list[dict]:
     """Every extracted document in the catalog with its clause texts, listing and agreement (agreements), each
-    OCR'd page with the words OCR was unsure of (`low_conf_words`, under DOUBT)."""
+    OCR'd page with the words OCR was unsure of (`low_conf_words`, under DOUBT). `owners` (sha256 -> agreement,
+    `Corpus.by_document()`) saves building the read model again when the caller holds it."""
     recs = sorted(select(iter_documents(conn), model, revision), key=lambda r: r["sha256"])
     doubt = low_confidence_words(conn, DOUBT)
-    owner = build(conn).by_document()
+    owner = build(conn).by_document() if owners is None else owners
     for r in recs:
         if r["sha256"] in owner:
             r["agreement"] = identity(owner[r["sha256"]])

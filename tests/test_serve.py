@@ -186,13 +186,28 @@ def test_everything_is_escaped(server):
 # ---------------------------------------------------------------------------------------------- one agreement
 
 
+def build_corpus_of(catalog):
+    from agreements.join import build
+    from moa.catalog import connect
+
+    conn = connect(catalog["data"], readonly=True)
+    try:
+        return build(conn)
+    finally:
+        conn.close()
+
+
 def test_document_page_shows_record(server, catalog):
     rec = record_named(catalog, "GraysonCountyDCKY_JEM")
     body = page(server, f"/doc/{rec['sha256']}")
     visible = text_of(body)
     assert rec["model"] == "JEM" and "Jail Enforcement Model" in visible
     assert html.escape(rec["agency"]["name"]) in body
-    assert f'State {rec["agency"]["state"] or "unknown"} ' in visible
+    assert f'State (as the document reads) {rec["agency"]["state"] or "unknown"} ' in visible
+    # the agreement it belongs to, under the agency's name as ICE lists it, with a link to its page
+    owner = build_corpus_of(catalog).by_document()[rec["sha256"]]
+    assert f'href="/agreement/{owner.id}"' in body and html.escape(owner.agency) in body
+    assert text_of(re.search(r"<h1>(.*?)</h1>", body, re.S).group(1)) == owner.agency
     sigs = re.search(r'<table class="signatories">(.*?)</table>', body, re.S).group(1)
     rows = re.findall(r"<tr>(.*?)</tr>", sigs.split("<tbody>")[1], re.S)
     assert len(rows) == len(rec["signatories"]) >= 2
@@ -293,6 +308,46 @@ def test_serve_refuses_a_busy_port(server):
     r = subprocess.run([sys.executable, "-m", "moa", "serve", "--data", str(server["data"]), "--port", str(port)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "cannot listen" in r.stderr
+
+
+# ---------------------------------------------------------------------------------------------- agreements
+
+
+def test_agreement_and_agency_pages(server, catalog, tmp_path):
+    corpus = build_corpus_of(catalog)
+    rec = record_named(catalog, "GraysonCountyDCKY_JEM")
+    a = corpus.by_document()[rec["sha256"]]
+    body = page(server, "/agreements?" + urllib.parse.urlencode({"state": a.state, "model": a.model}))
+    want = [x for x in corpus.agreements if x.state == a.state and x.model == a.model]
+    assert f"{len(want)} agreement(s)" in text_of(body) and f'href="/agreement/{a.id}"' in body
+    body = page(server, f"/agreement/{a.id}")
+    visible = text_of(body)
+    assert html.escape(a.agency) in body and f'href="/doc/{rec["sha256"]}"' in body
+    assert a.listing.agency in visible and "On ICE's lists" in visible
+    for sec in rec["sections"]:
+        assert html.escape(sec["title"]) in body
+    body = page(server, f"/agency/{a.agency_id}")
+    for aid in corpus.agencies[a.agency_id].agreement_ids:
+        assert f'href="/agreement/{aid}"' in body
+    # an agreement whose PDF we do not hold has its page too
+    bare = next(x for x in corpus.agreements if x.listing and not x.moa)
+    assert "we do not hold it" in text_of(page(server, f"/agreement/{bare.id}")) or not bare.listing.files
+    page(server, "/agreement/no-such-agreement", status=404)
+    code, ctype, raw = fetch(server, "/api/v1/agreements?status=removed")
+    assert code == 200 and ctype.startswith("application/json")
+    got = json.loads(raw)
+    assert got["total"] == len([x for x in corpus.agreements if x.status == "removed"]) == len(got["agreements"])
+    code, ctype, raw = fetch(server, "/api/v1/agreements?status=removed&format=csv")
+    assert code == 200 and ctype.startswith("text/csv") and raw.decode().count("\n") == got["total"] + 1
+    code, _, raw = fetch(server, f"/api/v1/agreements/{a.id}")
+    assert code == 200 and json.loads(raw)["documents"][0]["sha256"] == rec["sha256"]
+    code, _, raw = fetch(server, "/api/v1/agreements?status=cancelled")
+    assert code == 400 and "unknown status" in json.loads(raw)["error"]
+    # searching agreements by their listing: hits under ICE's name, the MOA linked where we hold it
+    body = page(server, q(f"state:{a.state} model:{a.model}", level="agreement"))
+    assert f'href="/agreement/{a.id}"' in body
+    dom = browse(f"{server['url']}/agreement/{a.id}", "--dump-dom").stdout
+    assert '<dl class="facts">' in dom and html.escape(a.agency, quote=False) in dom
 
 
 # ---------------------------------------------------------------------------------------------- browser

@@ -31,9 +31,9 @@ from starlette.types import Scope, Send
 from moa.errors import ExternalError, UserError
 from search.query import QuerySyntaxError
 
-from . import api, atom, pages, program, views
+from . import agreement_views, api, atom, pages, program, views
 from .guard import CSP, RequestLimits, SecurityHeaders, TokenGate
-from .site import PageError, Site
+from .site import PageError, Site, warm
 
 log = logging.getLogger("moa.serve")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -47,6 +47,10 @@ ROUTES = [
     Route("/doc/{ref}", views.document_page),
     Route("/doc/{ref}/pdf", views.pdf_file),
     Route("/compare", views.compare_page),
+    # agreements and agencies (web/agreement_views.py: the read model, agreements/)
+    Route("/agreements", agreement_views.agreements_page),
+    Route("/agreement/{id}", agreement_views.agreement_page),
+    Route("/agency/{id}", agreement_views.agency_page),
     # the program at a glance (web/program.py): figures drawn in the page by Vega served from /vendor/
     Route("/program", program.program_page),
     Route("/changes", program.changes_page),
@@ -64,6 +68,9 @@ ROUTES = [
     Route("/api/v1/documents/{sha256}", api.api_document),
     Route("/api/v1/compare/section", api.api_compare_section),
     Route("/api/v1/compare/pair", api.api_compare_pair),
+    Route("/api/v1/agreements", agreement_views.api_agreements),
+    Route("/api/v1/agreements/{id}", agreement_views.api_agreement),
+    Route("/api/v1/agencies/{id}", agreement_views.api_agency),
     Route("/api/v1/ledger/timeline", program.api_timeline),
     Route("/api/v1/ledger/counts", program.api_counts),
     Route("/api/v1/ledger/changes", program.api_changes),
@@ -177,5 +184,6 @@ def create_app(data: str | Path | None = None, backend: str = "sqlite", es_url: 
         PageError: on_page_error, UserError: on_user_error, ExternalError: on_external_error,
         sqlite3.OperationalError: on_catalog_error, HTTPException: on_http_error, Exception: on_crash})
     app.state.site = Site.open(data, backend, es_url)
+    warm(app.state.site)
     return app
 

@@ -95,7 +95,7 @@ def section_label(section: dict | None) -> str:
 def layout(title: str, body: str, query: str = "", level: str = "document") -> str:
     """A whole page: header with the search box, navigation, the body."""
     levels = "".join(f'<option value="{lv}"{" selected" if lv == level else ""}>{lv}</option>'
-                     for lv in ("document", "page", "clause"))
+                     for lv in ("document", "page", "clause", "agreement"))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -113,7 +113,7 @@ def layout(title: str, body: str, query: str = "", level: str = "document") -> s
 <select name="level" aria-label="level">{levels}</select>
 <button type="submit">Search</button>
 </form>
-<nav><a href="/">Search</a> <a href="/docs">Agreements</a> <a href="/compare">Compare</a>
+<nav><a href="/">Search</a> <a href="/agreements">Agreements</a> <a href="/docs">Documents</a> <a href="/compare">Compare</a>
 <a href="/program">Program</a> <a href="/changes">Changes</a></nav>
 </header>
 <main>

@@ -33,7 +33,42 @@ ERRORS = {
     "503": _json(_ref("Error"), "The request ran past its time limit, or the catalog is not ready"),
 }
 
+_AGREEMENT_ROW = {
+    "type": "object", "required": ["id", "agency", "status"],
+    "properties": {
+        "id": {"type": "string"}, "agency": {"type": "string", "description": "the agency's canonical name"},
+        "state": _NULLABLE_STR, "model": _NULLABLE_STR,
+        "status": {"type": "string", "enum": ["active", "removed", "pending", "withdrawn", "unlisted"]},
+        "status_since": _NULLABLE_STR, "signed": _NULLABLE_STR, "agency_type": _NULLABLE_STR, "county": _NULLABLE_STR,
+        "listed_as": _NULLABLE_STR, "first_on_list": _NULLABLE_STR, "last_on_list": _NULLABLE_STR,
+        "off_list": _NULLABLE_STR, "moa_file": _NULLABLE_STR, "moa_sha256": _NULLABLE_STR,
+        "documents": {"type": "integer"}, "disagreements": _NULLABLE_STR, "sources": {"type": "string"},
+    },
+}
+_AGREEMENT = {
+    "type": "object", "required": ["id", "agency_id", "agency", "status", "sources", "documents", "disagreements"],
+    "properties": {
+        "id": {"type": "string"}, "agency_id": {"type": "string"}, "agency": {"type": "string"},
+        "status": {"type": "string"}, "status_since": _NULLABLE_STR, "state": _NULLABLE_STR, "model": _NULLABLE_STR,
+        "agency_type": _NULLABLE_STR, "county": _NULLABLE_STR, "signed": _NULLABLE_STR,
+        "sources": {"type": "object", "additionalProperties": {"type": "string", "enum": ["ice", "document"]}},
+        "listing": {"type": ["object", "null"], "description": "what ICE's lists said, across every snapshot"},
+        "documents": {"type": "array", "items": {"type": "object", "required": ["sha256", "file"]}},
+        "disagreements": {"type": "array", "items": {"type": "object",
+                                                     "required": ["field", "ice", "document", "sha256"]}},
+        "history": {"type": "array", "items": {"type": "object", "required": ["event", "published"]}},
+    },
+}
+
 SCHEMAS: dict[str, dict[str, Any]] = {
+    "AgreementList": {"type": "object", "required": ["total", "agreements"],
+                      "properties": {"total": {"type": "integer"}, "agreements": {"type": "array",
+                                                                                  "items": _AGREEMENT_ROW}}},
+    "Agreement": _AGREEMENT,
+    "Agency": {"type": "object", "required": ["id", "name", "agreements"],
+               "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "state": _NULLABLE_STR,
+                              "spellings": {"type": "array", "items": {"type": "string"}},
+                              "agreements": {"type": "array", "items": _AGREEMENT}}},
     "Error": {
         "type": "object", "required": ["error", "status", "code"],
         "properties": {
@@ -53,12 +88,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Hit": {
         "type": "object", "required": ["sha256", "level", "score"],
         "properties": {
-            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "sha256": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$",
+                       "description": "the document; at level agreement the MOA we hold, null when none"},
+            "agreement_id": _NULLABLE_STR, "agency_id": _NULLABLE_STR,
+            "agency_read": {"type": ["string", "null"], "description": "the agency as the document's text names it "
+                                                                        "(`agency` is ICE's name for it)"},
+            "sources": {"type": "object", "description": "facet -> ice | document: where each value came from"},
             "file": _NULLABLE_STR, "agency": _NULLABLE_STR, "state": _NULLABLE_STR, "model": _NULLABLE_STR,
             "agency_type": _NULLABLE_STR, "signed": _NULLABLE_STR, "template_revision": _NULLABLE_STR,
             "status": _NULLABLE_STR,
             "score": {"type": "number", "description": "higher is better; comparable within one answer only"},
-            "level": {"type": "string", "enum": ["document", "page", "clause"]},
+            "level": {"type": "string", "enum": ["document", "page", "clause", "agreement"]},
             "page": {**_NULLABLE_INT, "description": "page and clause levels: the (first) page"},
             "page_end": _NULLABLE_INT,
             "section": _ref("Section"),
@@ -74,7 +114,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object", "required": ["query", "level", "total", "facets", "hits"],
         "properties": {
             "query": {"type": "string"},
-            "level": {"type": "string", "enum": ["document", "page", "clause"]},
+            "level": {"type": "string", "enum": ["document", "page", "clause", "agreement"]},
             "total": {"type": "integer", "minimum": 0, "description": "all matches, not only these hits"},
             "facets": {"type": "object", "description": "over all matches, counting documents: "
                                                         "facet → value → count (null values count as unknown)",
@@ -188,7 +228,7 @@ _SEARCH = {
                    "a 400 with the position of the problem.",
     "parameters": [
         _query("q", "the query, e.g. `model:TFM section:costs overtime`", required=True),
-        _query("level", "document, page or clause", {"type": "string", "enum": ["document", "page", "clause"],
+        _query("level", "document, page, clause or agreement", {"type": "string", "enum": ["document", "page", "clause", "agreement"],
                                                       "default": "document"}),
         _query("limit", "hits to return (0–1000)", {"type": "integer", "minimum": 0, "maximum": 1000,
                                                     "default": 20}),
@@ -226,6 +266,32 @@ PATHS: dict[str, dict] = {
         "operationId": "comparePair", "summary": "Two agreements clause by clause (as `moa compare A B --json`)",
         "parameters": [_query("a", "sha256 of A", required=True), _query("b", "sha256 of B", required=True)],
         "responses": {"200": _json(_ref("ComparePair"), "One row per clause key"), **ERRORS}}},
+    # agreements as ICE lists them, joined to the documents (web/agreement_views.py, agreements/)
+    "/api/v1/agreements": {"get": {
+        "operationId": "listAgreements",
+        "summary": "Every agreement ICE's lists held (and every document no list names), filtered",
+        "description": "As `moa agreements [--state --model --status --since --until --agency] --json`: one row "
+                       "per agreement with its canonical agency, ICE's SIGNED, its dates on and off the list and "
+                       "its MOA when we hold it.",
+        "parameters": [_query("state", "two-letter code"),
+                       _query("model", "JEM, WSO or TFM", {"type": "string", "enum": ["JEM", "WSO", "TFM"]}),
+                       _query("status", "active, removed, pending, withdrawn or unlisted",
+                              {"type": "string", "enum": ["active", "removed", "pending", "withdrawn", "unlisted"]}),
+                       _query("since", "status began on or after (removed: first list without it)", _DATE),
+                       _query("until", "status began on or before", _DATE),
+                       _query("agency", "agency name contains"), _FORMAT],
+        "responses": {"200": _json(_ref("AgreementList"), "By state, then agency"), **ERRORS}}},
+    "/api/v1/agreements/{id}": {"get": {
+        "operationId": "getAgreement",
+        "summary": "One agreement: ICE's listing, its documents and what they say, disagreements, list history",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+                        "description": "an agreement id, e.g. `fl-pinellas-county-sheriffs-office-tfm`"}],
+        "responses": {"200": _json(_ref("Agreement"), "The agreement"), **ERRORS}}},
+    "/api/v1/agencies/{id}": {"get": {
+        "operationId": "getAgency", "summary": "One agency: its names and every agreement it holds",
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+                        "description": "an agency id, e.g. `fl-pinellas-county-sheriffs-office`"}],
+        "responses": {"200": _json(_ref("Agency"), "The agency"), **ERRORS}}},
     # the program at a glance (web/program.py): the JSON of `moa ledger … --json`; `format=csv` gives its table
     "/api/v1/ledger/timeline": {"get": {
         "operationId": "ledgerTimeline", "summary": "The participating list at every snapshot date",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from moa.program import MODEL_NAMES
 
 from .html import doc_url, esc, layout, pdf_url, section_label, snippet_html, url, word_diff_html
@@ -59,9 +61,25 @@ def _cite_links(h: dict, page: int | None) -> str:
             f'<a class="pdf" href="{esc(pdf_url(h["sha256"], page))}" title="original PDF at this page">PDF</a>')
 
 
+def _read_as(h: dict) -> str:
+    """The document's own reading of the agency, shown beside ICE's name when it differs."""
+    read, agency = h.get("agency_read"), h.get("agency")
+    if not read or not agency or re.sub(r"\W", "", read.lower()) == re.sub(r"\W", "", agency.lower()):
+        return ""
+    return f' <span class="muted read-as">the document reads “{esc(read)}”</span>'
+
+
 def hit_html(h: dict, level: str) -> str:
-    head = (f'<h3><a href="{esc(doc_url(h["sha256"]))}">{esc(_who(h))}</a></h3>'
+    target = (f"/agreement/{h['agreement_id']}" if level == "agreement" or not h.get("sha256")
+              else doc_url(h["sha256"]))
+    agreement = (f' <a class="muted" href="{esc("/agreement/" + h["agreement_id"])}">agreement</a>'
+                 if h.get("agreement_id") and level != "agreement" else "")
+    head = (f'<h3><a href="{esc(target)}">{esc(_who(h))}</a>{_read_as(h)}{agreement}</h3>'
             f'<div class="meta">{_meta(h)}</div>')
+    if level == "agreement":
+        held = (f'<a href="{esc(doc_url(h["sha256"]))}">MOA</a>' if h.get("sha256")
+                else '<span class="muted">MOA not held</span>')
+        return f'<li class="hit">{head}<p>{held}</p></li>'
     body = []
     if level == "document":
         for p in h.get("pages") or []:
@@ -119,7 +137,7 @@ exactly. Combine with <code>AND</code>, <code>OR</code>, <code>NOT</code> and pa
 </section>"""
         return layout("Search", body, query, level)
     total = int(result["total"])
-    noun = {"document": "agreement", "page": "page", "clause": "clause"}[level]
+    noun = {"document": "document", "page": "page", "clause": "clause", "agreement": "agreement"}[level]
     first = (page - 1) * PAGE_SIZE + 1
     last = min(total, page * PAGE_SIZE)
     summary = (f'<p class="summary"><b id="total">{total}</b> {noun}{"s" if total != 1 else ""} match '
@@ -137,7 +155,7 @@ exactly. Combine with <code>AND</code>, <code>OR</code>, <code>NOT</code> and pa
     nav.append(f'<a class="json" href="{esc(api)}">JSON</a>')
     tabs = "".join(
         f'<a class="tab{" active" if lv == level else ""}" href="{esc(url("/", q=query, level=lv))}">{lv}</a>'
-        for lv in ("document", "page", "clause"))
+        for lv in ("document", "page", "clause", "agreement"))
     body = (f'<div class="tabs">{tabs}</div><div class="results"><aside class="facets">'
             f'{facets_html(result["facets"], query, level)}</aside>'
             f'<section class="hits">{summary}<ol class="hits" start="{first}">{hits}</ol>'
@@ -254,12 +272,27 @@ def _pages_html(record: dict) -> str:
     return "".join(out)
 
 
+def _agreement_html(agreement: dict | None) -> str:
+    """The agreement a document belongs to, as ICE lists it, and where ICE and the document disagree."""
+    if not agreement:
+        return ""
+    src = agreement.get("sources") or {}
+    listed = "ICE's list" if src.get("agency") == "ice" else "the document (ICE's lists never name it)"
+    flags = "".join(f'<li>{esc(d["field"])}: ICE\'s list says {esc(d["ice"])}, the MOA {esc(d["document"])}</li>'
+                    for d in agreement.get("disagreements") or [])
+    return (f'<dt>Agreement</dt><dd><a href="{esc("/agreement/" + agreement["id"])}">{esc(agreement["agency"])}, '
+            f'{esc(agreement.get("state"))}, {esc(agreement.get("model"))}</a> — {esc(agreement.get("status"))} '
+            f'<span class="muted">(as named by {listed}; <a href="{esc("/agency/" + agreement["agency_id"])}">'
+            "the agency</a>)</span>"
+            + (f'<ul class="flag-box">{flags}</ul>' if flags else "") + "</dd>")
+
+
 def document_page(record: dict, listings: list[dict] | None, extracted_signed: str | None,
-                  others: list[dict]) -> str:
+                  others: list[dict], agreement: dict | None = None) -> str:
     sha = record["sha256"]
     agency = record.get("agency") or {}
     model = record.get("model")
-    title = agency.get("name") or record.get("file") or sha[:12]
+    title = (agreement or {}).get("agency") or agency.get("name") or record.get("file") or sha[:12]
     sigs = record.get("signatories") or []
     sig_rows = "".join(_signatory_row(s) for s in sigs) or (
         '<tr><td colspan="7" class="muted">No signature block was found.</td></tr>')
@@ -271,9 +304,10 @@ def document_page(record: dict, listings: list[dict] | None, extracted_signed: s
     body = f"""<article class="document" data-sha="{esc(sha)}">
 <h1>{esc(title)}</h1>
 <dl class="facts">
+{_agreement_html(agreement)}
 <dt>Model</dt><dd>{esc(model) or "unknown"}{f" — {esc(MODEL_NAMES[model])}" if model in MODEL_NAMES else ""}</dd>
-<dt>Agency</dt><dd>{esc(agency.get("name")) or '<span class="unreadable">not readable</span>'}</dd>
-<dt>State</dt><dd>{esc(agency.get("state")) or "unknown"}</dd>
+<dt>Agency (as the document reads)</dt><dd>{esc(agency.get("name")) or '<span class="unreadable">not readable</span>'}</dd>
+<dt>State (as the document reads)</dt><dd>{esc(agency.get("state")) or "unknown"}</dd>
 <dt>Template revision</dt><dd>{esc(record.get("template_revision")) or "not printed"}</dd>
 <dt>Date signed</dt><dd>{esc(extracted_signed) or '<span class="unreadable">not readable</span>'}</dd>
 <dt>File</dt><dd>{esc(record.get("file"))} — <a class="pdf" href="{esc(pdf_url(sha))}">original PDF</a></dd>
@@ -303,10 +337,11 @@ def documents_page(rows: list[dict]) -> str:
         f'<td>{esc(r["state"])}</td><td>{esc(r["model"])}</td><td>{esc(r["signed"])}</td>'
         f'<td>{esc(r["template_revision"])}</td><td>{int(r["pages"])}</td><td class="file">{esc(r["file"])}</td></tr>'
         for r in rows)
-    body = (f"<h1>Agreements</h1><p>{len(rows)} extracted agreement documents.</p>"
+    body = (f"<h1>Documents</h1><p>{len(rows)} extracted agreement documents, under the agency's name as ICE lists "
+            'it. Every agreement on ICE\'s lists, held or not: <a href="/agreements">agreements</a>.</p>'
             '<table class="documents"><thead><tr><th>agency</th><th>state</th><th>model</th><th>signed</th>'
             f"<th>template</th><th>pages</th><th>file</th></tr></thead><tbody>{trs}</tbody></table>")
-    return layout("Agreements", body)
+    return layout("Documents", body)
 
 
 # ---------------------------------------------------------------------------------------------- comparison

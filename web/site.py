@@ -4,6 +4,7 @@ both the pages and the JSON API answer from (search, a document, the list of agr
 from __future__ import annotations
 
 import contextvars
+import logging
 import re
 import sqlite3
 import threading
@@ -17,6 +18,9 @@ from typing import TypeVar
 from starlette.requests import Request
 
 from agreements.documents import document, extracted_shas, iter_documents
+from agreements.join import Corpus
+from agreements.join import build as build_corpus
+from agreements.query import agency_detail, list_history
 from compare import comparison as cmp
 from compare.comparison import date_signed
 from moa.catalog import CATALOG_NAME, connect
@@ -25,6 +29,7 @@ from search.api import run_search
 from search.backend import get_backend
 from search.index_docs import LEVELS
 
+log = logging.getLogger("moa.serve")
 SHA = re.compile(r"^[0-9a-f]{6,64}$")
 MAX_OFFSET = 100_000
 MODELS = ("JEM", "WSO", "TFM")
@@ -141,7 +146,7 @@ def int_param(request: Request, name: str, default: int, lo: int, hi: int) -> in
 def level_param(request: Request) -> str:
     level = param(request, "level") or "document"
     if level not in LEVELS:
-        raise UserError(f"unknown level {level[:40]!r}: use document, page or clause")
+        raise UserError(f"unknown level {level[:40]!r}: use document, page, clause or agreement")
     return level
 
 
@@ -192,6 +197,10 @@ def listing(s: Site) -> Listing:
     def build() -> Listing:
         with s.catalog() as conn:
             light = list(iter_documents(conn))
+        owner = corpus(s).by_document()
+        for r in light:  # the agency as ICE lists it (the document's reading stays under "agency_read")
+            a = owner.get(r["sha256"])
+            r["agreement"] = {"agency": a.agency, "state": a.state, "id": a.id} if a else {}
         return Listing(_rows(light), _choices(light), cmp.section_keys(light))
 
     return s.cached(("listing",), build)
@@ -201,8 +210,11 @@ def _rows(records: list[dict]) -> list[dict]:
     rows = []
     for r in records:
         agency = r.get("agency") or {}
-        rows.append({"sha256": r["sha256"], "file": r.get("file"), "agency": agency.get("name"),
-                     "state": agency.get("state"), "model": r.get("model"), "signed": date_signed(r),
+        agreement = r.get("agreement") or {}
+        rows.append({"sha256": r["sha256"], "file": r.get("file"),
+                     "agency": agreement.get("agency") or agency.get("name"), "agency_read": agency.get("name"),
+                     "agreement_id": agreement.get("id"), "state": agreement.get("state") or agency.get("state"),
+                     "model": r.get("model"), "signed": date_signed(r),
                      "template_revision": r.get("template_revision"), "pages": r.get("page_count") or 0})
     rows.sort(key=lambda x: ((x["state"] or "~"), (x["agency"] or x["file"] or "").lower(), x["sha256"]))
     return rows
@@ -212,18 +224,69 @@ def _choices(records: list[dict]) -> list[dict]:
     out = []
     for r in records:
         agency = r.get("agency") or {}
-        label = " — ".join(x for x in (agency.get("name") or r.get("file"), agency.get("state"), r.get("model")) if x)
+        agreement = r.get("agreement") or {}
+        label = " — ".join(x for x in (agreement.get("agency") or agency.get("name") or r.get("file"),
+                                       agreement.get("state") or agency.get("state"), r.get("model")) if x)
         out.append({"sha256": r["sha256"], "label": label})
     out.sort(key=lambda x: x["label"].lower())
     return out
+
+
+def corpus(s: Site) -> Corpus:
+    """The read model of the catalog (agreements and agencies), kept until the catalog changes."""
+    def build() -> Corpus:
+        with s.catalog() as conn:
+            return build_corpus(conn)
+
+    return s.cached(("corpus",), build)
+
+
+def warm(s: Site) -> threading.Thread:
+    """Build the read model in the background as the server starts, so the first page that lists agreements
+    does not pay for it (a second or two on the corpus). A failure here is only logged: the page will say."""
+    def run() -> None:
+        try:
+            corpus(s)
+        except Exception as e:  # noqa: BLE001 - a warm-up must never take the server down
+            log.warning("could not prepare the agreements: %s", e)
+
+    t = threading.Thread(target=run, name="moa-warm", daemon=True)
+    t.start()
+    return t
+
+
+def agreement_detail(s: Site, agreement_id: str) -> dict:
+    """One agreement in full, with its list history and its MOA's clauses; PageError 404 when unknown."""
+    c = corpus(s)
+    a = c.agreement(agreement_id)
+    if a is None:
+        raise PageError(404, "Unknown agreement", f"No agreement has id {agreement_id[:120]!r}.")
+    out = a.to_dict()
+    with s.catalog() as conn:
+        out["history"] = list_history(conn, a)
+        rec = document(conn, a.moa.sha256) if a.moa else None
+    out["clauses"] = [{"sha256": rec["sha256"], "number": sec.get("number"), "title": sec.get("title"),
+                       "key": sec.get("key"), "page_start": sec.get("page_start")}
+                      for sec in (rec or {}).get("sections") or []]
+    return out
+
+
+def agency_detail_of(s: Site, agency_id: str) -> dict:
+    c = corpus(s)
+    agency = c.agencies.get(agency_id)
+    if agency is None:
+        raise PageError(404, "Unknown agency", f"No agency has id {agency_id[:120]!r}.")
+    with s.catalog() as conn:
+        return agency_detail(conn, c, agency)
 
 
 def compare_section(s: Site, section: str, model: str) -> dict:
     """One clause across agreements, from readings `moa compare` kept (a page view never runs OCR). Shared
     with other requests until the catalog changes: do not modify it."""
     def records() -> list[dict]:
+        owners = corpus(s).by_document()
         with s.catalog() as conn:
-            return cmp.load_records(conn)
+            return cmp.load_records(conn, owners=owners)
 
     def build() -> dict:
         every = s.cached(("records",), records)

@@ -11,6 +11,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 
 from agreements.documents import extracted_file
 from agreements.documents import listings as listings_of
+from agreements.join import identity
 from compare.comparison import date_signed
 from moa.blobs import BlobStore
 from moa.errors import UserError
@@ -23,6 +24,7 @@ from .site import (
     PageError,
     compare_pair,
     compare_section,
+    corpus,
     find_record,
     int_param,
     listing,
@@ -63,7 +65,9 @@ def document_page(request: Request) -> Response:
             return RedirectResponse(f"/doc/{record['sha256']}", status_code=302)
         listings = listings_of(conn, record.get("file") or "")
     others = listing(site(request)).choices
-    return HTMLResponse(pages.document_page(record, listings, date_signed(record), others))
+    owner = corpus(site(request)).by_document().get(record["sha256"])
+    return HTMLResponse(pages.document_page(record, listings, date_signed(record), others,
+                                            identity(owner) if owner else None))
 
 
 def pdf_file(request: Request) -> Response:
