@@ -9,6 +9,7 @@ import sys
 from harvest.page import ICE_BASE
 from moa.catalog import connect, data_path
 from moa.errors import UserError
+from search.index_docs import LEVELS
 
 from . import feeds, message, subscriptions
 from .mail import DEFAULT_FROM
@@ -65,8 +66,9 @@ def register(sub, parent) -> None:
     add.add_argument("--state", help="only agreements in this state (two-letter code)")
     add.add_argument("--agency", help="only agencies whose name contains this")
     add.add_argument("--query", help="a saved search instead: any `moa search` query, e.g. 'model:TFM state:FL'")
-    add.add_argument("--level", choices=("document", "page", "clause"), default="document",
-                     help="what a saved search fires for: agreements (default), pages or clauses that newly match")
+    add.add_argument("--level", choices=LEVELS, default="document",
+                     help="what a saved search fires for: documents (default), pages, clauses or agreements on "
+                          "ICE's lists (held or not) that newly match")
     add.add_argument("--webhook", metavar="URL", help="POST each alert as JSON here, signed (X-Moa-Signature)")
     add.add_argument("--secret", help="the webhook's HMAC secret (default: a random one, printed once)")
     add.add_argument("--email", metavar="ADDR", help="send each alert by e-mail to this address")

@@ -66,11 +66,17 @@ def body(item: dict[str, Any], base: str = DEFAULT_LINK_BASE) -> str:
     lines = [title(item)]
     if item["type"] == "search":
         sec = item.get("section") or {}
-        lines.append(f"  {item.get('file')}, p. {item.get('page') or '?'}"
-                     + (f", § {sec.get('number') or ''} {sec.get('title') or ''}".rstrip() if sec else ""))
+        if item.get("sha256"):
+            lines.append(f"  {item.get('file')}, p. {item.get('page') or '?'}"
+                         + (f", § {sec.get('number') or ''} {sec.get('title') or ''}".rstrip() if sec else ""))
+        else:
+            lines.append("  on ICE's list; its MOA is not held")
         if item.get("snippet"):
             lines.append(f"  “{item['snippet']}”")
-        lines.append(f"  {doc_link(base, item['sha256'])}  (PDF: {doc_link(base, item['sha256'], item.get('page') or 1)})")
+        if item.get("agreement_id"):
+            lines.append(f"  agreement: {base.rstrip('/')}/agreement/{item['agreement_id']}")
+        if item.get("sha256"):
+            lines.append(f"  {doc_link(base, item['sha256'])}  (PDF: {doc_link(base, item['sha256'], item.get('page') or 1)})")
         src = item.get("source") or {}
         if src.get("url"):
             lines.append(f"  from {src['url']}" + (f", retrieved {src['retrieved_at']}" if src.get("retrieved_at") else ""))
@@ -122,4 +128,6 @@ def link(item: dict[str, Any], base: str = DEFAULT_LINK_BASE) -> str:
     sha = item.get("sha256") or (doc or {}).get("sha256")
     if sha:
         return doc_link(base, sha)
+    if item.get("agreement_id"):
+        return f"{base.rstrip('/')}/agreement/{item['agreement_id']}"
     return (item.get("snapshot") or {}).get("url") or item.get("page") or base

@@ -15,6 +15,8 @@ MAX_HITS = 100_000
 
 
 def hit_key(hit: dict[str, Any], level: str) -> str:
+    if level == "agreement":  # an agreement on ICE's lists, whether or not its PDF is held
+        return f"agreement/{hit.get('agreement_id')}"
     if level == "document":
         return hit["sha256"]
     if level == "page":
@@ -49,13 +51,13 @@ def matches(conn: sqlite3.Connection, query: str, level: str, known: set[str] | 
         if key in known:
             continue
         # a query of filters only (model:TFM state:FL) matches no page in particular: cite the first
-        page = h.get("page") or next((p["page"] for p in h.get("pages") or []), None) or 1
+        page = h.get("page") or next((p["page"] for p in h.get("pages") or []), None) or (1 if h.get("sha256") else None)
         snippet = h.get("snippet") or next((p["snippet"] for p in h.get("pages") or [] if p.get("snippet")), "")
         item = {"key": key, "type": "search", "query": query, "level": level,
                 "sha256": h["sha256"], "file": h.get("file"), "agency": h.get("agency"), "state": h.get("state"),
                 "model": h.get("model"), "signed": h.get("signed"), "status": h.get("status"), "page": page,
-                "section": h.get("section"), "snippet": _plain(snippet)}
-        if evidence:
+                "section": h.get("section"), "snippet": _plain(snippet), "agreement_id": h.get("agreement_id")}
+        if evidence and h.get("sha256"):
             item.update(source=provenance(conn, h["sha256"]), listing=_listing(conn, h.get("file")))
         out.append(item)
     return out

@@ -101,6 +101,8 @@ def test_day1_day2_each_receiver_gets_each_event_once(catalog: Path, site: Site,
     add(catalog, "daily", "--webhook", hook.url + "/digest", "--secret", SECRET,          # 53 > 20: one digest
         "--email", "editor@example.org")
     add(catalog, "fl-tfm", "--query", "model:TFM state:FL", "--webhook", hook.url + "/search", "--secret", SECRET)
+    add(catalog, "fl-tfm-listed", "--query", "model:TFM state:FL", "--level", "agreement", "--webhook",
+        hook.url + "/listed", "--secret", SECRET)
     capsys.readouterr()
 
     site.day2()
@@ -144,6 +146,12 @@ def test_day1_day2_each_receiver_gets_each_event_once(catalog: Path, site: Site,
     fired = hook.alerts("/search")
     assert [a["file"] for a in fired] == ["ArcadiaPDFL_TFM_MOA_030425.pdf"]
     assert fired[0]["state"] == "FL" and fired[0]["model"] == "TFM" and fired[0]["page"]
+
+    # at the agreement level it fires for the Florida TFM agreements ICE listed on day 2, PDF held or not
+    listed = hook.alerts("/listed")
+    assert sorted(a["agency"] for a in listed) == sorted(
+        e["agency"] for e in expected if e["event"] == "added" and e["state"] == "FL" and e["model"] == "TFM")
+    assert len(listed) == 6 and all("/agreement/" in a["link"] for a in listed)   # Boynton Beach PD, St. Cloud PD…
 
     # e-mail: one plain-text message per event, with links and the same keys; the digest in one message
     desk = [m for m in inbox.messages if m["To"] == "desk@example.org"]
