@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from expected_cases import fields_summary
 
 from bench.accuracy import iso_revision, load_labels, norm_agency, norm_article, norm_text
 from extract.fields import extract_fields
@@ -34,22 +35,6 @@ TEXT_LAYER = [
 
 def _labels() -> dict[str, dict]:
     return {Path(lb["file"]).stem: lb for lb in load_labels("all")}
-
-
-def summary(fields: dict) -> dict:
-    """The parts of the record the labels speak to, plus section keys and page spans."""
-    return {
-        "model": fields["model"],
-        "agency": {"name": fields["agency"]["name"], "state": fields["agency"]["state"]},
-        "template_revision": fields["template_revision"],
-        "signatories": [{k: s[k] for k in ("party", "name", "title", "date", "page", "date_source")}
-                        for s in fields["signatories"]],
-        "sections": [{"number": s["number"], "title": s["title"], "key": s["key"], "page_start": s["page_start"],
-                      "page_end": s["page_end"], "subsections": [u["letter"] + ". " + u["title"]
-                                                                 for u in s["subsections"]]}
-                     for s in fields["sections"]],
-        "appendices": [f"APPENDIX {a['letter']}: {a['title']}" for a in fields["appendices"]],
-    }
 
 
 def check_against_label(fields: dict, label: dict) -> list[str]:
@@ -81,7 +66,7 @@ def check_against_label(fields: dict, label: dict) -> list[str]:
 
 
 def _compare(stem: str, fields: dict) -> None:
-    got = summary(fields)
+    got = fields_summary(fields)
     path = EXPECTED / f"{stem}.json"
     if os.environ.get("MOA_REGEN_EXPECTED") or not path.exists():
         path.write_text(json.dumps(got, indent=2, ensure_ascii=False) + "\n")
