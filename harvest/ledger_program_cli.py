@@ -23,10 +23,16 @@ def _latest_date(conn) -> str:
 
 
 def cmd_timeline(args: argparse.Namespace) -> dict:
-    return series.timeline(connect(args.data), by=args.by)
+    t = series.timeline(connect(args.data), by=args.by)
+    if args.weeks:  # the weekly table as the result's rows (what --csv prints)
+        return {"list": t["list"], "first": t["first"], "last": t["last"], "rows": t["weeks"]}
+    return t
 
 
 def _render_timeline(r: dict) -> str:
+    if "points" not in r:
+        return "\n".join([f"agreements added, removed and changed on ICE's {r['list']} list per week (from Monday)"]
+                         + [f"  {w['week']}  +{w['added']:<4} -{w['removed']:<4} ~{w['changed']}" for w in r["rows"]])
     if not r["points"]:
         return "the ledger has no participating snapshot"
     lines = [f"agreements on ICE's {r['list']} list, {r['first']} to {r['last']} ({len(r['points'])} snapshot dates)"]
@@ -133,6 +139,7 @@ def register(lsub, parent) -> None:
 
     tl = lsub.add_parser("timeline", parents=[parent], help="agreements on the list at every snapshot date")
     tl.add_argument("--by", choices=("model", "state"), default="model")
+    tl.add_argument("--weeks", action="store_true", help="agreements added, removed, changed per week instead")
     tl.set_defaults(func=cmd_timeline, render=_render_timeline)
 
     pl = lsub.add_parser("plot", parents=[parent], help="a figure as SVG or PNG: growth, states or county map")

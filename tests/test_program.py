@@ -92,6 +92,10 @@ def test_timeline_by_state_and_csv(built):
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert set(rows[0]) == {"date", "snapshot", "model", "agreements", "total"}
     assert {x["model"] for x in rows} == {"JEM", "WSO", "TFM"}
+    r = moa("ledger", "timeline", "--weeks", "--csv", "--data", str(data))
+    weeks = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert weeks and set(weeks[0]) == {"week", "added", "removed", "changed"}
+    assert weeks == [{k: str(v) for k, v in w.items()} for w in tl["weeks"]]
 
 
 def test_agencies_are_placed_from_the_sheet_or_the_name():
