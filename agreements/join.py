@@ -149,7 +149,7 @@ def _disagreements(listing: Listing, docs: Iterable[Document]) -> list[dict]:
             if ice and ours and ice != ours:
                 out.append({"field": fld, "ice": ice, "document": ours, "sha256": d.sha256})
         if listing.agency and d.agency:
-            a, b = names.key(listing.agency), names.key(d.agency)
+            a, b = names.key(listing.agency, listing.state), names.key(d.agency, listing.state)
             if not names.same_agency(a, b) and fuzz.token_set_ratio(a, b) < AGENCY_AGREES:
                 out.append({"field": "agency", "ice": listing.agency, "document": d.agency, "sha256": d.sha256})
     return out
@@ -159,10 +159,10 @@ def _name_keys(h: dict) -> set[tuple[str | None, str]]:
     """(state, key) of every spelling of the agreement that is its current name but for spelling, in its current
     state: a row once typed under another state (Ellis Co. KS's WSO listed under TX for five snapshots) is a
     typo of the state, never a tie to that state's agency of the same name."""
-    current = names.key(h["agency"])
+    current = names.key(h["agency"], h["state"])
     keys = {(h["state"], current)}
     for sp in h["spellings"]:
-        k = names.key(sp["agency"])
+        k = names.key(sp["agency"], sp["state"])
         if sp["state"] == h["state"] and names.same_agency(k, current):
             keys.add((sp["state"], k))
     return keys
@@ -195,11 +195,12 @@ def build(conn: sqlite3.Connection) -> Corpus:
         newest = max(members, key=lambda i: ((histories[i]["last_seen"] or {}).get("published") or "",
                                              histories[i]["list"] == "participating", -i))
         h = histories[newest]
-        stable = max(((sp["snapshots"], names.key(sp["agency"]), sp["state"]) for i in members
-                      for sp in histories[i]["spellings"] if (sp["state"], names.key(sp["agency"])) in keys_of[i]),
-                     default=(0, names.key(h["agency"]), h["state"]))
+        stable = max(((sp["snapshots"], names.key(sp["agency"], sp["state"]), sp["state"]) for i in members
+                      for sp in histories[i]["spellings"]
+                      if (sp["state"], names.key(sp["agency"], sp["state"])) in keys_of[i]),
+                     default=(0, names.key(h["agency"], h["state"]), h["state"]))
         spellings = sorted({sp["agency"] for i in members for sp in histories[i]["spellings"]
-                            if (sp["state"], names.key(sp["agency"])) in keys_of[i]} | {h["agency"]})
+                            if (sp["state"], names.key(sp["agency"], sp["state"])) in keys_of[i]} | {h["agency"]})
         agency = Agency(id=names.agency_id(stable[2], stable[1]), name=names.display_name(h["agency"], h["state"]),
                         state=h["state"], county=h["county"] or next(
                             (histories[i]["county"] for i in members if histories[i]["county"]), None),
@@ -269,7 +270,7 @@ def _unlisted(conn: sqlite3.Connection, corpus: Corpus, sha: str, rec: dict, rec
     """A document no row of ICE's lists ever linked: an agreement from extraction alone, held by the listed
     agency of the same name in the same state when there is one."""
     doc = _document(conn, sha, rec.get("file") or sha, None, records)
-    name_key = names.key(doc.agency)
+    name_key = names.key(doc.agency, doc.state)
     found = owner.get((doc.state, name_key)) if doc.agency and doc.state else None
     if found is not None:
         agency = agency_of[found]

@@ -24,6 +24,7 @@ TYPO_RATIO = 90
 # ("okaloosa county board county commissioners" inside "… department corrections"); "polk county" does not
 SUBSET_WORDS = 4
 
+_STATE_BODIES = {"department", "division", "office", "bureau", "commission", "board", "agency"}
 _TAIL = re.compile(r"(?:\s*,\s*([A-Z]{2})\b\.?)+\s*$")
 
 
@@ -40,8 +41,22 @@ def display_name(raw: str, state: str | None = None) -> str:
 
 
 @lru_cache(maxsize=65536)
-def key(raw: str | None) -> str:
-    return agency_key(raw or "")
+def key(raw: str | None, state: str | None = None) -> str:
+    """The comparison key of an agency's name in its state: `harvest.cells.agency_key` of the name without a
+    trailing state code (", LA"), without its own state's name in front ("Alaska Department of Corrections" is
+    Alaska's "Department of Corrections"), and "Police" read as "Police Department"."""
+    if not raw:
+        return ""
+    k = agency_key(display_name(raw, state))
+    if state in STATE_NAMES:
+        own = agency_key(STATE_NAMES[state])
+        for prefix in (f"state {own} ", f"{own} "):
+            rest = k[len(prefix):] if k.startswith(prefix) else ""
+            # only before a state body's own word: "Iowa County", "New York City" name places, not the state
+            if len(rest.split()) >= 2 and rest.split()[0] in _STATE_BODIES:
+                k = rest
+                break
+    return re.sub(r"\bpolice$", "police department", k)
 
 
 def same_agency(a: str, b: str) -> bool:

@@ -92,9 +92,9 @@ def test_one_agency_per_name_but_for_spelling(catalog) -> None:
     for a in corpus.agreements:
         if not a.listing:
             continue
-        current = names.key(a.listing.agency)
+        current = names.key(a.listing.agency, a.listing.state)
         for sp in a.listing.spellings:
-            k = names.key(sp["agency"])
+            k = names.key(sp["agency"], sp["state"])
             if sp["state"] == a.listing.state and names.same_agency(k, current):
                 owner[(sp["state"], k)].add(a.agency_id)
     assert all(len(ids) == 1 for ids in owner.values()), {k: v for k, v in owner.items() if len(v) > 1}
@@ -110,6 +110,12 @@ def test_spelling_rules() -> None:
     assert not names.same_agency(names.key("Escambia County Sheriff's Office"),
                                  names.key("Escambia County Board of County Commissioners"))
     assert not names.same_agency(names.key("Polk County"), names.key("Polk County Sheriff's Office"))
+    # a state's own name in front, a state code behind, "Police Department" for "Police": one agency
+    assert names.key("Alaska Department of Corrections", "AK") == names.key("Department of Corrections", "AK")
+    assert names.key("Arnaudville Police Department, LA", "LA") == names.key("Arnaudville Police Department", "LA")
+    assert names.key("Idaho State Police Department", "ID") == names.key("Idaho State Police", "ID")
+    # …but a county named after its state keeps its name
+    assert names.key("Iowa County Sheriff's Office", "IA") != names.key("County Sheriff's Office", "IA")
     assert names.display_name("Hamilton County Sheriff's Office, TX, TX", "TX") == "Hamilton County Sheriff's Office"
     assert names.display_name("Sheriff's Office of Lee County, FL", "GA") == "Sheriff's Office of Lee County, FL"
 
