@@ -429,7 +429,9 @@ class ElasticsearchBackend(Backend):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise self._too_expensive()
-            client = self.client.options(request_timeout=left + 2.0, retry_on_timeout=False)
+            # not retried when out of time: neither a client timeout nor a shard's 504 "Time exceeded"
+            client = self.client.options(request_timeout=left + 2.0, retry_on_timeout=False,
+                                         retry_on_status=(429, 502, 503))
             try:
                 r = self._call("search", client.search, index=self.alias, allow_partial_search_results=False,
                                timeout=f"{max(1, int(left * 1000))}ms", **body)

@@ -16,32 +16,15 @@ tokens between neighbours in either order (span-like `intervals`), field filters
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import snowballstemmer
-
-from .query import Field, Near, Node, Not, Or, Phrase, Term, text_leaves, tokens_of
+from .query import Field, Near, Node, Not, Or, Phrase, Term, stem, text_leaves, tokens_of
 
 SERVER, CLIENT = "server", "client"
 
 _KEYWORD_FIELDS = {"model": "model", "state": "state", "status": "status", "type": "agency_type",
                    "revision": "template_revision"}
 _SUBSTRING_FIELDS = {"agency": "agency", "file": "file", "signer": "signers"}
-_STEMMER = snowballstemmer.stemmer("porter")  # Martin Porter's original algorithm, as FTS5's porter tokenizer
-
-
-# FTS5's porter tokenizer leaves a token alone when it is shorter than 3 or longer than 64 bytes (fts5_tokenize.c);
-# the stemmer alone would make 's' empty (lost from the index) and 'as' into 'a'.
-_PORTER_MIN, _PORTER_MAX = 3, 64
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """The porter stem of one lower-case token, where FTS5 stems it; else the token itself."""
-    if not _PORTER_MIN <= len(word.encode("utf-8")) <= _PORTER_MAX:
-        return word
-    return _STEMMER.stemWord(word) or word
 
 
 def stem_tokens(text: str) -> str:

@@ -27,6 +27,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+
+import snowballstemmer
 
 from moa.errors import UserError
 from moa.program import MODEL_NAMES, MODELS
@@ -151,6 +154,20 @@ def tokens_of(text: str) -> list[str]:
     (remove_diacritics 2) without the diacritics of Latin letters: 'Café' is 'cafe'. The tokens of the tokens
     are the tokens (parse → print → parse is stable)."""
     return [t.lower() if t.isascii() else _fold(t.lower()) for t in _TOKEN.findall(text)]
+
+
+_STEMMER = snowballstemmer.stemmer("porter")  # Martin Porter's original algorithm, as FTS5's porter tokenizer
+# FTS5's porter tokenizer leaves a token alone when it is shorter than 3 or longer than 64 bytes (fts5_tokenize.c);
+# the stemmer alone would make 's' empty (lost from the index) and 'as' into 'a'.
+_PORTER_MIN, _PORTER_MAX = 3, 64
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The porter stem of one lower-case token, where FTS5 stems it; else the token itself."""
+    if not _PORTER_MIN <= len(word.encode("utf-8")) <= _PORTER_MAX:
+        return word
+    return _STEMMER.stemWord(word) or word
 
 
 def _fold(token: str) -> str:
@@ -473,25 +490,34 @@ class _Parser:
 
 
 def _near(items: list[Term | Phrase], distance: int) -> Term | Phrase | Near:
-    """A NEAR group without the items another item holds: FTS5 lets items overlap, so in NEAR("task force" force)
-    `force` is found inside "task force" at any distance; the group is then "task force" alone.
+    """A NEAR group without the items another item holds. FTS5 lets items overlap, so in NEAR("task force" force)
+    `force` is found inside "task force" at any distance, and in NEAR(im* immigration) `im*` inside
+    `immigration`: the group is the holding item alone (Elasticsearch's intervals would want two occurrences).
 
     A group is matched exactly only when every item is exact (a quoted phrase or a prefix*); otherwise all of
     it is matched stemmed, so its quoted phrases are written as the stemmed phrases they are matched as."""
-    if not all((isinstance(i, Phrase) and i.exact) or (isinstance(i, Term) and i.prefix) for i in items):
+    exact = all((isinstance(i, Phrase) and i.exact) or (isinstance(i, Term) and i.prefix) for i in items)
+    if not exact:
         items = [(Term(i.words[0]) if len(i.words) == 1 else Phrase(i.words, exact=False))
                  if isinstance(i, Phrase) else i for i in items]
-    words = [(i.text,) if isinstance(i, Term) else i.words for i in items]
+    prefix = [isinstance(i, Term) and i.prefix for i in items]
+    # what each item is matched as: a prefix as typed, words as their tokens in the table the group uses
+    toks = [(i.text,) if prefix[n] else tuple(w if exact else stem(w) for w in
+                                               ((i.text,) if isinstance(i, Term) else i.words))
+            for n, i in enumerate(items)]
 
-    def inside(a: int, b: int) -> bool:
-        wa, wb = words[a], words[b]
-        return any(wb[k:k + len(wa)] == wa for k in range(len(wb) - len(wa) + 1))
+    def holds(m: int, n: int) -> bool:
+        """Whether an occurrence of item m always contains one of item n."""
+        if prefix[m]:
+            return prefix[n] and toks[m][0].startswith(toks[n][0])
+        if prefix[n]:
+            return any(t.startswith(toks[n][0]) for t in toks[m])
+        a, b = toks[n], toks[m]
+        return any(b[k:k + len(a)] == a for k in range(len(b) - len(a) + 1))
 
     def held(n: int) -> bool:
-        if isinstance(items[n], Term) and items[n].prefix:  # type: ignore[union-attr]
-            return False
-        return any(inside(n, m) and (words[n] != words[m] or m < n) for m in range(len(items))
-                   if m != n and not (isinstance(items[m], Term) and items[m].prefix))  # type: ignore[union-attr]
+        # of two items that hold each other (the same tokens) the first stays
+        return any(holds(m, n) and (not holds(n, m) or m < n) for m in range(len(items)) if m != n)
 
     kept = tuple(i for n, i in enumerate(items) if not held(n))
     return kept[0] if len(kept) == 1 else Near(kept, distance)
