@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -384,7 +385,10 @@ class ElasticsearchBackend(Backend):
                              expand_wildcards="open")
         except NotFoundError:
             return
-        orphans = [name for name, info in got.items() if self.alias not in (info.get("aliases") or {})]
+        # only this alias's own indices (alias-<20 digits>): "moa-*" also matches another alias "moa-test"'s
+        own = re.compile(re.escape(self.alias) + r"-\d{20}")
+        orphans = [name for name, info in got.items()
+                   if own.fullmatch(name) and self.alias not in (info.get("aliases") or {})]
         if orphans:
             self._call("delete orphans", self.client.indices.delete, index=",".join(sorted(orphans)))
 

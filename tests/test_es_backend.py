@@ -150,6 +150,21 @@ def test_unfinished_rebuild_is_cleaned_up(backend, docs, es_url):
     assert backend.stats()["documents"] == 1
 
 
+def test_rebuild_leaves_other_aliases_alone(backend, docs, es_url):
+    """A rebuild of alias `a` drops only a's own unfinished indices, not those of an alias `a-other` that
+    'a-*' also matches (the tests' 'moa' rebuild deleted the fuzz bench's 'moa-query-fuzz')."""
+    other = ElasticsearchBackend(None, es_url, alias=backend.alias + "-other")
+    try:
+        other.index(docs[:1])
+        other.finish()
+        kept = other.live_index()
+        backend.reset()
+        assert other.client.indices.exists(index=kept) and other.stats()["documents"] == 1
+    finally:
+        other.client.indices.delete(index=f"{other.alias}-*", expand_wildcards="all")
+        other.client.close()
+
+
 def test_clear_error_when_cluster_is_down(tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     b = ElasticsearchBackend(None, url)
