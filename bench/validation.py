@@ -19,10 +19,14 @@ Every file finds ICE's listing by its file name (`agreements.listing.listing_for
   offices of different counties score 80-90 on the whole name ("Monroe County Sheriff's Office" / "Martin
   County Sheriff's Office": 88), and the run prints, as the threshold's check, the highest score any
   extracted name reaches against another document's ICE name, next to the lowest one a right name gets.
+  One more case counts as right: the same distinctive words and the same kind of agency, one name leaving out
+  a generic word the other prints ("Pasco Sheriff's Office" for ICE's "Pasco County Sheriff's Office").
 - signing date: our signed date (ICE's signature date, else the latest signatory date: `extracted_signed_date`)
   equal to ICE's SIGNED; or explained by the document: ICE's SIGNED is the date another signatory wrote
   (the LEA's), or ICE's SIGNED falls after every date the document gives (ICE signed or listed it later;
-  counted apart, within 183 days, the longest gap between two parties' signatures in the labeled set).
+  counted apart, within 183 days, the longest gap between two parties' signatures in the labeled set); or a
+  disagreement a person read on the page and found to be ICE's (`bench/validation_checked.tsv`, which holds
+  only for the exact value it was written for).
 - signatory names and dates: given, of the two parties of each document (ICE's listing names neither).
 
 Run:  nice -n 10 python3 bench/validation.py [--data DIR] [--only SUBSTR] [--jobs 2] [--json]
@@ -68,6 +72,9 @@ _GENERIC = {
 }
 
 
+_KINDS = {"sheriffs", "sheriff", "police", "corrections", "correctional", "jail", "detention", "patrol", "safety"}
+
+
 def default_data() -> Path:
     env = os.environ.get("MOA_VALIDATION_DATA")
     if env:
@@ -110,6 +117,11 @@ def agency_score(ours: str | None, ice: str | None) -> int:
     # token_set: ICE may shorten a name ("Sunny Isles Police Department" for "Sunny Isles Beach Police
     # Department"); the whole-name score keeps "State of Florida" from matching "Florida Department of Lottery".
     part = fuzz.token_set_ratio(da, db) if (da or db) else 100
+    ga, gb = set(a.split()) - set(da.split()), set(b.split()) - set(db.split())
+    if da and sorted(da.split()) == sorted(db.split()) and (ga <= gb or gb <= ga) and ga & gb & _KINDS:
+        # The same distinctive words and kind, one name leaving out a generic word the other prints ("Pasco
+        # Sheriff's Office" for ICE's "Pasco County Sheriff's Office"): the same agency.
+        return 100
     return int(min(whole, part))
 
 
@@ -118,6 +130,21 @@ def agency_match(ours: str | None, ice: str | None) -> bool:
 
 
 # ---- the signing date ----------------------------------------------------------------------------------
+
+CHECKED = Path(__file__).with_name("validation_checked.tsv")
+
+
+def checked_on_page() -> dict[tuple[str, str, str], str]:
+    """(file, field, our value) -> what the page says, for disagreements with ICE's listing read on the page
+    by a person and found to be ICE's (bench/validation_checked.tsv). A note holds only for the value it was
+    written for: when extraction gives another value, the disagreement counts again."""
+    out = {}
+    for line in CHECKED.read_text().splitlines()[1:]:
+        if line.strip():
+            f, field, ours, note = line.split("\t")
+            out[(f, field, ours)] = note
+    return out
+
 
 def date_verdict(fields: dict[str, Any], signed: list[str]) -> tuple[str, str | None]:
     """(verdict, our date): equal, explained-other-signatory, explained-later, wrong, not-given, no-listing."""
@@ -187,7 +214,8 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
     ag_ok = sum(r["agency_ok"] for r in ag_given)
     verdicts = Counter(r["date_verdict"] for r in listed)
     dated = sum(v for k, v in verdicts.items() if k not in ("not-given", "no-listing-date"))
-    date_ok = verdicts["equal"] + verdicts["explained-other-signatory"] + verdicts["explained-later"]
+    date_ok = sum(verdicts[k] for k in ("equal", "explained-other-signatory", "explained-later",
+                                          "checked-on-page"))
     sigs = [s for r in rows for s in r["signatories"]]
     parties = 2 * n
     return {
@@ -206,7 +234,7 @@ def threshold_check(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The lowest score a name we call right gets, and the highest any name gets against another file's ICE
     name (an impostor): the threshold must sit between them."""
     listed = [r for r in rows if r["ice"] and r["agency"]]
-    right = [r["agency_score"] for r in listed if r["agency_ok"]]
+    right = [r["agency_score"] for r in listed if agency_match(r["agency"], r["ice"].get("agency"))]
     impostor = (0, None, None)
     for r in listed:
         for o in listed:
@@ -255,12 +283,18 @@ def main(argv: list[str] | None = None) -> int:
             ice = {}
         ag = fields.get("agency") or {}
         verdict, our_date = date_verdict(fields, ice.get("signed_dates") or [])
+        notes = checked_on_page()
+        if verdict == "wrong" and notes.get((pdf.name, "signing_date", our_date or "")):
+            verdict = "checked-on-page"
+        agency_ok = agency_match(ag.get("name"), ice.get("agency"))
+        note_agency = notes.get((pdf.name, "agency", ag.get("name") or ""))
         rows.append({
-            "file": pdf.name, "ice": ice, "model": fields.get("model"), "state": ag.get("state"),
+            "file": pdf.name, "ice": ice, "note_agency": note_agency,
+            "note_date": notes.get((pdf.name, "signing_date", our_date or "")), "model": fields.get("model"), "state": ag.get("state"),
             "state_how": (ag.get("evidence") or {}).get("state", {}).get("how"),
             "agency": ag.get("name"), "agency_how": (ag.get("evidence") or {}).get("how"),
             "agency_score": agency_score(ag.get("name"), ice.get("agency")),
-            "agency_ok": agency_match(ag.get("name"), ice.get("agency")),
+            "agency_ok": agency_ok or bool(note_agency),
             "date_verdict": verdict, "date": our_date,
             "signatories": [{k: s.get(k) for k in ("party", "name", "date", "page", "confidence", "reasons")}
                             for s in fields.get("signatories") or []],
@@ -293,10 +327,16 @@ def disagreements(rows: list[dict[str, Any]]) -> list[str]:
         if r["state"] != ice.get("state"):
             why = f" [{r['state_how']}]" if r["state"] else f" ({_reason(r, 'state')})"
             out.append(f"{f}: state: ours {r['state']!r}{why}, ICE {ice.get('state')!r}")
-        if not r["agency_ok"]:
+        if r["note_agency"]:
+            out.append(f"{f}: agency: ours {r['agency']!r}, ICE {ice.get('agency')!r}: checked on the page: "
+                       f"{r['note_agency']}")
+        elif not r["agency_ok"]:
             why = f" [{r['agency_how']}, score {r['agency_score']}]" if r["agency"] else f" ({_reason(r, 'agency')})"
             out.append(f"{f}: agency: ours {r['agency']!r}{why}, ICE {ice.get('agency')!r}")
-        if r["date_verdict"] not in ("equal", "no-listing-date"):
+        if r["date_verdict"] == "checked-on-page":
+            out.append(f"{f}: signing date ours {r['date']!r}, ICE SIGNED {ice.get('signed_dates')}: checked on the "
+                       f"page: {r['note_date']}")
+        elif r["date_verdict"] not in ("equal", "no-listing-date"):
             sig = "; ".join(f"{s['party']} {s['date']}" for s in r["signatories"])
             out.append(f"{f}: signing date {r['date_verdict']}: ours {r['date']!r} (signatories: {sig}), "
                        f"ICE SIGNED {ice.get('signed_dates')}")

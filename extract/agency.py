@@ -64,10 +64,29 @@ def _clean(name: str) -> str:
     t = re.sub(r"\bCount[vy]\b", "County", t)  # OCR 'Countv'
     t = re.sub(r"\b(County|City)\.\s+(?=[A-Z][a-z])", r"\1 ", t)  # a speck read as a period: "Noble County. Sheriff's"
     t = re.sub(r"\bSherif[fr]s\b", "Sheriffs", t)
-    # "(CCSO)": an acronym after a filled-in form field is dropped; "(FL)" is a state and stays.
-    t = re.sub(r"\s*\(([A-Z]{2,6})\)\s*$", lambda m: m.group(0) if m.group(1) in states.STATES else "", t)
+    # "(CCSO)", '("PSO")': an acronym after a filled-in form field is dropped; "(FL)" is a state and stays.
+    t = re.sub(r"\s*\(\s*[\"“”']?([A-Z]{2,6})[\"“”']?\s*\)\s*$",
+               lambda m: m.group(0) if m.group(1) in states.STATES else "", t)
     t = re.sub(r"\s+\d{1,3}$", "", t)  # a stray form-field number after the name
+    # "…, Division of Security, State of Florida": the state the agency belongs to, not part of its name.
+    t = re.sub(r",\s*State\s+of\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?$",
+               lambda m: "" if states.state_in_name(m.group(0).split("of", 1)[1]) else m.group(0), t)
     return t.strip(" ,.;:")
+
+
+_STATE_TAIL = re.compile(
+    r"(?P<head>\b(?:Office|Department|Dept\.?|Police|Patrol|Division|Bureau|Center|Jail|Commission|Authority|"
+    r"Marshal'?s?\s+Office))\s*,?\s+(?:(?:of\s+)?(?:the\s+)?State\s+of\s+|of\s+)?(?P<state>"
+    + states.NAMES_PATTERN + r")\s*$", re.IGNORECASE)
+
+
+def state_tail(name: str) -> tuple[str, str | None]:
+    """(name, state code) with a state printed after the agency's kind taken off: "Punta Gorda Police Department
+    Florida", "Rockingham County Sheriffs Office of New Hampshire". The state is evidence, not part of the name."""
+    m = _STATE_TAIL.search(name)
+    if not m:
+        return name, None
+    return name[: m.start("head")] + m["head"], states.NAME_TO_CODE[m["state"].lower()]
 
 
 def _plausible(name: str) -> bool:
@@ -85,6 +104,7 @@ def _plausible(name: str) -> bool:
 
 _TEMPLATE_PHRASES = re.compile(
     r"Department\s+of\s+Homeland\s+Security|Immigration\s+and\s+Customs\s+Enforcement|Law\s+Enforcement\s+Agency|"
+    r"(?:Jail\s+Enforcement|Task\s+Force|Warrant\s+Service(?:\s+Officers?)?)\s+Model|Warrant\s+Service\s+Officers?|"
     r"Memorandum\s+of\s+Agreement|United\s+States|Task\s+Force\s+Model|Points?\s+of\s+Contact|Appendix",
     re.IGNORECASE,
 )
@@ -274,25 +294,118 @@ def _repaired_from_jurisdiction(pages: list[Any], found: str | None = None) -> t
     return None
 
 
-def _first(rx: re.Pattern, pages: list[Any]) -> tuple[str, int, str] | None:
+def _first(rx: re.Pattern, pages: list[Any], kind: bool = False) -> tuple[str, int, str] | None:
+    """The first plausible name `rx` reads; with `kind`, only one that says what kind of agency it is (a form
+    field the layer prints out of line comes in pieces: "City of Sunny" of "City of Sunny Isles Beach")."""
     for p in pages:
         flat = _WS.sub(" ", p.text or "")
         for m in rx.finditer(flat):
             name = _clean(m["name"])
-            if _plausible(name):
+            if _plausible(name) and (not kind or _AGENCY_HEAD.search(name)):
                 return name, p.number, m.group(0)[:200]
     return None
 
 
-def extract_agency(pages: list[Any], source_name: str | None = None) -> dict[str, Any]:
+_POC_LEA = re.compile(r"^\s*For\s+(?:the\s+)?LEA\s*:", re.IGNORECASE | re.MULTILINE)
+
+
+def _contact_block(pages: list[Any]) -> tuple[str, int] | None:
+    """The agency the points-of-contact appendix prints in the LEA's block ("For the LEA: Luke Plesa / Assistant
+    Chief of Police / Sunny Isles Beach Police Department / 18070 Collins Ave"): the one line of the next five
+    that reads as an agency, when the blocks that print one agree."""
+    found: dict[str, int] = {}
+    for p in pages:
+        text = p.text or ""
+        if not re.search(r"POINTS?\s+OF\s+CONTACT", text, re.IGNORECASE):
+            continue
+        for m in _POC_LEA.finditer(text):
+            for ln in text[m.end():].splitlines()[:6]:
+                cand = _clean(ln)
+                if _AGENCY_HEAD.search(cand) and _plausible(cand) and len(cand.split()) >= 3 \
+                        and not _LEA_TITLE_LINE.search(cand):
+                    found.setdefault(cand, p.number)
+                    break
+    return next(iter(found.items())) if len(found) == 1 else None
+
+
+# A title line of a contact block ("Assistant Chief of Police"), not the agency.
+_LEA_TITLE_LINE = re.compile(r"^(?:Assistant\s+|Deputy\s+|Acting\s+)?(?:Chief|Sheriff|Captain|Lieutenant|Major|"
+                             r"Sergeant|Director|Commander|Colonel|Undersheriff)\b", re.IGNORECASE)
+
+
+# The template's own sentence that names the LEA in full, beside PARTIES: "… normally possessed by participating
+# HCSO personnel as members of the Highlands County Sheriffs Office." (2019-2020 templates; 2025 ones say "LEA").
+_MEMBERS = re.compile(r"as\s+members\s+of\s+the\s+(?P<name>[^.()]{3,100}?)\s*\.", re.IGNORECASE)
+# The acronym PARTIES gives the LEA: "(HCSO)", '("NCSO")'.
+_ACRONYM = re.compile(r"\(\s*[\"“”']?(?P<acr>[A-Z][A-Z0-9&]{1,7})[\"“”']?\s*\)")
+_NOT_LEA_ACRONYMS = {"DHS", "ICE", "MOA", "LEA", "OHS", "INA", "SOP", "ERO", "USC"}
+
+
+def lea_acronym(pages: list[Any]) -> str | None:
+    """The acronym the PARTIES clause or preamble gives the LEA, read between "Security (DHS)" and
+    "pursuant to which" / "hereinafter"; None when it gives none or several."""
+    if not pages:
+        return None
+    flat = _WS.sub(" ", pages[0].text or "")
+    m = re.search(r"Security\s*\(\s*\w{2,4}\s*\)(?P<clause>.{0,300}?)(?:pursuant\s+to|hereinafter)", flat, re.I)
+    if not m:
+        return None
+    found = {a["acr"] for a in _ACRONYM.finditer(m["clause"])} - _NOT_LEA_ACRONYMS - set(states.STATES)
+    return found.pop() if len(found) == 1 else None
+
+
+def _no_place(name: str) -> bool:
+    """The name's county is none the census knows in any state ("HCSO County Sheriffs Office")."""
+    return bool(re.search(r"\bCounty\b", name)) and states.county_states(name) is None
+
+
+def _named_in_body(pages: list[Any], acronym: str | None) -> tuple[str, dict[str, Any]] | None:
+    """The LEA as the template's "as members of the X." sentence names it, when it reads as an agency whose
+    county (if it names one) is a real one, and it is confirmed: its initials are the LEA's acronym in
+    PARTIES, or (no acronym given) the body names it so at least twice."""
+    seen: Counter = Counter()
+    where: dict[str, int] = {}
+    for p in pages:
+        for m in _MEMBERS.finditer(_WS.sub(" ", p.text or "")):
+            cand = _clean(m["name"])
+            if _plausible(cand) and not _no_place(cand):
+                seen[cand] += 1
+                where.setdefault(cand, p.number)
+    for cand, n in seen.most_common():
+        if (acronym and _initials(cand) == acronym.upper()) or (acronym is None and n >= 2):
+            return cand, {"how": "body-members-sentence", "page": where[cand], "times": n,
+                          **({"acronym": acronym} if acronym else {})}
+    return None
+
+
+_LEA_FIELD = re.compile(r"\b(?:name\s*of\s*(?:the\s*)?LEA|For\s*the\s*LEA|hereinafter)\b", re.IGNORECASE)
+
+
+def agency_from_form(fields: list[tuple[str, str, int]]) -> tuple[str, dict[str, Any]] | None:
+    """The agency a filled-in form names in its LEA fields ((field name, value, page) from extract.pdfsign:
+    "name of LEA" = "Chattahoochee Police Department"), when the text layer lacks it: the first value, in page
+    order, that reads as an agency in full (an abbreviation such as "Chatt. PD" does not)."""
+    for field, value, page in sorted(fields, key=lambda f: f[2]):
+        cand = _clean(value)
+        if _LEA_FIELD.search(field) and _AGENCY_HEAD.search(cand) and _plausible(cand) and len(cand.split()) >= 2 \
+                and not re.search(r"\b[A-Za-z]{1,5}\.", cand):
+            return cand, {"how": "form-field", "field": field, "page": page}
+    return None
+
+
+def extract_agency(pages: list[Any], source_name: str | None = None,
+                   form: list[tuple[str, str, int]] | None = None) -> dict[str, Any]:
     """{"name", "state", "evidence"}; name/state None with a reason when the document does not say.
+
+    `form`, the PDF's filled-in text fields as (field name, value, page), names the agency where the text
+    layer leaves the form's blanks empty.
 
     `source_name`, the document's file name (or URL), only narrows a state the document leaves open between
     candidates (see `_state`)."""
     name, evidence = None, {}
     for how, rx in (("parties", _PARTIES), ("preamble", _PREAMBLE), ("preamble-field", _PREAMBLE_FIELD),
                     ("complaint-appendix", _COMPLAINT)):
-        hit = _first(rx, pages)
+        hit = _first(rx, pages, kind=how == "preamble-field")
         if hit:
             name, evidence = hit[0], {"how": how, "page": hit[1], "text": hit[2]}
             break
@@ -309,6 +422,19 @@ def extract_agency(pages: list[Any], source_name: str | None = None) -> dict[str
             out = {"name": None, "state": None, "evidence": evidence}
             out["state"], out["evidence"]["state"] = _state(None, None, pages, source_name)
             return out
+    if name and _no_place(name):
+        # "HCSO County Sheriffs Office": a county no state has is a slip of the typist or of OCR; the template's
+        # sentence naming the LEA in full stands in only when the PARTIES acronym confirms it.
+        body = _named_in_body(pages, lea_acronym(pages))
+        if body is not None:
+            name, evidence = body[0], dict(body[1], corrected_from=name, first=evidence)
+        else:
+            evidence = dict(evidence, rejected=name, reason=f"'{name}' names no county of any state")
+            out = {"name": None, "state": None, "evidence": evidence}
+            out["state"], out["evidence"]["state"] = _state(None, None, pages, source_name)
+            return out
+    if name is None and (body := _named_in_body(pages, lea_acronym(pages))):
+        name, evidence = body
     if name is None and footer:
         name, evidence = footer[0], {"how": "footer", "pages": footer[1]}
     if name is None and (fixed := _repaired_from_jurisdiction(pages)):
@@ -325,6 +451,10 @@ def extract_agency(pages: list[Any], source_name: str | None = None) -> dict[str
             if _plausible(cand) and re.search(r"sheriff|police|department|office|bureau|division|jail", cand, re.I):
                 name, evidence = cand, {"how": "title-page-field", "page": pages[0].number}
                 break
+    if name is None and form and (filled := agency_from_form(form)):
+        name, evidence = filled
+    if name is None and (poc := _contact_block(pages)):
+        name, evidence = poc[0], {"how": "points-of-contact", "page": poc[1]}
     if name is None:
         for p in pages:
             for m in _AGENCY_LINE.finditer(p.text or ""):
@@ -334,10 +464,20 @@ def extract_agency(pages: list[Any], source_name: str | None = None) -> dict[str
                     break
             if name:
                 break
+    tail = None
+    if name:
+        name, tail = state_tail(name)
     out: dict[str, Any] = {"name": name, "state": None, "evidence": evidence}
+    if tail:
+        out["evidence"]["state_after_name"] = tail
     if name is None:
         out["evidence"]["reason"] = "agency not named in PARTIES, preamble, footer or signature block"
     st, st_ev = _state(name, footer[0] if footer else None, pages, source_name)
+    if tail and st != tail:
+        if st is None:
+            st, st_ev = tail, {"how": "agency-name", "text": f"{name} … {states.STATES[tail]}"}
+        else:  # the name's own state against the rest of the document: not given
+            st, st_ev = None, {"how": "none", "reason": f"the name says {tail}, the document {st}", "other": st_ev}
     out["state"] = st
     out["evidence"]["state"] = st_ev
     return out
@@ -348,7 +488,7 @@ def _state(name: str | None, footer: str | None, pages: list[Any],
     """The agency's state: spelled in its name, else its county narrowed by addresses and the ICE field office,
     else (weakest) the state code in the file name when it is one of the states the document leaves open."""
     for how, cand in (("agency-name", name), ("footer", footer)):
-        if cand and (st := states.state_in_name(cand)):
+        if cand and ((st := states.state_in_name(cand)) or (st := state_tail(cand)[1])):
             return st, {"how": how, "text": cand}
     # The Task Force preamble names the LEA's jurisdiction: "The LEA represents Orange County,FL in the …".
     flat = _WS.sub(" ", "\n".join(p.text or "" for p in pages[:2]))
@@ -383,9 +523,18 @@ def _state(name: str | None, footer: str | None, pages: list[Any],
             return ranked[0][0], {"how": "addresses", **ev}
         if fo and len(fo[1]) == 1:
             return next(iter(fo[1])), {"how": "field-office", **ev}
-        # No county: the states the document hints at (addresses, the field office's area) are the candidates.
+        # No county: the states the document hints at (addresses, the field office's area) are the candidates,
+        # and the states that have the place the agency is named by (a city's police, "Pasco Sheriff's Office").
         hinted = set(votes) | (fo[1] if fo else set())
-        cands = hinted or None
+        place = states.place_states(name)
+        if place:
+            ev["place"], ev["place_states"] = place[0], sorted(place[1])
+            both = (place[1] & hinted) if hinted else place[1]
+            if len(both) == 1:
+                return next(iter(both)), {"how": "place", **ev}
+            cands = both or hinted or None
+        else:
+            cands = hinted or None
     return _state_from_file_name(cands, source_name, ev)
 
 

@@ -8,6 +8,7 @@ value the document does not settle is None with a reason in `reasons`.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,18 @@ from extract.dates import date_in_name, find_revision
 from extract.pdfsign import apply_form, read_form
 from extract.program_model import extract_model
 from extract.sections import extract_sections
-from extract.signatures import ICE_SIGNERS, clean_name, extract_signatories, known_ice, side_by_side_order
-from extract.sigocr import fresh_readings, merge_fresh
+from extract.signatures import (
+    ICE_SIGNERS,
+    check_read_names,
+    clean_name,
+    extract_signatories,
+    known_ice,
+    side_by_side_order,
+)
+from extract.sigocr import MAX_GAP_DAYS, fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "24"
+VERSION = "25"  # 25: agency and state from more sources (body sentence, form field, contacts, places); bounds on dates; misread first names
 
 
 def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
@@ -34,6 +42,40 @@ def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
         return None, {"reason": "no 'Revised' footer (2019-2020 templates print none)"}
     iso, n = votes.most_common(1)[0]
     return iso, {"pages_agreeing": n, "votes": dict(votes)}
+
+
+def saved_by(pdf: Path | str | bytes) -> str | None:
+    """The latest day the file's metadata allows a date on its pages (extract.pdf.latest_date), ISO."""
+    from extract.pdf import latest_date, open_pdf
+
+    try:
+        doc = open_pdf(pdf)
+    except Exception:  # noqa: BLE001 - an unreadable file gives no bound, the pages were read already
+        return None
+    try:
+        day = latest_date(doc)
+    finally:
+        doc.close()
+    return day.isoformat() if day else None
+
+
+def bound_dates(signatories: list[dict[str, Any]], latest: str | None, named: str | None) -> None:
+    """Void a signature date no reading can make true: one after the file was last saved (a year misread,
+    "2028" typed for 2025), or one more than MAX_GAP_DAYS from the date ICE's file name carries, when the date
+    is read from ink or type rather than a digital signature (a handwritten "2019" read as "2018")."""
+    for s in signatories:
+        d = s.get("date")
+        if not d:
+            continue
+        why = None
+        if latest and d > latest:
+            why = f"after the file was last saved ({latest})"
+        elif named and s.get("date_source") != "digital-signature" and \
+                abs((date.fromisoformat(d) - date.fromisoformat(named)).days) > MAX_GAP_DAYS:
+            why = f"more than {MAX_GAP_DAYS} days from the date in ICE's file name ({named})"
+        if why:
+            s["reasons"].append(f"date {d} dropped: {why}")
+            s["date"], s["date_source"] = None, None
 
 
 def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, ocr_cache: Path | None = None,
@@ -52,7 +94,10 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
     model = extract_model(pages)
     if model.get("reason"):
         reasons.append("model: " + model["reason"])
-    agency = extract_agency(pages, source_name=source_name)
+    form = read_form(pdf) if pdf is not None else []
+    latest = saved_by(pdf) if pdf is not None else None
+    agency = extract_agency(pages, source_name=source_name,
+                            form=[(f.field, f.value, f.page) for f in form if f.kind == "text"])
     if agency["name"] is None:
         reasons.append("agency: " + agency["evidence"].get("reason", "not found"))
     if agency["state"] is None:
@@ -61,13 +106,16 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
     signatories, sig_reasons = extract_signatories(pages, revision)
     reasons += ["signatories: " + r for r in sig_reasons]
     if pdf is not None and signatories:
-        apply_form(signatories, read_form(pdf), side_by_side_order(pages, revision), ICE_SIGNERS, clean_name,
-                   known_ice)
+        apply_form(signatories, form, side_by_side_order(pages, revision), ICE_SIGNERS, clean_name, known_ice,
+                   latest)
         if ocr_signatures and any(s.get("name") is None or s.get("date") is None for s in signatories):
             for alt in fresh_readings(pages, pdf, ocr_cache, jobs=ocr_jobs):
                 merge_fresh(signatories, pages, alt, revision, date_in_name(source_name))
                 if all(s.get("name") and s.get("date") for s in signatories):
                     break
+    check_read_names(signatories, pages)
+    if pdf is not None:
+        bound_dates(signatories, latest, date_in_name(source_name))
     sections, appendices = extract_sections(pages)
     if not sections:
         reasons.append("sections: no numbered articles found")

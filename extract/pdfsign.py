@@ -111,8 +111,9 @@ def _name_field(name: str) -> bool:
 
 
 def apply_form(signatories: list[dict[str, Any]], form: list[FormValue], order: tuple[str, str] | None,
-               ice_signers: list[str], clean_name: Any, known_ice: Any) -> int:
+               ice_signers: list[str], clean_name: Any, known_ice: Any, latest: str | None = None) -> int:
     """Fill missing dates (and names) of `signatories` from `form`; returns how many values were filled.
+    A typed date after `latest` (the file's last save) is a typing slip ("02/28/2028") and is not used.
 
     `order` is the (left, right) party order of a side-by-side signature page, None when the blocks are
     stacked (then a typed field's column says nothing and only signature dictionaries are used)."""
@@ -136,7 +137,7 @@ def apply_form(signatories: list[dict[str, Any]], form: list[FormValue], order: 
             party = order[0] if fv.x_frac < 0.5 else order[1]
             if _date_field(fv.field):
                 hits = find_dates(fv.value)
-                if len({h.iso for h in hits}) == 1:
+                if len({h.iso for h in hits}) == 1 and not (latest and hits[0].iso > latest):
                     dates.setdefault(party, set()).add(hits[0].iso)
                     sources.setdefault(party, "typed")
             elif _name_field(fv.field):

@@ -82,6 +82,64 @@ def clean_name(s: str) -> str | None:
     return t
 
 
+def _census_first_names() -> frozenset[str]:
+    """First names of the 1990 US census (about 5,500, shipped in the `names` package), lower case."""
+    import importlib.resources as res
+
+    out: set[str] = set()
+    for f in ("dist.male.first", "dist.female.first"):
+        for line in (res.files("names") / f).read_text().splitlines():
+            if line.strip():
+                out.add(line.split()[0].lower())
+    return frozenset(out)
+
+
+FIRST_NAMES = _census_first_names()
+
+
+def misread_first_name(name: str) -> str | None:
+    """Why an OCR'd name's first name reads as a misreading of a common one ("Kevir" one slip from "Kevin",
+    "Rjehard" two from "Richard"), else None. A first name that is in the census list, an initial, a nickname
+    in quotes, or a rare name near no common one is left alone: only a near miss is taken for a misreading."""
+    from rapidfuzz.distance import Levenshtein
+
+    first = next((t for t in name.split() if len(t.strip(".\"“”'")) >= 2 and not t.startswith(("\"", "“", "'"))),
+                 None)
+    if first is None or "." in first:
+        return None
+    key = first.lower().replace("-", "")
+    if key in FIRST_NAMES or not key.isalpha():
+        return None
+    for n in sorted(FIRST_NAMES):
+        if abs(len(n) - len(key)) > 1:
+            continue
+        d = Levenshtein.distance(key, n)
+        # One slip; two in a long name only when both are letters OCR confuses ("Rjehard": i→j, c→e).
+        if d == 1 or (d == 2 and len(key) >= 7 and all(
+                op == "replace" and frozenset((key[i], n[j])) in _LOOKALIKE
+                for op, i, j in Levenshtein.editops(key, n))):
+            return f"first name {first!r} is no first name, {d} OCR slip(s) from {n.title()!r}"
+    return None
+
+
+# Letters Tesseract and PP-OCR read one for another in handwriting and poor scans.
+_LOOKALIKE = {frozenset(p) for p in ("ij", "il", "jl", "ce", "eo", "co", "ao", "hb", "nu", "rn", "vy", "uv",
+                                     "ae", "ft", "tl", "mn")}
+
+
+def check_read_names(signatories: list[dict[str, Any]], pages: list[Any]) -> None:
+    """Drop a name OCR read (the signature page OCR'd, or a second reading) whose first name is a near miss
+    of a common one: a garbled name is worse than none. A name from a text layer or a form is as typed."""
+    methods = {p.number: getattr(p, "method", "text") for p in pages}
+    for s in signatories:
+        if not s.get("name") or (s["party"] == "ice" and known_ice(s["name"])):
+            continue
+        ocrd = methods.get(s.get("page")) == "ocr" or any(r.startswith("name read from") for r in s["reasons"])
+        if ocrd and (why := misread_first_name(s["name"])):
+            s["reasons"].append(f"name {s['name']!r} dropped: {why}")
+            s["name"] = None
+
+
 def repair_ice_name(s: str) -> tuple[str | None, float]:
     """The ICE signer's name: as printed if it reads, else a known signer it is one or two OCR slips from."""
     raw = re.sub(r"\s+", " ", s).strip(" ,.:;-_|")

@@ -14,6 +14,7 @@ NAME_TO_CODE = {v.lower(): k for k, v in STATES.items()}
 _NAMES_RE = re.compile(
     r"\b(" + "|".join(re.escape(n) for n in sorted(STATES.values(), key=len, reverse=True)) + r")\b", re.IGNORECASE
 )
+NAMES_PATTERN = "(?:" + "|".join(re.escape(n) for n in sorted(STATES.values(), key=len, reverse=True)) + ")"
 # Two-letter codes are only trusted in address or suffix position: "Gadsden, AL 35901", "Heritage Creek PD, KY".
 _CODE_ZIP_RE = re.compile(r",?\s\b([A-Z]{2})\.?,?\s+(\d{5})(?:-\d{4})?\b")
 _CODE_SUFFIX_RE = re.compile(r"(?:[,;]\s*|\s\()([A-Z]{2})\.?\)?\s*$")
@@ -68,6 +69,45 @@ def county_states(name: str) -> tuple[str, set[str]] | None:
     return None
 
 
+def _load_cities() -> dict[str, set[str]]:
+    """USPS city name (lower case) -> states that have one, from the zipcodes package's table."""
+    import zipcodes
+
+    out: dict[str, set[str]] = {}
+    for z in zipcodes.list_all():
+        for city in [z["city"], *(z.get("acceptable_cities") or [])]:
+            out.setdefault(city.lower(), set()).add(z["state"])
+    return out
+
+
+_CITIES: dict[str, set[str]] | None = None
+_CITY_AGENCY = re.compile(r"^(?:City\s+of\s+|Town\s+of\s+|Village\s+of\s+)?(?P<city>[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+){0,2}?)"
+                          r"\s+(?:Police|Department\s+of\s+Public\s+Safety|Public\s+Safety|Marshal)", re.IGNORECASE)
+_SHERIFF_OF = re.compile(r"^(?P<county>[A-Z][A-Za-z.'\-]+(?:\s+[A-Z][A-Za-z.'\-]+)?)\s+Sheriff", re.IGNORECASE)
+
+
+def place_states(name: str) -> tuple[str, set[str]] | None:
+    """(place, states) for an agency named by its place without the word County: a city's police ("Marianna
+    Police Department": the USPS cities of that name) or a sheriff's office named by its county alone ("Pasco
+    Sheriff's Office": the census counties "Pasco County")."""
+    global _CITIES
+    if name.isupper():
+        name = name.title()
+    m = _SHERIFF_OF.match(name)
+    if m and "county" not in m["county"].lower():
+        hit = COUNTIES.get(f"{m['county']} county".lower())
+        if hit:
+            return f"{m['county']} County", set(hit)
+    m = _CITY_AGENCY.match(name)
+    if m:
+        if _CITIES is None:
+            _CITIES = _load_cities()
+        hit = _CITIES.get(m["city"].lower())
+        if hit:
+            return m["city"], set(hit)
+    return None
+
+
 def state_in_name(name: str) -> str | None:
     """The state an agency name spells out: "Heritage Creek PD, KY", "Daytona Beach Police Department, Florida",
     "Oklahoma Bureau of Narcotics", "West Virginia National Guard"."""
@@ -91,13 +131,17 @@ def strip_state(name: str) -> str:
 
 
 def address_states(text: str) -> Counter:
-    """Votes for each state from "City, ST 12345" addresses and "County, State" phrases in `text`."""
+    """Votes for each state from "City, ST 12345" and "City, State 12345" addresses and "County, State" phrases
+    in `text`."""
     votes: Counter = Counter()
     for m in _CODE_ZIP_RE.finditer(text):
         if m.group(1) in STATES and m.group(1) != "DC":  # DC addresses are ICE headquarters
             votes[m.group(1)] += 1
     for m in re.finditer(r"(?:County|Parish|City|State)\s*(?:of\s+)?,?\s*(" + _NAMES_RE.pattern[3:-3] + r")\b", text,
                          re.IGNORECASE):
+        votes[NAME_TO_CODE[m.group(1).lower()]] += 1
+    # The state spelled out before a ZIP code: "Clearwater Florida 33756", "Yulee, Florida 32097".
+    for m in re.finditer(r"(" + _NAMES_RE.pattern[3:-3] + r")\.?,?\s+\d{5}(?:-\d{4})?\b", text, re.IGNORECASE):
         votes[NAME_TO_CODE[m.group(1).lower()]] += 1
     for m in re.finditer(r"\bState\s+of\s+(" + _NAMES_RE.pattern[3:-3] + r")\b", text, re.IGNORECASE):
         votes[NAME_TO_CODE[m.group(1).lower()]] += 2

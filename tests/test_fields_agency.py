@@ -22,6 +22,13 @@ def test_state_in_agency_name() -> None:
     assert state_in_name("Town of Jupiter Island, Department of Public Safety; Florida") == "FL"
     assert state_in_name("West Virginia National Guard/Military Authority") == "WV"
     assert state_in_name("Washington County Sheriff's Office") is None  # a county, not the state
+    from extract.agency import state_tail
+    from extract.states import address_states
+
+    assert state_tail("Punta Gorda Police Department Florida") == ("Punta Gorda Police Department", "FL")
+    assert state_tail("Rockingham County Sheriffs Office of New Hampshire")[1] == "NH"
+    assert state_tail("Kansas City Police Department") == ("Kansas City Police Department", None)
+    assert address_states("18070 Collins Ave\nSunny Isles Beach Florida 33160") == {"FL": 1}
     assert strip_state("Lady Lake Police, FL") == "Lady Lake Police"
 
 
@@ -133,11 +140,20 @@ def test_file_name_never_overrides_the_document(corpus: Path) -> None:
 
 
 def test_file_name_alone_gives_no_state() -> None:
-    # No county and no address or field office in the text: nothing to check the file name's code against.
-    ag = extract_agency([_page("Security (DHS), and the Springfield Police Department, pursuant to which ICE")],
-                        source_name="SpringfieldPDIL_TFM_MOA.pdf")
+    # No county, no address or field office, no city of that name: nothing to check the file name's code against.
+    ag = extract_agency([_page("Security (DHS), and the Qqzx Creek Police Department, pursuant to which ICE")],
+                        source_name="QqzxCreekPDIL_TFM_MOA.pdf")
     assert ag["state"] is None
     assert "no candidate states" in ag["evidence"]["state"]["reason"]
+    # The USPS cities named Springfield are the candidates: the file name's IL is one of them, ZZ none.
+    ag = extract_agency([_page("Security (DHS), and the Springfield Police Department, pursuant to which ICE")],
+                        source_name="SpringfieldPDIL_TFM_MOA.pdf")
+    assert ag["state"] == "IL" and "IL" in ag["evidence"]["state"]["place_states"]
+    # A city in one state alone places its police; a sheriff's office named by its county alone is the county's.
+    assert extract_agency([_page("Security (DHS), and the Chattahoochee Police Department, pursuant to which ICE")]
+                          )["state"] == "FL"
+    ag = extract_agency([_page("Security (DHS), and the Pasco Sheriff's Office, pursuant to which ICE")])
+    assert ag["state"] == "FL" and ag["evidence"]["state"]["place"] == "Pasco County"
     # Without an agency name there is nothing to place.
     assert extract_agency([_page("nothing here")], source_name="GraysonCountyDCKY.pdf")["state"] is None
 
@@ -181,9 +197,11 @@ def test_parties_name_repaired_from_represented_jurisdiction() -> None:
     ag = _orange("rnge County Sheriff's Office (OCSO)")
     assert ag["name"] == "Orange County Sheriff's Office"
     assert ag["evidence"]["corrected_from"] == "rnge County Sheriff's Office"
-    # A real county, or one the LEA does not represent, is left as read.
+    # A real county is left as read; a county no state has, and not two slips from the one the LEA represents,
+    # is no name: None with the reason.
     assert _orange("Orange County Sheriff's Office")["evidence"]["how"] == "preamble"
-    assert _orange("Grange County Sheriff's Office", "Osceola County,FL")["name"] == "Grange County Sheriff's Office"
+    ag = _orange("Grange County Sheriff's Office", "Osceola County,FL")
+    assert ag["name"] is None and "names no county" in ag["evidence"]["reason"]
 
 
 def test_parties_repair_never_guesses_further() -> None:
@@ -216,3 +234,44 @@ def test_orange_county_parties_read_by_ocr(corpus: Path, tmp_path: Path) -> None
     ag = extract_agency(pages, source_name=pdf.name)
     assert ag["name"] == "Orange County Sheriff's Office" and ag["state"] == "FL"
     assert ag["evidence"]["how"] in ("parties-repaired", "preamble")
+
+
+# ---- the LEA named in the template's body, in a form field, in the points of contact ------------------------
+
+WSO_2019 = ("MEMORANDUM OF AGREEMENT\nI. PARTIES\nThis Memorandum of Agreement (MOA) constitutes an agreement between "
+            "U.S. Immigration and Customs Enforcement (ICE), a component of the Department of Homeland Security (DHS), "
+            "and the {name} ({acr}), pursuant to which ICE delegates to nominated, trained, certified, and "
+            "authorized {acr} personnel the authority to perform certain immigration enforcement functions.\n"
+            "Nothing contained herein shall otherwise limit the jurisdiction and powers normally possessed by "
+            "participating {acr} personnel as members of the {body}. However, the exercise of the authority\n")
+
+
+def test_a_county_no_state_has_gives_way_to_the_body_when_the_acronym_confirms_it() -> None:
+    text = WSO_2019.format(name="HCSO County Sheriffs Office", acr="HCSO", body="Highlands County Sheriffs Office")
+    ag = extract_agency([_page(text)])
+    assert (ag["name"], ag["state"]) == ("Highlands County Sheriffs Office", "FL")
+    assert ag["evidence"]["how"] == "body-members-sentence"
+    assert ag["evidence"]["corrected_from"] == "HCSO County Sheriffs Office"
+    # The acronym names someone else: no name rather than a guess.
+    text = WSO_2019.format(name="HCSO County Sheriffs Office", acr="PCSO", body="Highlands County Sheriffs Office")
+    ag = extract_agency([_page(text)])
+    assert ag["name"] is None and "names no county" in ag["evidence"]["reason"]
+
+
+def test_parties_that_name_no_agency_leave_it_to_the_body_sentence() -> None:
+    text = WSO_2019.format(name="a constitutional officer of the State of Florida, located at 1 Main St, Yulee, "
+                                "Florida 32097,", acr='"NCSO"', body="Nassau County Sheriff's Office")
+    assert extract_agency([_page(text)])["name"] == "Nassau County Sheriff's Office"
+
+
+def test_agency_from_the_lea_form_field_and_the_state_suffix() -> None:
+    from extract.agency import agency_from_form
+
+    form = [("Name of LEA", "Chatt. PD", 1), ("name of LEA", "Chattahoochee Police Department", 1)]
+    assert agency_from_form(form)[0] == "Chattahoochee Police Department"
+    assert agency_from_form([("Date", "Chattahoochee Police Department", 1)]) is None
+    text = ("MEMORANDUM OF AGREEMENT\nI. PARTIES\nThis Memorandum of Agreement (MOA) constitutes an agreement between "
+            "U.S. Immigration and Customs Enforcement (ICE), a component of the Department of Homeland Security (DHS), "
+            "and the Florida Department of Lottery, Division of Security, State of Florida, pursuant to which ICE\n")
+    ag = extract_agency([_page(text)])
+    assert (ag["name"], ag["state"]) == ("Florida Department of Lottery, Division of Security", "FL")

@@ -139,3 +139,35 @@ def test_a_garbled_digital_stamp_is_not_given_to_ice_by_a_piece_of_a_word() -> N
                 method="ocr", revision="2025-03-07")
     assert got["ice"]["date"] == "2025-04-29"
     assert got["lea"]["date"] == "2025-04-25" and got["lea"]["date_source"] == "digital-signature"
+
+
+def test_an_ocr_read_first_name_near_a_common_one_is_dropped() -> None:
+    from extract.signatures import check_read_names, misread_first_name
+
+    # One OCR slip from a census first name, or two look-alike letters in a long one: a misreading.
+    assert "Kevin" in (misread_first_name("Kevir Trye") or "")
+    assert "Richard" in (misread_first_name("Rjehard Kirkpatrick") or "")
+    # Common names, initials, a nickname in quotes, and rare names near no common one stay.
+    for name in ("Bobbie Vickery", "C.M. Cronen", "Reginald “Reggie” Dixon", "Jakari E. Young", "Lamarcus Hill",
+                 "RICHARD A. RAMSAY"):
+        assert misread_first_name(name) is None, name
+    sigs = [{"party": "lea", "name": "Kevir Trye", "page": 7, "reasons": []},
+            {"party": "ice", "name": "Timothy S. Robbins", "page": 7, "reasons": []}]
+    check_read_names(sigs, [Page(7, "", "ocr", 0.9, "", 0)])
+    assert sigs[0]["name"] is None and "Kevin" in sigs[0]["reasons"][-1]
+    assert sigs[1]["name"] == "Timothy S. Robbins"
+    typed = [{"party": "lea", "name": "Kevir Trye", "page": 7, "reasons": []}]
+    check_read_names(typed, [Page(7, "", "text", 1.0, "", 0)])  # a text layer is as typed
+    assert typed[0]["name"] == "Kevir Trye"
+
+
+def test_dates_no_reading_can_make_true_are_voided() -> None:
+    from extract.fields import bound_dates
+
+    sigs = [{"party": "lea", "date": "2028-02-28", "date_source": "typed", "reasons": []},
+            {"party": "ice", "date": "2018-10-15", "date_source": "handwritten", "reasons": []},
+            {"party": "lea", "date": "2019-06-03", "date_source": "handwritten", "reasons": []},
+            {"party": "ice", "date": "2018-01-02", "date_source": "digital-signature", "reasons": []}]
+    bound_dates(sigs, latest="2025-03-01", named="2019-10-15")
+    assert [s["date"] for s in sigs] == [None, None, "2019-06-03", "2018-01-02"]
+    assert "last saved" in sigs[0]["reasons"][0] and "file name" in sigs[1]["reasons"][0]
