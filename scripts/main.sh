@@ -65,13 +65,18 @@ if has ledger; then
     moa ledger import "$SHARED/sheets/ice" "$SHARED/sheets/wayback-html-tables"
 else skip ledger; fi
 
-# 4. Extraction, index, one search.
+# 4. Extraction, index, two searches: the MOAs' text, and the agreements ICE lists.
 step "moa extract"
 if has extract; then moa extract; else skip extract; fi
 step "moa index"
 if has index; then moa index; else skip index; fi
-step "moa search \"costs and expenditures\""
-if has search; then moa search "costs and expenditures"; else skip search; fi
+step "moa search 'overtime \"costs and expenditures\"' --limit 5"
+if has search; then
+    # each hit under the agency's name as ICE lists it (the document's own reading beside it where it differs)
+    moa search 'overtime "costs and expenditures"' --limit 5
+    step "moa search 'model:TFM state:FL' --level agreement --limit 5"
+    moa search 'model:TFM state:FL' --level agreement --limit 5   # ICE's agreements, PDF held or not
+else skip search; fi
 
 # 5. The program at a glance: its figures beside the catalog, and where to see it all.
 step "moa ledger plot"
