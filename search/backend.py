@@ -26,7 +26,8 @@ answers a parsed query tree (search/query.py) at one level. `search` returns a d
 
 Semantics both backends follow (the behavioural suite checks them):
 - words match stemmed text (porter / an English stemmer), quoted phrases and `word*` match exact tokens;
-- Near(items, n): the items in order or not, at most n tokens between neighbours (FTS5 NEAR);
+- Near(items, n): the items in order or not, at most n tokens between the first and the last (FTS5 NEAR: the
+  middle items' own tokens count, and items may overlap);
 - model/state/status/type/revision: equality with the unit's value; sha: prefix; page: unit.page <= N <= page_end;
 - agency, file: case-insensitive substring of the name; signer: case-insensitive substring of any "Name, Title";
 - section: the value equals one of the unit's `section_keys` (keys such as `costs`, lower-case numbers `iv.e`);

@@ -16,6 +16,7 @@ tokens between neighbours in either order (span-like `intervals`), field filters
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 from .query import Field, Near, Node, Not, Or, Phrase, Term, stem, text_leaves, tokens_of
@@ -88,7 +89,17 @@ def _leaf(node: Term | Phrase | Near, f: Fields) -> dict:
     exact = _near_is_exact(node)
     field = f.exact if exact else f.stem
     rules = [_interval(i, f, exact) for i in node.items]
-    return {"intervals": {field: {"all_of": {"intervals": rules, "max_gaps": node.distance, "ordered": False}}}}
+    if len(rules) == 2:
+        return {"intervals": {field: {"all_of": {"intervals": rules, "max_gaps": node.distance, "ordered": False}}}}
+    # FTS5 counts every token between the first item and the last, the middle items' own included; all_of's
+    # max_gaps would leave those out. So: some two items within N of each other, holding all the others.
+    spans = []
+    for i, j in combinations(range(len(rules)), 2):
+        middle = [r for n, r in enumerate(rules) if n not in (i, j)]
+        inner = middle[0] if len(middle) == 1 else {"all_of": {"intervals": middle, "max_gaps": -1, "ordered": False}}
+        spans.append({"all_of": {"intervals": [rules[i], rules[j]], "max_gaps": node.distance, "ordered": False,
+                                 "filter": {"containing": inner}}})
+    return {"intervals": {field: {"any_of": {"intervals": spans}}}}
 
 
 # ---------------------------------------------------------------------------------------------- filters

@@ -103,9 +103,10 @@ MAX_DEPTH = 16  # parentheses and NOTs nested inside each other
 MAX_TERMS = 64  # distinct words and phrases, each item of a NEAR counted
 MAX_FILTERS = 32  # distinct field filters
 MAX_NEAR = 1000  # words between NEAR items (a /N b, NEAR(…, N))
+MAX_NEAR_ITEMS = 8  # Elasticsearch matches FTS5's NEAR of k items with k(k-1)/2 interval pairs
 MAX_PAGE = 9999
 LIMITS = {"characters": MAX_QUERY_CHARS, "depth": MAX_DEPTH, "terms": MAX_TERMS, "filters": MAX_FILTERS,
-          "near": MAX_NEAR, "page": MAX_PAGE}
+          "near": MAX_NEAR, "near_items": MAX_NEAR_ITEMS, "page": MAX_PAGE}
 FIELDS = (
     "model", "state", "agency", "signer", "section", "signed", "year", "status", "type", "revision",
     "file", "sha", "page",
@@ -333,6 +334,9 @@ class _Parser:
 
     def leaf(self, node: Term | Phrase | Near, t: _Tok) -> Term | Phrase | Near:
         """Count a text leaf once, however often the query repeats it."""
+        if isinstance(node, Near) and len(node.items) > MAX_NEAR_ITEMS:
+            raise QueryLimitError(f"NEAR of {len(node.items)} words or phrases; the limit is {MAX_NEAR_ITEMS}",
+                                  t.pos, self.q)
         if node not in self.leaves:
             self.leaves.add(node)
             self.terms += len(node.items) if isinstance(node, Near) else 1
@@ -408,6 +412,7 @@ class _Parser:
         return self.parse_prox()
 
     def parse_prox(self) -> Node:
+        start = self.peek()
         first = self.parse_primary()
         items = [first]
         distance = None
@@ -422,7 +427,7 @@ class _Parser:
         for item, tok_pos in zip(items, range(len(items)), strict=True):
             if not isinstance(item, Term | Phrase):
                 raise self.error("proximity (/N) joins words or quoted phrases only", None if tok_pos else 0)
-        return self.leaf(_near(items, distance), t)  # type: ignore[arg-type]
+        return self.leaf(_near(items, distance), start)  # type: ignore[arg-type]
 
     def parse_primary(self) -> Node:
         t = self.peek()

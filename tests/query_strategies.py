@@ -94,7 +94,8 @@ def pieces() -> st.SearchStrategy[str]:
 
 def repeated() -> st.SearchStrategy[str]:
     """A piece repeated many times: deep nesting, long NOT chains, one phrase thousands of times."""
-    return st.tuples(st.sampled_from(("(", "NOT ", "-", '"287(g)" ', "a OR (", "state:FL ", "x ", "NEAR(a b) ")),
+    return st.tuples(st.sampled_from(("(", "NOT ", "-", '"287(g)" ', "a OR (", "state:FL ", "x ", "NEAR(a b) ",
+                                      "costs /1 ", "overtime w/2 ")),
                      st.integers(1, 1200), st.sampled_from(("a", "", ")", "b)"))).map(lambda x: x[0] * x[1] + x[2])
 
 
@@ -127,4 +128,5 @@ ADVERSARIAL = {
     "a 48 KB query": "overtime " * 5400,
     '"287(g)" 2,000 times': '"287(g)" ' * 2000,
     '"287(g)" 200 times': '"287(g)" ' * 200,
+    "a NEAR of 9 words": "NEAR(overtime costs salaries deputy arrest warrant training liability jail)",
 }

@@ -100,6 +100,7 @@ ROWS = {
     "33 filters within the length": (QueryLimitError, "more than 32 different filters"),
     '"287(g)" 2,000 times': (QueryLimitError, "18000 characters long; the limit is 2000"),
     "a 48 KB query": (QueryLimitError, "48600 characters long; the limit is 2000"),
+    "a NEAR of 9 words": (QueryLimitError, "NEAR of 9 words or phrases; the limit is 8"),
 }
 
 
@@ -132,6 +133,9 @@ def test_within_bounds_parses() -> None:
     with pytest.raises(QueryLimitError, match="more than 64 different words and phrases"):
         parse(" ".join(f"w{n}" for n in range(65)))
     parse("x" * MAX_QUERY_CHARS)
+    parse("NEAR(overtime costs salaries deputy arrest warrant training liability)")
+    with pytest.raises(QueryLimitError, match="NEAR of 9 words or phrases; the limit is 8"):
+        parse("x " + " /1 ".join(f"w{n}" for n in range(9)))
 
 
 @pytest.mark.parametrize("row", ["1,000 NOTs", "NEAR beyond its bound", "² as a page number", "26 nested ORs"])
