@@ -144,7 +144,7 @@ def _disagreements(listing: Listing, docs: Iterable[Document]) -> list[dict]:
         if not d.extracted or d.linked_as != "moa":
             continue
         pairs = [("state", listing.state, d.state), ("model", listing.model, d.model),
-                 ("signed", listing.signed, d.signed)]
+                 ("signed", listing.signed, _signed_against(listing.signed, d))]
         for fld, ice, ours in pairs:
             if ice and ours and ice != ours:
                 out.append({"field": fld, "ice": ice, "document": ours, "sha256": d.sha256})
@@ -153,6 +153,20 @@ def _disagreements(listing: Listing, docs: Iterable[Document]) -> list[dict]:
             if not names.same_agency(a, b) and fuzz.token_set_ratio(a, b) < AGENCY_AGREES:
                 out.append({"field": "agency", "ice": listing.agency, "document": d.agency, "sha256": d.sha256})
     return out
+
+
+def _signed_against(listed: str | None, d: Document) -> str | None:
+    """The document's date that ICE's SIGNED contradicts, or None when it does not: SIGNED is one party's date,
+    so a date either party wrote agrees; ICE's own signature date contradicts any other; without it (unread,
+    handwritten), only a SIGNED before the LEA signed does."""
+    dates = {s.get("party"): s.get("date") for s in d.signatories if s.get("date")}
+    if not listed or listed in dates.values():
+        return None
+    if dates.get("ice"):
+        return dates["ice"]
+    if dates.get("lea") and listed < dates["lea"]:
+        return dates["lea"]
+    return None
 
 
 def _name_keys(h: dict) -> set[tuple[str | None, str]]:
