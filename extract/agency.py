@@ -321,7 +321,10 @@ def _contact_block(pages: list[Any]) -> tuple[str, int] | None:
         for m in _POC_LEA.finditer(text):
             for ln in text[m.end():].splitlines()[:6]:
                 cand = _clean(ln)
-                if _AGENCY_HEAD.search(cand) and _plausible(cand) and len(cand.split()) >= 3 \
+                kind = _agency_type(cand.split())
+                # The kind spelled exactly at the end ("… Sheriff's Office", not "… Offig", nor a unit such as
+                # "Office of Public Affairs"), with words before it that name the place.
+                if kind is not None and kind[2] == 0 and _plausible(cand) and len(cand.split()) >= 3 \
                         and not _LEA_TITLE_LINE.search(cand):
                     found.setdefault(cand, p.number)
                     break
@@ -471,7 +474,8 @@ def extract_agency(pages: list[Any], source_name: str | None = None,
     if tail:
         out["evidence"]["state_after_name"] = tail
     if name is None:
-        out["evidence"]["reason"] = "agency not named in PARTIES, preamble, footer or signature block"
+        out["evidence"]["reason"] = ("agency not named (readably) in PARTIES, preamble, body, form fields, footer, points "
+                                     "of contact or signature block")
     st, st_ev = _state(name, footer[0] if footer else None, pages, source_name)
     if tail and st != tail:
         if st is None:
