@@ -331,6 +331,29 @@ def _contact_block(pages: list[Any]) -> tuple[str, int] | None:
     return next(iter(found.items())) if len(found) == 1 else None
 
 
+def _contact_text(pages: list[Any]) -> str:
+    """The LEA's block of the points of contact: the eight lines after each "For the LEA:" on a page that
+    lists the points of contact, up to a blank line, the next heading or ICE's block."""
+    out = []
+    for p in pages:
+        text = p.text or ""
+        if re.search(r"POINTS?\s+OF\s+CONTACT", text, re.IGNORECASE):
+            for m in _POC_LEA.finditer(text):
+                block = []
+                for ln in text[m.end():].splitlines()[:8]:
+                    if (block and not ln.strip()) or re.match(r"\s*(?:[IVX]+\.\s|For\s+ICE|APPENDIX)", ln):
+                        break  # the block ends at a blank line, the next heading or ICE's block
+                    if not _ICE_WORDS.search(ln):
+                        block.append(ln)
+                out.append("\n".join(block))
+    return "\n".join(out)
+
+
+def _contact_states(pages: list[Any]) -> Counter:
+    """Votes from the addresses in the LEA's block of the points of contact."""
+    return states.address_states(_contact_text(pages))
+
+
 # A title line of a contact block ("Assistant Chief of Police"), not the agency.
 _LEA_TITLE_LINE = re.compile(r"^(?:Assistant\s+|Deputy\s+|Acting\s+)?(?:Chief|Sheriff|Captain|Lieutenant|Major|"
                              r"Sergeant|Director|Commander|Colonel|Undersheriff)\b", re.IGNORECASE)
@@ -499,7 +522,13 @@ def _state(name: str | None, footer: str | None, pages: list[Any],
     rep = _REPRESENTS.search(flat)
     if rep and (st := states.state_in_name(rep.group(1).strip(" ,."))):
         return st, {"how": "represents-clause", "text": rep.group(0)}
-    if name is None:  # without the agency, an address or field office says nothing about its state
+    if name is None:  # without the agency, an address or field office says nothing about its state ...
+        contact = _contact_states(pages)
+        codes = states.file_name_codes(source_name)
+        if len(contact) == 1 and set(contact) <= set(codes):
+            # ... but the address in the LEA's own contact block does, when ICE's file name says the same state.
+            return next(iter(contact)), {"how": "contact-address+file-name", "votes": dict(contact),
+                                         "file_name_codes": codes}
         return None, {"how": "none", "reason": "no agency name to place"}
     full = "\n".join(p.text or "" for p in pages)
     # Addresses and "X County, State" phrases, leaving out lines about ICE (its offices may be elsewhere).
@@ -518,6 +547,12 @@ def _state(name: str | None, footer: str | None, pages: list[Any],
             cands = {voted[0]}
         elif fo and len(cands & fo[1]) == 1:
             cands = cands & fo[1]
+    if cands is not None and len(cands) > 1 and (phones := states.phone_states(_contact_text(pages))):
+        # The LEA's phone in its contact block: the area code's states narrow a county several states have
+        # ("305": FL). Only that block: an ICE number elsewhere on a page (a Virginia "703") is no LEA's.
+        if len(cands & phones) == 1:
+            ev["phone_states"] = sorted(phones)
+            return next(iter(cands & phones)), {"how": "county+phone-area-code", **ev}
     if cands is not None and len(cands) == 1:
         return next(iter(cands)), {"how": "county", **ev}
     if cands is None:

@@ -140,12 +140,36 @@ def address_states(text: str) -> Counter:
     for m in re.finditer(r"(?:County|Parish|City|State)\s*(?:of\s+)?,?\s*(" + _NAMES_RE.pattern[3:-3] + r")\b", text,
                          re.IGNORECASE):
         votes[NAME_TO_CODE[m.group(1).lower()]] += 1
-    # The state spelled out before a ZIP code: "Clearwater Florida 33756", "Yulee, Florida 32097".
-    for m in re.finditer(r"(" + _NAMES_RE.pattern[3:-3] + r")\.?,?\s+\d{5}(?:-\d{4})?\b", text, re.IGNORECASE):
+    # The state spelled out before a ZIP code: "Clearwater Florida 33756", "Yulee, Florida 32097", and OCR's
+    # "Tallahassee, Florida32307".
+    for m in re.finditer(r"(" + _NAMES_RE.pattern[3:-3] + r")\.?,?\s*\d{5}(?:-\d{4})?\b", text, re.IGNORECASE):
         votes[NAME_TO_CODE[m.group(1).lower()]] += 1
     for m in re.finditer(r"\bState\s+of\s+(" + _NAMES_RE.pattern[3:-3] + r")\b", text, re.IGNORECASE):
         votes[NAME_TO_CODE[m.group(1).lower()]] += 2
     return votes
+
+
+_AREA_CODES: dict[str, set[str]] | None = None
+
+
+def phone_states(text: str) -> set[str]:
+    """The states whose ZIP areas use the area codes of the phone numbers in `text` ("305-292-7086": FL), from
+    the zipcodes package's table; a narrowing set, never a state by itself (an area code spans states)."""
+    global _AREA_CODES
+    codes = re.findall(r"(?<![\d-])\(?([2-9]\d{2})\)?[-. ]\s?\d{3}[-. ]\d{4}\b", text)
+    if not codes:
+        return set()
+    if _AREA_CODES is None:
+        import zipcodes
+
+        _AREA_CODES = {}
+        for z in zipcodes.list_all():
+            for a in z.get("area_codes") or []:
+                _AREA_CODES.setdefault(a, set()).add(z["state"])
+    out: set[str] = set()
+    for c in codes:
+        out |= _AREA_CODES.get(c, set())
+    return out - {"DC"}  # a Washington number is ICE's headquarters
 
 
 def file_name_codes(name: str | None) -> list[str]:

@@ -275,3 +275,19 @@ def test_agency_from_the_lea_form_field_and_the_state_suffix() -> None:
             "and the Florida Department of Lottery, Division of Security, State of Florida, pursuant to which ICE\n")
     ag = extract_agency([_page(text)])
     assert (ag["name"], ag["state"]) == ("Florida Department of Lottery, Division of Security", "FL")
+
+
+def test_state_from_the_leas_phone_and_contact_address() -> None:
+    from extract.states import phone_states
+
+    assert phone_states("For the LEA: Lt. Col. A. B.\nMonroe County Sheriff's Office\n305-292-7086") == {"FL"}
+    assert phone_states("no numbers here, 1357(g)") == set()
+    text = ("Security (DHS), and the Monroe County Sheriffs Office , pursuant to which ICE delegates\n"
+            "POINTS OF CONTACT\nFor the LEA: Lt. Col. A. B.\nMonroe County Sheriff's Office\n305-292-7086\n")
+    ag = extract_agency([_page(text)])
+    assert ag["state"] == "FL" and ag["evidence"]["state"]["how"] == "county+phone-area-code"
+    # No readable agency: the LEA's contact address counts only with ICE's file name saying the same state.
+    text = ("Security (DHS), and the Flonda A&M Univ ofTruSlees , pursuant to which ICE\nPOINTS OF CONTACT\n"
+            "For the LEA: A. Chief\n2400 Althea Gibson Way\nTallahassee, Florida32307\n")
+    assert extract_agency([_page(text)], source_name="FLORIDA_AM_UNIVERSITY_FL_TFM.pdf")["state"] == "FL"
+    assert extract_agency([_page(text)], source_name="FLORIDA_AM_UNIVERSITY_TFM.pdf")["state"] is None
