@@ -419,8 +419,34 @@ def agency_from_form(fields: list[tuple[str, str, int]]) -> tuple[str, dict[str,
     return None
 
 
+# How much a value is worth by the source that gave it (0-1): the template's own clauses and a typed form
+# field are read as printed; a running footer or a contact block may name a unit; a field found out of line
+# or a repair is the weakest. A researcher filters on it; anything under it is None with a reason already.
+SOURCE_CONFIDENCE = {
+    "parties": 0.95, "preamble": 0.95, "form-field": 0.95, "complaint-appendix": 0.9, "body-members-sentence": 0.9,
+    "preamble-field": 0.85, "footer": 0.85, "points-of-contact": 0.8, "parties-repaired": 0.75,
+    "preamble-form-field": 0.7, "parties-form-field": 0.7, "title-page-field": 0.7, "signature-agency-line": 0.7,
+    # the state
+    "agency-name": 0.95, "represents-clause": 0.95, "county": 0.9, "addresses": 0.9, "place": 0.8,
+    "county+phone-area-code": 0.8, "field-office": 0.75, "contact-address+file-name": 0.7, "file-name": 0.6,
+}
+
+
 def extract_agency(pages: list[Any], source_name: str | None = None,
                    form: list[tuple[str, str, int]] | None = None) -> dict[str, Any]:
+    """{"name", "state", "evidence", "confidence"} (see `_agency`); the confidence of each value is its
+    source's (SOURCE_CONFIDENCE), 0 where it is None."""
+    out = _agency(pages, source_name, form)
+    ev = out["evidence"]
+    out["confidence"] = {
+        "name": SOURCE_CONFIDENCE.get(ev.get("how", ""), 0.0) if out["name"] else 0.0,
+        "state": SOURCE_CONFIDENCE.get((ev.get("state") or {}).get("how", ""), 0.0) if out["state"] else 0.0,
+    }
+    return out
+
+
+def _agency(pages: list[Any], source_name: str | None = None,
+            form: list[tuple[str, str, int]] | None = None) -> dict[str, Any]:
     """{"name", "state", "evidence"}; name/state None with a reason when the document does not say.
 
     `form`, the PDF's filled-in text fields as (field name, value, page), names the agency where the text

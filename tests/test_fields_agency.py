@@ -252,10 +252,12 @@ def test_a_county_no_state_has_gives_way_to_the_body_when_the_acronym_confirms_i
     assert (ag["name"], ag["state"]) == ("Highlands County Sheriffs Office", "FL")
     assert ag["evidence"]["how"] == "body-members-sentence"
     assert ag["evidence"]["corrected_from"] == "HCSO County Sheriffs Office"
+    assert ag["confidence"] == {"name": 0.9, "state": 0.9}  # the body sentence; the county's one state
     # The acronym names someone else: no name rather than a guess.
     text = WSO_2019.format(name="HCSO County Sheriffs Office", acr="PCSO", body="Highlands County Sheriffs Office")
     ag = extract_agency([_page(text)])
     assert ag["name"] is None and "names no county" in ag["evidence"]["reason"]
+    assert ag["confidence"]["name"] == 0.0
 
 
 def test_parties_that_name_no_agency_leave_it_to_the_body_sentence() -> None:
