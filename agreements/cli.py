@@ -94,7 +94,8 @@ def render_agreements(result: list[dict]) -> str:
         since = f" {when} {r['status_since'][:10]}" if r["status_since"] else ""
         doc = f"  MOA {r['moa_file']}" + ("" if r["moa_sha256"] else " (not held)") if r["moa_file"] else ""
         flag = f"  DISAGREES: {r['disagreements']}" if r["disagreements"] else ""
-        lines.append(f"  {r['state'] or '??'} {r['model'] or '???':<3} {r['status']:<9}{since}  {r['agency']}"
+        who = r["agency"] or f"(agency not readable in {r['moa_file']})"
+        lines.append(f"  {r['state'] or '??'} {r['model'] or '???':<3} {r['status']:<9}{since}  {who}"
                      f"  signed {r['signed'] or '?'}{doc}{flag}  [{r['id']}]")
     return "\n".join(lines)
 
@@ -109,7 +110,7 @@ def cmd_agency(args: argparse.Namespace) -> dict:
 
 
 def render_agency(d: dict) -> str:
-    out = [f"{d['name']} ({d['state'] or '?'})  [{d['id']}]",
+    out = [f"{d['name'] or '(name not readable)'} ({d['state'] or '?'})  [{d['id']}]",
            f"  type: {d['agency_type'] or '?'}   county: {d['county'] or '?'}"]
     if len(d["spellings"]) > 1:
         out.append("  spelled: " + " | ".join(d["spellings"]))

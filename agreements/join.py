@@ -257,7 +257,7 @@ def build(conn: sqlite3.Connection) -> Corpus:
         read[a.agency_id].update(d.agency for d in a.documents if d.agency)
     for agency in corpus.agencies.values():
         agency.spellings = sorted(set(agency.spellings) | read[agency.id])
-    corpus.agreements.sort(key=lambda a: (a.state or "~", a.agency.lower(), a.model or "", a.id))
+    corpus.agreements.sort(key=lambda a: (a.state or "~", (a.agency or "~").lower(), a.model or "", a.id))
     return corpus
 
 
@@ -289,7 +289,9 @@ def _unlisted(conn: sqlite3.Connection, corpus: Corpus, sha: str, rec: dict, rec
     if found is not None:
         agency = agency_of[found]
     else:
-        label = names.display_name(doc.agency, doc.state) if doc.agency else (rec.get("file") or sha)
+        # no readable name: the agency stays unnamed (null, with extraction's reason in the record), never the
+        # file's name taken for one
+        label = names.display_name(doc.agency, doc.state) if doc.agency else None
         agency = Agency(id=names.agency_id(doc.state, name_key or f"document {sha[:12]}"), name=label,
                         state=doc.state, county=None, agency_type=None, spellings=[], source="document")
         while agency.id in corpus.agencies:

@@ -62,7 +62,7 @@ class Agreement:
     agency_id: str
     status: Status
     status_since: str | None  # removed: the snapshot's publication time; active: first seen
-    agency: str  # the agency's canonical name
+    agency: str | None  # the agency's canonical name (None: a document no list names, its name unreadable)
     state: str | None
     model: str | None
     agency_type: str | None
@@ -86,7 +86,8 @@ class Agreement:
 @dataclass
 class Agency:
     id: str
-    name: str  # ICE's latest spelling, cleaned (or extraction's, for an agency ICE never listed)
+    name: str | None  # ICE's latest spelling, cleaned (or extraction's, for an agency ICE never listed; None when
+    # that is unreadable)
     state: str | None
     county: str | None
     agency_type: str | None

@@ -53,7 +53,7 @@ def select(corpus: Corpus, *, state: str | None = None, model: str | None = None
             continue
         if held is not None and (a.moa is not None) != held:
             continue
-        if want_key and want_key not in names.key(a.agency) and agency.lower() not in a.agency.lower():
+        if want_key and want_key not in names.key(a.agency) and agency.lower() not in (a.agency or "").lower():
             continue
         out.append(a)
     return out
@@ -87,7 +87,7 @@ def find_agency(corpus: Corpus, ref: str) -> Agency:
     if ref in corpus.agencies:
         return corpus.agencies[ref]
     low = ref.lower()
-    exact = [g for g in corpus.agencies.values() if low in (s.lower() for s in [g.name, *g.spellings])]
+    exact = [g for g in corpus.agencies.values() if low in (s.lower() for s in [g.name, *g.spellings] if s)]
     if len(exact) == 1:
         return exact[0]
     state = None
@@ -97,7 +97,7 @@ def find_agency(corpus: Corpus, ref: str) -> Agency:
     key = names.key(ref)
     found = [g for g in (exact or corpus.agencies.values())
              if (state is None or g.state == state)
-             and any(key and key in names.key(s) for s in [g.name, *g.spellings])]
+             and any(key and key in names.key(s) for s in [g.name, *g.spellings] if s)]
     if not found:
         raise UserError(f"no agency matches {ref!r}")
     if len(found) > 1:

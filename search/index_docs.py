@@ -156,7 +156,7 @@ def units_for_record(record: dict, status: str = "unknown", agreement: Agreement
     signed, lea, ice = _signed_dates(record)
     ident: dict = {"agency_read": agency.get("name")}
     if agreement is not None:
-        name, state, model = agreement.agency, agreement.state or state, agreement.model or model
+        name, state, model = agreement.agency or name, agreement.state or state, agreement.model or model
         ident.update(agreement_id=agreement.id, agency_id=agreement.agency_id, sources=dict(agreement.sources))
     base = dict(
         sha256=sha, file=record.get("file") or sha, agency=name, state=state and state.upper(),

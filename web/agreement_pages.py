@@ -61,7 +61,7 @@ def agreements_page(rows: list[dict], total: int, filters: dict, page: int, page
         flag = f' <span class="flag" title="{esc(r["disagreements"])}">ICE and the MOA disagree</span>' \
             if r["disagreements"] else ""
         trs.append(
-            f'<tr><td><a href="{esc(agreement_url(r["id"]))}">{esc(r["agency"])}</a>{flag}</td>'
+            f'<tr><td><a href="{esc(agreement_url(r["id"]))}">{esc(r["agency"] or r["moa_file"])}</a>{flag}</td>'
             f'<td>{esc(r["state"])}</td><td>{esc(r["model"])}</td><td>{_status(r)}</td>'
             f'<td>{esc(r["signed"])}</td><td>{_day(r["first_on_list"])}</td><td>{_day(r["off_list"])}</td>'
             f'<td>{moa}</td></tr>')
@@ -162,7 +162,7 @@ def _facts(a: dict) -> str:
 
 def agreement_page(a: dict, clauses: list[dict]) -> str:
     """One agreement: what ICE lists, the documents with what they say, disagreements, list history, clauses."""
-    title = f'{a["agency"]} — {a.get("model") or "?"}'
+    title = f'{a["agency"] or "Agency not readable"} — {a.get("model") or "?"}'
     sec = ""
     if clauses:
         items = "".join(
@@ -180,7 +180,7 @@ def agreement_page(a: dict, clauses: list[dict]) -> str:
 
 def agency_page(g: dict) -> str:
     """One agency: its names, and each agreement it holds with its status and documents."""
-    parts = [f"<h1>{esc(g['name'])} <span class=\"muted\">({esc(g['state'])})</span></h1>",
+    parts = [f"<h1>{esc(g['name'] or 'Agency not readable')} <span class=\"muted\">({esc(g['state'])})</span></h1>",
              f"<p>{esc(g.get('agency_type') or '')} {esc(g.get('county') or '')}</p>"]
     if len(g.get("spellings") or []) > 1:
         parts.append("<p class=\"muted\">Spelled: " + "; ".join(esc(s) for s in g["spellings"]) + "</p>")
@@ -189,4 +189,4 @@ def agency_page(g: dict) -> str:
                      f'{esc(MODEL_NAMES.get(a.get("model") or "", a.get("model") or "?"))}</a></h2>'
                      f'<p>{_status(a)}, signed {esc(a.get("signed") or "?")}</p>{_disagreements(a)}'
                      f'{_documents(a["documents"])}{_history(a.get("history") or [])}</section>')
-    return layout(g["name"], "".join(parts))
+    return layout(g["name"] or "Agency", "".join(parts))
