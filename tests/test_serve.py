@@ -333,6 +333,8 @@ def test_agreement_and_agency_pages(server, catalog, tmp_path):
     bare = next(x for x in corpus.agreements if x.listing and not x.moa)
     assert "we do not hold it" in text_of(page(server, f"/agreement/{bare.id}")) or not bare.listing.files
     page(server, "/agreement/no-such-agreement", status=404)
+    # the ledger's history page of the same agreement leads to it
+    assert f'href="/agreement/{a.id}"' in page(server, f"/program/agreement/{a.listing.ledger_id}")
     code, ctype, raw = fetch(server, "/api/v1/agreements?status=removed")
     assert code == 200 and ctype.startswith("application/json")
     got = json.loads(raw)

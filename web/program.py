@@ -21,7 +21,7 @@ from places import atlas
 
 from . import program_pages as pages
 from .api import ApiJSON
-from .site import PageError, Site, int_param, model_param, param, site
+from .site import PageError, Site, corpus, int_param, model_param, param, site
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EVENTS = ("added", "removed", "changed")
@@ -203,7 +203,9 @@ def agreement_page(request: Request) -> Response:
         h = program.agreement(conn, aid)
     if h is None:
         raise PageError(404, "Unknown agreement", f"The ledger traced no agreement {aid}.")
-    return HTMLResponse(pages.agreement_page(h))
+    # the same agreement in the read model (its documents, what they say, its agency), when there is one
+    full = next((a.id for a in corpus(site(request)).agreements if a.listing and a.listing.ledger_id == aid), None)
+    return HTMLResponse(pages.agreement_page(h, full))
 
 
 def snapshot_file(request: Request) -> Response:

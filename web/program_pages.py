@@ -183,7 +183,7 @@ def cancelled_page(r: dict) -> str:
     return layout("Cancelled", body)
 
 
-def agreement_page(h: dict) -> str:
+def agreement_page(h: dict, agreement_id: str | None = None) -> str:
     files = "".join(
         f'<li>{esc(f["linked_as"])}: ' + (f'<a href="{esc(doc_url(f["sha256"]))}">{esc(f["file"])}</a>'
                                           if f.get("sha256") else f'{esc(f["file"])} <span class="muted">(not held)</span>')
@@ -195,7 +195,14 @@ def agreement_page(h: dict) -> str:
 <p>{esc(h["agency_type"])} · {esc(h["county"] or "")} · signed {esc(h["signed"] or "?")} ·
 <span class="status {"active" if h["listed"] else "removed"}">{status}</span> · on ICE's {esc(h["list"])} list
 {seen}</p>
-<h2>Documents</h2><ul>{files or "<li class=muted>none linked</li>"}</ul>
+{_full(agreement_id)}<h2>Documents</h2><ul>{files or "<li class=muted>none linked</li>"}</ul>
 <h2>History</h2>
 {_events_table(h["events"])}"""
     return layout(h["agency"], body)
+
+
+def _full(agreement_id: str | None) -> str:
+    if not agreement_id:
+        return ""
+    return (f'<p><a href="{esc("/agreement/" + agreement_id)}">The agreement</a>: its agency, its documents and '
+            "what they say, where ICE's list and the MOA disagree.</p>")
