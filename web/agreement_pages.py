@@ -87,7 +87,10 @@ def _history(events: list[dict]) -> str:
     items = []
     for e in events:
         changes = e.get("changes") or {}
-        parts = [f"{esc(k)}: {esc(v[0])} → {esc(v[1])}" for k, v in changes.items()
+        def shown(value: object) -> str:
+            return esc(value) if value not in (None, "", []) else "<i>none</i>"
+
+        parts = [f"{esc(k)}: {shown(v[0])} → {shown(v[1])}" for k, v in changes.items()
                  if isinstance(v, list) and len(v) == 2]
         notes = [esc(k.replace("_", " ")) + (f" {esc(v)}" if isinstance(v, str) else "")
                  for k, v in changes.items() if not (isinstance(v, list) and len(v) == 2)]
