@@ -6,7 +6,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 
-from harvest.ledger_query import events_for_agreements
+from harvest.ledger_query import check_date, events_for_agreements
 from moa.errors import UserError
 from moa.program import MODELS
 
@@ -17,20 +17,12 @@ from .models import Agency, Agreement
 STATUSES = ("active", "removed", "pending", "withdrawn", "unlisted")
 
 
-def _date(value: str | None, what: str) -> str | None:
-    if value is None:
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise UserError(f"{what} must be a date YYYY-MM-DD, got {value!r}")
-    return value.strip()
-
-
 def select(corpus: Corpus, *, state: str | None = None, model: str | None = None, status: str | None = None,
            since: str | None = None, until: str | None = None, agency: str | None = None,
            agency_type: str | None = None, held: bool | None = None) -> list[Agreement]:
     """Agreements matching every filter given. `since`/`until` bound the date the status began (removed: the
     first list without it; active and pending: the first list with it)."""
-    since, until = _date(since, "--since"), _date(until, "--until")
+    since, until = check_date(since, "--since"), check_date(until, "--until")
     if model and model.upper() not in MODELS:
         raise UserError(f"unknown model {model!r}: use {', '.join(MODELS)}")
     if status and status not in STATUSES:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 
-from .ledger_query import _check_date
+from .ledger_query import check_date
 from .page import PAGE_URL
 
 
@@ -41,7 +41,7 @@ def cited_events(conn: sqlite3.Connection, since: str | None = None) -> list[dic
     """Every event of snapshots published from `since` (a date; default all), in publication order, each
     {key, event, list, published, published_date, snapshot, previous, agreement, changes, state, model, agency,
     page}. Malformed snapshots have no events (the rebuild keeps them out of the chain)."""
-    since = _check_date(since, "--since")
+    since = check_date(since, "--since")
     snaps = {r["id"]: r for r in conn.execute("SELECT * FROM ledger_snapshots")}
     sql = ("SELECT e.* FROM ledger_events e JOIN ledger_snapshots s ON s.id=e.snapshot_id"
            + (" WHERE s.published_date>=?" if since else "") + " ORDER BY s.published, s.name, e.event, e.state,"
@@ -63,7 +63,7 @@ def cited_events(conn: sqlite3.Connection, since: str | None = None) -> list[dic
 
 def flagged_snapshots(conn: sqlite3.Connection, since: str | None = None) -> list[dict]:
     """Snapshots the rebuild flagged (malformed ones produce no events), published from `since`."""
-    since = _check_date(since, "--since")
+    since = check_date(since, "--since")
     rows = conn.execute("SELECT * FROM ledger_snapshots WHERE (status='malformed' OR flags!='[]')"
                         + (" AND published_date>=?" if since else "") + " ORDER BY published",
                         (since,) if since else ()).fetchall()

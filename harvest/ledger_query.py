@@ -28,7 +28,7 @@ from .links import file_name
 MODEL_ORDER = ("JEM", "WSO", "TFM")
 
 
-def _check_date(value: str | None, what: str) -> str | None:
+def check_date(value: str | None, what: str) -> str | None:
     if value is None:
         return None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
@@ -89,7 +89,7 @@ def tally(rows: list[dict]) -> dict:
 
 def counts_as_of(conn: sqlite3.Connection, as_of: str) -> dict:
     """The published lists as they stood at the end of `as_of` (see the module docstring for the rules)."""
-    as_of = _check_date(as_of, "--as-of")
+    as_of = check_date(as_of, "--as-of")
     part, skipped = _pick(conn, "participating", as_of)
     pend, skipped_pending = _pick(conn, "pending", as_of)
     out: dict = {"as_of": as_of}
@@ -115,8 +115,8 @@ def events_since(conn: sqlite3.Connection, since: str | None = None, until: str 
                  kind: str | None = None) -> dict:
     """Agreements added, removed and changed in snapshots published from `since` to `until` (inclusive),
     each with its snapshot and the one before it; malformed snapshots in the window are listed, not read."""
-    since = _check_date(since, "--since")
-    until = _check_date(until, "--until")
+    since = check_date(since, "--since")
+    until = check_date(until, "--until")
     where, params = ["1=1"], []
     if since:
         where.append("s.published_date>=?")
@@ -224,7 +224,7 @@ def current_agreements(conn: sqlite3.Connection, as_of: str | None = None) -> li
         if latest is None:
             return []
         as_of = latest["published_date"]
-    snap, _ = _pick(conn, "participating", _check_date(as_of, "as_of"))
+    snap, _ = _pick(conn, "participating", check_date(as_of, "as_of"))
     if snap is None:
         return []
     ids = sorted(set(json.loads(snap["members"] or "[]")))
@@ -298,7 +298,7 @@ def agreement_histories(conn: sqlite3.Connection) -> list[dict]:
 def list_rows_as_of(conn: sqlite3.Connection, kind: str, as_of: str) -> tuple[dict | None, list[dict]]:
     """The snapshot of `kind` that stood at the end of `as_of` and its rows, each with the ledger's
     `agreement_id`; (None, []) when there is none."""
-    snap, _ = _pick(conn, kind, _check_date(as_of, "as_of"))
+    snap, _ = _pick(conn, kind, check_date(as_of, "as_of"))
     if snap is None:
         return None, []
     rows = _rows(conn, snap["content_id"])

@@ -14,7 +14,7 @@ from places.agencies import Placement, place_agency, state_fips
 from places.census import Estimates
 
 from . import events as ev
-from .ledger_query import MODEL_ORDER, _check_date, _pick, _rows, _snapshot_info, tally
+from .ledger_query import MODEL_ORDER, _pick, _rows, _snapshot_info, check_date, tally
 
 _EMPTY_COUNTY = {"", "#n/a", "#na", "#n?a", "n/a", "na", "none"}
 
@@ -151,7 +151,7 @@ def placed_agreements(conn: sqlite3.Connection, as_of: str, census: Estimates,
                       level: str = "county") -> tuple[sqlite3.Row | None, list]:
     """The snapshot standing at the end of `as_of` and each agreement on it with its place and population
     (`level` "state": every agreement placed in its state only, which needs no county)."""
-    snap, _ = _pick(conn, "participating", _check_date(as_of, "--as-of"))
+    snap, _ = _pick(conn, "participating", check_date(as_of, "--as-of"))
     if snap is None:
         return None, []
     rows = _rows(conn, snap["content_id"])
@@ -238,8 +238,8 @@ def cancelled_since(conn: sqlite3.Connection, since: str, until: str | None = No
     list), each with the snapshot that first went without it and the one before it. A pending agreement that
     was signed is not here (it never stood on the participating list); one removed and listed again is not
     either."""
-    since = _check_date(since, "--since")
-    until = _check_date(until, "--until") or (snapshot_dates(conn) or [since])[-1]
+    since = check_date(since, "--since")
+    until = check_date(until, "--until") or (snapshot_dates(conn) or [since])[-1]
     before, _ = _pick(conn, "participating", since)
     after, _ = _pick(conn, "participating", until)
     if before is None or after is None:
@@ -275,8 +275,8 @@ def changes(conn: sqlite3.Connection, since: str | None = None, until: str | Non
             kind: str = "participating", limit: int | None = None) -> dict:
     """The events of one list, newest first, filtered by event, model, state and publication date (inclusive),
     each with the ids and names of the snapshot it was seen in and the one it was compared with."""
-    since = _check_date(since, "since")
-    until = _check_date(until, "until")
+    since = check_date(since, "since")
+    until = check_date(until, "until")
     where, params = ["e.kind=?"], [kind]
     for column, value in (("e.event", event), ("e.model", model), ("e.state", state)):
         if value:
