@@ -113,7 +113,9 @@ def render_agency(d: dict) -> str:
     out = [f"{d['name'] or '(name not readable)'} ({d['state'] or '?'})  [{d['id']}]",
            f"  type: {d['agency_type'] or '?'}   county: {d['county'] or '?'}"]
     if len(d["spellings"]) > 1:
-        out.append("  spelled: " + " | ".join(d["spellings"]))
+        out.append("  ICE spells it: " + " | ".join(d["spellings"]))
+    if d.get("read_as"):
+        out.append("  its documents read: " + " | ".join(d["read_as"]))
     for a in d["agreements"]:
         listing = a["listing"] or {}
         since = (a["status_since"] or "")[:10]

@@ -256,7 +256,7 @@ def build(conn: sqlite3.Connection) -> Corpus:
     for a in corpus.agreements:
         read[a.agency_id].update(d.agency for d in a.documents if d.agency)
     for agency in corpus.agencies.values():
-        agency.spellings = sorted(set(agency.spellings) | read[agency.id])
+        agency.read_as = sorted(read[agency.id])
     corpus.agreements.sort(key=lambda a: (a.state or "~", (a.agency or "~").lower(), a.model or "", a.id))
     return corpus
 

@@ -91,8 +91,9 @@ class Agency:
     state: str | None
     county: str | None
     agency_type: str | None
-    spellings: list[str]  # every spelling seen, ICE's and the documents'
+    spellings: list[str]  # every spelling ICE's lists gave it (a spelling, never a rename: agreements.names)
     agreement_ids: list[str] = field(default_factory=list)
+    read_as: list[str] = field(default_factory=list)  # how its documents' text names it (OCR and typos included)
     source: Source = "ice"
 
     def to_dict(self) -> dict[str, Any]:

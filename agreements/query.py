@@ -79,7 +79,8 @@ def find_agency(corpus: Corpus, ref: str) -> Agency:
     if ref in corpus.agencies:
         return corpus.agencies[ref]
     low = ref.lower()
-    exact = [g for g in corpus.agencies.values() if low in (s.lower() for s in [g.name, *g.spellings] if s)]
+    exact = [g for g in corpus.agencies.values()
+             if low in (s.lower() for s in [g.name, *g.spellings, *g.read_as] if s)]
     if len(exact) == 1:
         return exact[0]
     state = None
@@ -89,7 +90,7 @@ def find_agency(corpus: Corpus, ref: str) -> Agency:
     key = names.key(ref)
     found = [g for g in (exact or corpus.agencies.values())
              if (state is None or g.state == state)
-             and any(key and key in names.key(s) for s in [g.name, *g.spellings] if s)]
+             and any(key and key in names.key(s) for s in [g.name, *g.spellings, *g.read_as] if s)]
     if not found:
         raise UserError(f"no agency matches {ref!r}")
     if len(found) > 1:

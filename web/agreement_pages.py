@@ -186,7 +186,9 @@ def agency_page(g: dict) -> str:
     parts = [f"<h1>{esc(g['name'] or 'Agency not readable')} <span class=\"muted\">({esc(g['state'])})</span></h1>",
              f"<p>{esc(g.get('agency_type') or '')} {esc(g.get('county') or '')}</p>"]
     if len(g.get("spellings") or []) > 1:
-        parts.append("<p class=\"muted\">Spelled: " + "; ".join(esc(s) for s in g["spellings"]) + "</p>")
+        parts.append("<p class=\"muted\">ICE spells it: " + "; ".join(esc(s) for s in g["spellings"]) + "</p>")
+    if g.get("read_as"):
+        parts.append("<p class=\"muted\">Its documents read: " + "; ".join(esc(s) for s in g["read_as"]) + "</p>")
     for a in g["agreements"]:
         parts.append(f'<section class="agreement"><h2><a href="{esc(agreement_url(a["id"]))}">'
                      f'{esc(MODEL_NAMES.get(a.get("model") or "", a.get("model") or "?"))}</a></h2>'

@@ -36,7 +36,7 @@ ERRORS = {
 _AGREEMENT_ROW = {
     "type": "object", "required": ["id", "agency", "status"],
     "properties": {
-        "id": {"type": "string"}, "agency": {"type": "string", "description": "the agency's canonical name"},
+        "id": {"type": "string"}, "agency": {"type": ["string", "null"], "description": "the agency's canonical name"},
         "state": _NULLABLE_STR, "model": _NULLABLE_STR,
         "status": {"type": "string", "enum": ["active", "removed", "pending", "withdrawn", "unlisted"]},
         "status_since": _NULLABLE_STR, "signed": _NULLABLE_STR, "agency_type": _NULLABLE_STR, "county": _NULLABLE_STR,
@@ -48,7 +48,7 @@ _AGREEMENT_ROW = {
 _AGREEMENT = {
     "type": "object", "required": ["id", "agency_id", "agency", "status", "sources", "documents", "disagreements"],
     "properties": {
-        "id": {"type": "string"}, "agency_id": {"type": "string"}, "agency": {"type": "string"},
+        "id": {"type": "string"}, "agency_id": {"type": "string"}, "agency": _NULLABLE_STR,
         "status": {"type": "string"}, "status_since": _NULLABLE_STR, "state": _NULLABLE_STR, "model": _NULLABLE_STR,
         "agency_type": _NULLABLE_STR, "county": _NULLABLE_STR, "signed": _NULLABLE_STR,
         "sources": {"type": "object", "additionalProperties": {"type": "string", "enum": ["ice", "document"]}},
@@ -66,8 +66,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                                                   "items": _AGREEMENT_ROW}}},
     "Agreement": _AGREEMENT,
     "Agency": {"type": "object", "required": ["id", "name", "agreements"],
-               "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "state": _NULLABLE_STR,
-                              "spellings": {"type": "array", "items": {"type": "string"}},
+               "properties": {"id": {"type": "string"}, "name": _NULLABLE_STR, "state": _NULLABLE_STR,
+                              "spellings": {"type": "array", "items": {"type": "string"},
+                                            "description": "every spelling ICE's lists gave it"},
+                              "read_as": {"type": "array", "items": {"type": "string"},
+                                          "description": "how its documents' text names it (OCR included)"},
                               "agreements": {"type": "array", "items": _AGREEMENT}}},
     "Error": {
         "type": "object", "required": ["error", "status", "code"],
