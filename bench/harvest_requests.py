@@ -1,15 +1,18 @@
 """Request counts (and wall time) of a first and a second `moa harvest` against `moa mirror` of a corpus.
 
-    python bench/harvest_requests.py [CORPUS_DIR]      # default ../shared/corpus
+    python bench/harvest_requests.py [CORPUS_DIR] [--also DIR ...]   # default ../shared/corpus
+                                                                      # --also ../shared/validation/moa
 
-Starts the mirror in a thread on 127.0.0.1, harvests twice into a temporary data directory with --delay 0,
-and prints both runs' figures as JSON, with the mirror's own count of requests it answered.
+Starts the mirror in a thread on 127.0.0.1 (serving the `--also` folders too; by default the validation MOAs
+beside the corpus, which ICE's sheets link, as scripts/main.sh does), harvests twice into a temporary data
+directory with --delay 0, and prints both runs' figures as JSON, with the mirror's own count of requests it
+answered.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,9 +24,17 @@ from moa.config import shared_corpus
 
 
 def main() -> None:
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else shared_corpus()
-    out = {"command": f"python bench/harvest_requests.py {corpus}", "runs": []}
-    with tempfile.TemporaryDirectory() as tmp, Mirror(corpus) as mirror:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", nargs="?", type=Path, default=shared_corpus())
+    ap.add_argument("--also", action="append", type=Path, metavar="DIR",
+                    help="another folder the mirror serves (default: ../validation/moa beside the corpus, if any)")
+    args = ap.parse_args()
+    corpus = args.corpus
+    also = args.also if args.also is not None else [
+        d for d in [corpus.parent / "validation" / "moa"] if d.is_dir()]
+    command = " ".join(["python bench/harvest_requests.py", str(corpus), *(f"--also {d}" for d in also)])
+    out = {"command": command, "runs": []}
+    with tempfile.TemporaryDirectory() as tmp, Mirror(corpus, also=also) as mirror:
         conn = connect(Path(tmp) / "data")
         for label in ("first", "second"):
             served = len(mirror.requests)

@@ -33,6 +33,8 @@ def register(sub, parent) -> None:
     m = sub.add_parser("mirror", parents=[parent], help="serve a folder of saved ICE files as ICE's site",
                        description="Serve a folder of saved ICE files (page, sheets, PDFs) as ICE's site on 127.0.0.1.")
     m.add_argument("dir", metavar="DIR", help="folder of saved files (searched recursively), e.g. ../shared/corpus")
+    m.add_argument("--also", action="append", default=[], metavar="DIR",
+                   help="serve this folder's files too, read in place (repeatable), e.g. ../shared/validation/moa")
     m.add_argument("--port", type=int, default=8287, help="port (default 8287; 0 = any free port)")
     m.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
     m.add_argument("--page", choices=("current", "table"), default="current",
@@ -82,13 +84,13 @@ def cmd_mirror(args) -> None:
     except ValueError as e:
         raise UserError(str(e)) from None
     try:
-        mirror = Mirror(args.dir, host=args.host, port=args.port, faults=faults, page=args.page)
+        mirror = Mirror(args.dir, also=args.also, host=args.host, port=args.port, faults=faults, page=args.page)
     except FileNotFoundError as e:
         raise UserError(str(e)) from None
     except OSError as e:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {e.strerror}") from None
     lib = mirror.library
-    print(f"moa mirror: serving {args.dir} at {mirror.url}/identify-and-arrest/287g "
+    print(f"moa mirror: serving {' + '.join([args.dir, *args.also])} at {mirror.url}/identify-and-arrest/287g "
           f"({len(lib.sheets['participating'])} participating, {len(lib.sheets['pending'])} pending sheets, "
           f"{sum(1 for n, p in lib.files.items() if n == p.name and p.suffix.lower() == '.pdf')} PDFs)", flush=True)
     try:

@@ -8,6 +8,9 @@
 - Any file is served under `/doclib/...` by its file name (sheets live at
   `/doclib/about/offices/ero/287g/<name>`, MOAs at `/doclib/287gMOA/<name>`); subfolders of DIR are searched,
   and a name saved with a literal `%20` answers to both its quoted and unquoted forms. Anything else is 404.
+- More folders (`--also DIR`, `Mirror(root, also=[...])`) are searched the same way, after DIR, and read in
+  place: ICE's sheets link the validation MOAs (`../shared/validation/moa`) too. A name in two folders is
+  served from the first.
 - Conditional requests are always honoured (ETag and Last-Modified → 304).
 - Faults, switchable per run (`--fault`), from Python (`Mirror(faults=[...])`, `set_faults`) or over HTTP
   (`POST /__mirror__/faults` with a JSON list of specs; `GET /__mirror__/stats`):
@@ -102,17 +105,19 @@ def _sheet_sort_key(name: str) -> tuple:
 
 
 class Library:
-    """The files of DIR, indexed by name (and by unquoted name)."""
+    """The files of DIR and of any further folders, indexed by name (and by unquoted name); the first wins."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, also: tuple[Path, ...] = ()):
         self.root = Path(root)
-        if not self.root.is_dir():
-            raise FileNotFoundError(f"mirror folder not found: {root}")
+        self.roots = (self.root, *(Path(a) for a in also))
+        for r in self.roots:
+            if not r.is_dir():
+                raise FileNotFoundError(f"mirror folder not found: {r}")
         self.files: dict[str, Path] = {}
         self.sheets: dict[str, list[str]] = {"participating": [], "pending": []}
         self.rosters: list[str] = []
-        for p in sorted(self.root.rglob("*")):
-            if not p.is_file() or p.name.startswith("."):
+        for p in (p for r in self.roots for p in sorted(r.rglob("*"))):
+            if not p.is_file() or p.name.startswith(".") or p.name in self.files:
                 continue
             self.files.setdefault(p.name, p)
             self.files.setdefault(unquote(p.name), p)
@@ -190,9 +195,9 @@ def _page_html(body: str) -> str:
 class Mirror:
     """The server. `Mirror(dir).start()` serves in a daemon thread (port 0 = any free port); `.url`."""
 
-    def __init__(self, root: str | Path, *, host: str = "127.0.0.1", port: int = 0,
-                 faults: list[str | Fault] | None = None, page: str = "current"):
-        self.library = Library(Path(root))
+    def __init__(self, root: str | Path, *, also: list[str | Path] | tuple = (), host: str = "127.0.0.1",
+                 port: int = 0, faults: list[str | Fault] | None = None, page: str = "current"):
+        self.library = Library(Path(root), tuple(Path(a) for a in also))
         self.page_style = page
         self.lock = threading.Lock()
         self.faults: list[Fault] = []

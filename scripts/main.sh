@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The main job, end to end, on the embedded default (SQLite) into ./corpus (or $MOA_DATA):
-# harvest ICE's 287(g) page, its sheets and MOA PDFs (from a local mirror of ../shared/corpus when ICE is out
-# of reach), import every saved snapshot into the ledger, extract, index, and answer one search.
+# harvest ICE's 287(g) page, its sheets and MOA PDFs (from a local mirror of ../shared/corpus and
+# ../shared/validation/moa when ICE is out of reach), import every saved snapshot into the ledger, extract,
+# index, and answer one search.
 # A step whose subcommand is not registered yet is skipped with a note.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export MOA_DATA="${MOA_DATA:-$PWD/corpus}"
 SHARED="${MOA_SHARED_CORPUS:-$(cd .. && pwd)/shared/corpus}"
+VALIDATION="$SHARED/../validation/moa"   # ICE's sheets link these MOAs too; the mirror serves them in place
 ICE="https://www.ice.gov"
 PY="${PYTHON:-python3}"
 moa() { "$PY" -m moa "$@"; }
@@ -41,8 +43,10 @@ PYEOF
         echo "moa: shared corpus not found at $SHARED (set MOA_SHARED_CORPUS)" >&2
         exit 2
     fi
+    ALSO=()
+    [ -d "$VALIDATION" ] && ALSO=(--also "$VALIDATION")
     # Not through the `moa` function: $! must be the server itself, or the trap would leave it running.
-    "$PY" -m moa mirror "$SHARED" --port 0 >"$WORK/mirror.out" 2>"$WORK/mirror.err" &
+    "$PY" -m moa mirror "$SHARED" "${ALSO[@]}" --port 0 >"$WORK/mirror.out" 2>"$WORK/mirror.err" &
     MIRROR_PID=$!
     for _ in $(seq 1 100); do
         grep -q " at http" "$WORK/mirror.out" 2>/dev/null && break

@@ -11,8 +11,23 @@ from moa.blobs import sha256_file
 # An early-2025 participating list (132 MOA links, 34 of them to PDFs the corpus holds) and the pending list
 # published with it (no links): a whole harvest in ~135 requests.
 SMALL_SHEETS = ("participatingAgencies-20250221214937.xlsx", "pendingAgencies-20250221214937.xlsx")
-# One list that links every one of the 135 corpus PDFs (713 distinct links).
+# One list that links every one of the 135 corpus PDFs (713 distinct links) and 54 of the 55 validation PDFs.
 FULL_SHEET = "participatingAgencies08012025pm.xlsx"
+# One that links all 55 validation PDFs (641 distinct links; 134 corpus PDFs).
+VALIDATION_SHEET = "participatingAgencies07092025pm.xlsx"
+
+
+def validation_dir(corpus: Path) -> Path:
+    """The validation MOAs beside the corpus (../shared/validation/moa), read in place."""
+    return corpus.parent / "validation" / "moa"
+
+
+def validation_manifest(corpus: Path) -> dict[str, str]:
+    """File name → sha256 as the validation set's MANIFEST.tsv gives them."""
+    lines = (corpus.parent / "validation" / "MANIFEST.tsv").read_text().splitlines()
+    head = lines[0].split("\t")
+    rows = [dict(zip(head, line.split("\t"), strict=True)) for line in lines[1:] if line.strip()]
+    return {r["file"]: r["sha256"] for r in rows}
 
 
 def linked_pdfs(corpus: Path, sheet: str) -> list[str]:

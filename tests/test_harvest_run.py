@@ -17,7 +17,17 @@ from harvest.fetch import Fetcher
 from harvest.mirror import Mirror
 from harvest.run import harvest
 from moa.catalog import connect
-from tests.harvest_support import FULL_SHEET, SMALL_SHEETS, build_site, check_store, linked_pdfs, pdf_shas
+from tests.harvest_support import (
+    FULL_SHEET,
+    SMALL_SHEETS,
+    VALIDATION_SHEET,
+    build_site,
+    check_store,
+    linked_pdfs,
+    pdf_shas,
+    validation_dir,
+    validation_manifest,
+)
 
 EXP = Path(__file__).parent / "expected" / "harvest"
 
@@ -203,18 +213,40 @@ def test_interrupt_inside_a_download_rolls_back(site, data_dir, small_pdfs, monk
 
 
 @pytest.mark.slow
-def test_full_site_stores_every_corpus_moa(corpus, tmp_path, data_dir) -> None:
-    """One list links all 135 corpus PDFs; the mirror serves them all (and 404s for the rest)."""
+def test_full_site_stores_every_corpus_and_validation_moa(corpus, tmp_path, data_dir) -> None:
+    """Two lists link all 135 corpus PDFs and all 55 validation PDFs; the mirror serves the corpus and (--also)
+    the validation folder in place, so all 190 are stored (and the rest 404)."""
     names = sorted(p.name for p in (corpus / "moa").iterdir())
-    root = build_site(corpus, tmp_path / "site", (FULL_SHEET,), names)
+    validation = sorted(validation_manifest(corpus))
+    assert (len(names), len(validation)) == (135, 55)
+    root = build_site(corpus, tmp_path / "site", (FULL_SHEET, VALIDATION_SHEET), names)
     conn = connect(data_dir)
-    with Mirror(root) as m:
+    with Mirror(root, also=[validation_dir(corpus)]) as m:
         first = run(conn, m)
         second = run(conn, m)
-    assert first["pdfs"]["downloaded"] == 135 and first["requests"] == 1 + 1 + first["pdfs"]["linked"]
-    assert second["requests"] == 2 and second["pdfs"]["downloaded"] == 0
+    assert first["pdfs"]["downloaded"] == 190 and first["requests"] == 1 + 2 + first["pdfs"]["linked"]
+    assert first["pdfs"]["failed"] == first["pdfs"]["linked"] - 190
+    # the second run asks the page and the newest list again (304); the older list is held, not asked
+    assert second["requests"] == 2 and second["sheets"]["held"] == 1 and second["pdfs"]["downloaded"] == 0
     stored = {r["name"] for r in conn.execute("SELECT name FROM files WHERE origin='harvest' AND name LIKE '%.pdf'")}
-    assert stored == set(names)
+    assert stored == set(names) | set(validation)
+    check_store(conn, data_dir)
+
+
+def test_harvest_stores_the_validation_moas_as_published(corpus, tmp_path, data_dir) -> None:
+    """ICE's sheets link the 55 validation MOAs: a harvest against the mirror serving their folder in place
+    stores each one byte for byte (sha256 as MANIFEST.tsv gives it), and only harvests (no extraction)."""
+    manifest = validation_manifest(corpus)
+    root = build_site(corpus, tmp_path / "site", (VALIDATION_SHEET,), [])  # the list alone: corpus links 404
+    conn = connect(data_dir)
+    with Mirror(root, also=[validation_dir(corpus)]) as m:
+        r = run(conn, m)
+        served = {p for p, status, _ua in m.requests if status == 200 and p.endswith(".pdf")}
+    assert r["pdfs"]["downloaded"] == len(manifest) == len(served) == 55
+    rows = conn.execute("SELECT f.name, f.sha256 FROM files f JOIN downloads d ON d.sha256 = f.sha256"
+                        " WHERE f.origin='harvest' AND d.kind='pdf' AND d.state='done'").fetchall()
+    assert {row["name"]: row["sha256"] for row in rows} == manifest
+    assert r["pdfs"]["failed"] == r["pdfs"]["linked"] - 55 and not r["stopped"]
     check_store(conn, data_dir)
 
 

@@ -103,3 +103,28 @@ def test_cli_serves_and_older_table_page(corpus, tmp_path) -> None:
     bad = subprocess.run([sys.executable, "-m", "moa", "mirror", str(tmp_path / "nope")], capture_output=True,
                          text=True)
     assert bad.returncode == 2 and "mirror folder not found" in bad.stderr
+
+
+def test_also_serves_another_folder_in_place(corpus, tmp_path) -> None:
+    """`--also DIR` serves the validation MOAs (ICE's sheets link them too) from their own folder, after DIR."""
+    validation = corpus.parent / "validation" / "moa"
+    name = "pascoCoSheriff_TFM_MOA_02272025.pdf"
+    with Mirror(corpus, also=[validation]) as m:
+        r = requests.get(m.url + "/doclib/287gMOA/" + name, timeout=10)
+        assert r.status_code == 200 and r.content == (validation / name).read_bytes()
+        assert m.library.files[name] == validation / name  # read where it lies, not copied
+        assert m.library.files["README.md"] == corpus / "README.md"  # a name in both: the first folder's
+    with Mirror(corpus) as m:
+        assert requests.get(m.url + "/doclib/287gMOA/" + name, timeout=10).status_code == 404
+    proc = subprocess.Popen([sys.executable, "-m", "moa", "mirror", str(corpus), "--also", str(validation),
+                             "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert f"serving {corpus} + {validation} at http" in line
+        assert line.rstrip().endswith(f"pending sheets, {135 + 55} PDFs)")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    bad = subprocess.run([sys.executable, "-m", "moa", "mirror", str(corpus), "--also", str(tmp_path / "nope")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and f"mirror folder not found: {tmp_path / 'nope'}" in bad.stderr
