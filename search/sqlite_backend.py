@@ -443,20 +443,24 @@ class SqliteBackend(Backend):
     def _metas(self, unit_ids: list[int]) -> dict[int, dict]:
         if not unit_ids:
             return {}
-        rows = self.conn.execute(
+        cur = self.conn.execute(
             "SELECT u.id AS unit_id, d.*, u.level, u.page, u.page_end, u.section_number, u.section_title, "
             f"u.section_key FROM search_units u JOIN search_docs d ON d.doc_no = (u.id >> {SHIFT}) "
-            f"WHERE u.id IN ({','.join('?' * len(unit_ids))})", unit_ids).fetchall()
-        return {r["unit_id"]: {k: r[k] for k in r.keys()} for r in rows}
+            f"WHERE u.id IN ({','.join('?' * len(unit_ids))})", unit_ids)
+        # zip with the column names once: a Row looked up by name compares every name, for every column
+        names = [c[0] for c in cur.description]
+        return {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
 
     def _snippets(self, unit_ids: list[int], level: str, hl: tuple[str, str] | None) -> dict[int, str]:
         """Highlighted snippets of these units in one statement (FTS5 builds them only for these rows)."""
         out: dict[int, str] = {}
         if hl is not None and unit_ids:
             table = f"search_{hl[0]}_{level}"
+            # "+rowid": one pass over the matches, filtered here; a bare `rowid IN` makes FTS5 run the MATCH
+            # again for each id (60 ids on a page of documents: 0.3 to 1.4 ms more per search on the corpus)
             out = dict(self.conn.execute(
                 f"SELECT rowid, snippet({table}, 0, ?, ?, '…', {SNIPPET_TOKENS}) FROM {table} "
-                f"WHERE {table} MATCH ? AND rowid IN ({','.join('?' * len(unit_ids))})",
+                f"WHERE {table} MATCH ? AND +rowid IN ({','.join('?' * len(unit_ids))})",
                 (HIGHLIGHT_PRE, HIGHLIGHT_POST, hl[1], *unit_ids)).fetchall())
         for unit_id in unit_ids:
             if not out.get(unit_id):  # no text query, or its words are not in this unit (a NOT-only match)

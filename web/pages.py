@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote_plus, urlencode
 
 from moa.program import MODEL_NAMES
 
@@ -100,6 +101,12 @@ def hit_html(h: dict, level: str) -> str:
 
 def facets_html(facets: dict, query: str, level: str) -> str:
     out = []
+    # Every link is url("/", q=f"{query} {term}", level=level): quote_plus works character by character, so
+    # the query's quoted form is made once and each term's appended (a page has 50 or so of these links).
+    if query and query == query.strip():
+        head, tail = "/?q=" + quote_plus(query) + "+", esc("&" + urlencode({"level": level}))
+    else:
+        head = tail = ""
     for name, counts in facets.items():
         if not counts:
             continue
@@ -109,8 +116,9 @@ def facets_html(facets: dict, query: str, level: str) -> str:
             term = filter_term(field, value) if field and value != "unknown" else None
             label = esc(value)
             if term and term not in query:
-                href = url("/", q=f"{query} {term}".strip(), level=level)
-                items.append(f'<li><a href="{esc(href)}" data-filter="{esc(term)}">{label}</a> '
+                href = (head + quote_plus(term) + tail if head
+                        else esc(url("/", q=f"{query} {term}".strip(), level=level)))
+                items.append(f'<li><a href="{href}" data-filter="{esc(term)}">{label}</a> '
                              f'<span class="count">{int(n)}</span></li>')
             else:
                 items.append(f'<li><span class="value">{label}</span> <span class="count">{int(n)}</span></li>')

@@ -26,7 +26,7 @@ from compare.comparison import date_signed
 from moa.catalog import CATALOG_NAME, connect
 from moa.errors import MoaError, UserError
 from search.api import run_search
-from search.backend import get_backend
+from search.backend import Backend, get_backend
 from search.index_docs import LEVELS
 
 log = logging.getLogger("moa.serve")
@@ -96,6 +96,18 @@ class Site:
                 self._cache.popitem(last=False)
         return value
 
+    def backend_on(self, conn: sqlite3.Connection) -> Backend:
+        """This worker thread's search backend over `conn`, opened once per connection rather than per request
+        (the sqlite backend checks the schema, Elasticsearch builds a client); it goes with its connection."""
+        held = getattr(self._idle, "backend", None)
+        if held is not None and held[0] is conn:
+            return held[1]
+        if held is not None:
+            held[1].close()
+        backend = get_backend(self.backend, conn, self.es_url)
+        self._idle.backend = (conn, backend)
+        return backend
+
     @contextmanager
     def catalog(self) -> Iterator[sqlite3.Connection]:
         """A read-only connection to the catalog (the server never writes to it).
@@ -162,14 +174,11 @@ def model_param(request: Request) -> str:
 
 def search(s: Site, query: str, level: str, limit: int, offset: int) -> dict:
     with s.catalog() as conn:
-        backend = get_backend(s.backend, conn, s.es_url)
-        try:
-            result = run_search(conn, query, level, backend, limit=limit, offset=offset)
-            if result["total"] == 0 and not backend.stats().get("documents"):
-                result["index_empty"] = True  # shown as a hint; the JSON API drops it
-            return result
-        finally:
-            backend.close()
+        backend = s.backend_on(conn)
+        result = run_search(conn, query, level, backend, limit=limit, offset=offset)
+        if result["total"] == 0 and not backend.stats().get("documents"):
+            result["index_empty"] = True  # shown as a hint; the JSON API drops it
+        return result
 
 
 def find_record(conn: sqlite3.Connection, ref: str, with_text: bool = True) -> dict | None:
