@@ -56,16 +56,26 @@ class Context:
     state: str | None = None  # two-letter code
     names: Sequence[str] = field(default_factory=tuple)  # signatories and points of contact
     furniture: frozenset[str] = frozenset()  # line keys of the record's running headers and footers
+    listed: str | None = None  # the agency as ICE's list names it, when that is another name than `agency`
 
     @classmethod
     def of_record(cls, record: dict) -> Context:
         agency = record.get("agency") or {}
         names = [s.get("name") for s in record.get("signatories") or [] if _personal_name(s.get("name"))]
         name, state = agency.get("name"), agency.get("state")
-        if not name:  # extraction found no name: the file's name still spells it ("287gWSO_CalhounCoFl2019-...")
+        # ICE's name for the agency (the read model's, where load_records joined it): the text spells it so where
+        # extraction read none or a garbled one ("HCSO County Sheriffs Office" for "The Highlands County Sheriff's
+        # Office retains supervision")
+        agreement = record.get("agreement") or {}
+        listed = agreement.get("agency") if (agreement.get("sources") or {}).get("agency") == "ice" else None
+        if not name and listed:
+            name, listed, state = listed, None, state or agreement.get("state")
+        if not name:  # nor ICE: the file's name still spells it ("287gWSO_CalhounCoFl2019-...")
             name, code = agency_from_file(record.get("file"))
             state = state or code
-        return cls(agency=name, state=state, names=tuple(names), furniture=running_lines(record))
+        if listed and listed.lower() == name.lower():
+            listed = None
+        return cls(agency=name, state=state, names=tuple(names), furniture=running_lines(record), listed=listed)
 
 
 _FILE_WORDS = {"co": "County", "so": "Sheriff's Office", "pd": "Police Department", "dps": "Department of Public Safety",
@@ -478,15 +488,17 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     t = re.sub(r"([a-z])[-‐‑] +([a-z])", r"\1\2", t)  # immigra- tion (newline already collapsed)
     for rx in _DATES:
         t = rx.sub(" ⟦DATE⟧ ", t)
-    if ctx.agency:
-        t = _fuzzy_agency(t, ctx.agency)
-        for form in _agency_forms(ctx.agency):
+    agencies = [a for a in (ctx.agency, ctx.listed) if a]
+    for agency in agencies:
+        t = _fuzzy_agency(t, agency)
+        for form in _agency_forms(agency):
             # An acronym of four letters or more is no English word: OCR's lower case ("ocso's") is it too.
             flags = 0 if form.isupper() and len(form) < 4 else re.I
             t = re.sub(rf"(?<!\w){_flex(form)}(?!\w)", _agency_hit, t, flags=flags)
+    for agency in agencies:
+        t = _agency_acronyms(t, agency)
+        t = _absorb_name_tail(t, agency)
     if ctx.agency:
-        t = _agency_acronyms(t, ctx.agency)
-        t = _absorb_name_tail(t, ctx.agency)
         # What is left of a misread name after its placeholder ("⟦AGENCY⟧ Sheriff's Office" when the record's
         # name is "Rusk County Sheriffs Ofte s"): the template never follows the agency with these words.
         t = re.sub(r"⟦AGENCY⟧(?:\s+Sheriff'?s?)?\s+Office\b(?!\s+of\b)", "⟦AGENCY⟧", t, flags=re.I)

@@ -239,3 +239,17 @@ def test_a_missed_heading_with_ocr_specks_still_ends_the_clause_before_it(headin
         text = body + heading + "\nThe next section's text, which is not this clause's.\n" * rest
         assert cut_at_heading(text, "reporting", titles) == body.rstrip()
     assert cut_at_heading(clause + "  REPORTING REQUIREMENTS\nmore", "reporting", titles).endswith("more")
+
+
+def test_ice_name_masks_the_agency_where_extraction_read_another() -> None:
+    # extraction read a garbled name; ICE's list names the agency as the text spells it: both are the agency
+    record = {"sha256": "x", "file": "287gWSO_HighlandsCoFl2019-10-15.pdf",
+              "agency": {"name": "HCSO County Sheriffs Office", "state": "FL"},
+              "agreement": {"agency": "Highlands County Sheriff's Office", "state": "FL",
+                            "sources": {"agency": "ice"}}, "signatories": [], "sections": [], "pages": []}
+    ctx = Context.of_record(record)
+    text = "The Highlands County Sheriff's Office retains supervision of all other aspects of the employment."
+    assert prepare(text, ctx).startswith("⟦AGENCY⟧ retains supervision")
+    # a name from the document alone (an agreement no list names) is not ICE's, and masks nothing more
+    record["agreement"]["sources"] = {"agency": "document"}
+    assert "Highlands" in prepare(text, Context.of_record(record))
