@@ -78,6 +78,22 @@ def copy_catalog(built: dict, dest: Path) -> tuple[sqlite3.Connection, bool]:
     return connect(dest), built["ledger"]
 
 
+def indexed_copy(built: dict, dest: Path) -> tuple[Path, list[dict]]:
+    """A private copy of the small catalog with its sqlite index built; (data dir, every document with its text)."""
+    from agreements.documents import iter_documents
+    from search.backend import get_backend
+    from search.index import update_index
+
+    conn, _ledger = copy_catalog(built, dest)
+    try:
+        backend = get_backend("sqlite", conn)
+        update_index(conn, backend, rebuild=True)
+        backend.close()
+        return dest, list(iter_documents(conn, with_text=True))
+    finally:
+        conn.close()
+
+
 # ---------------------------------------------------------------------------------------------- reference
 
 

@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from search_support import copy_catalog
+from search_support import indexed_copy
 
 from search.api import run_search
 from search.backend import get_backend
@@ -35,15 +35,7 @@ TIMEOUT = 30
 
 @pytest.fixture(scope="module")
 def catalog(small_catalog, tmp_path_factory):
-    data = tmp_path_factory.mktemp("serve") / "data"
-    conn, _ledger = copy_catalog(small_catalog, data)
-    backend = get_backend("sqlite", conn)
-    update_index(conn, backend, rebuild=True)
-    backend.close()
-    from agreements.documents import iter_documents as iter_records
-
-    records = list(iter_records(conn, with_text=True))
-    conn.close()
+    data, records = indexed_copy(small_catalog, tmp_path_factory.mktemp("serve") / "data")
     return {"data": data, "records": records}
 
 

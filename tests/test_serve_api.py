@@ -19,17 +19,14 @@ import urllib.request
 import jsonschema
 import pytest
 from openapi_spec_validator import validate
-from search_support import copy_catalog
+from search_support import indexed_copy
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from agreements.documents import iter_documents
 from compare.comparison import compare_pair, compare_section
 from moa.catalog import connect
 from search.api import run_search
-from search.backend import get_backend
-from search.index import update_index
 from web.app import create_app
 from web.server import serving_in_thread
 from web.site import site
@@ -39,13 +36,7 @@ TIMEOUT = 30
 
 @pytest.fixture(scope="module")
 def catalog(small_catalog, tmp_path_factory):
-    data = tmp_path_factory.mktemp("serve-api") / "data"
-    conn, _ledger = copy_catalog(small_catalog, data)
-    backend = get_backend("sqlite", conn)
-    update_index(conn, backend, rebuild=True)
-    backend.close()
-    records = list(iter_documents(conn, with_text=True))
-    conn.close()
+    data, records = indexed_copy(small_catalog, tmp_path_factory.mktemp("serve-api") / "data")
     return {"data": data, "records": records}
 
 

@@ -16,12 +16,9 @@ import urllib.parse
 
 import pytest
 from load_support import ADVERSARIAL, run_load, table
-from search_support import copy_catalog
+from search_support import indexed_copy
 
-from agreements.documents import iter_documents
 from moa.errors import UserError
-from search.backend import get_backend
-from search.index import update_index
 from search.query import parse
 
 CLIENTS = 20
@@ -30,13 +27,8 @@ SECONDS = 6.0
 
 @pytest.fixture(scope="module")
 def served(small_catalog, tmp_path_factory):
-    data = tmp_path_factory.mktemp("serve-load") / "data"
-    conn, _ledger = copy_catalog(small_catalog, data)
-    backend = get_backend("sqlite", conn)
-    update_index(conn, backend, rebuild=True)
-    backend.close()
-    shas = [r["sha256"] for r in iter_documents(conn)]
-    conn.close()
+    data, records = indexed_copy(small_catalog, tmp_path_factory.mktemp("serve-load") / "data")
+    shas = [r["sha256"] for r in records]
     proc = subprocess.Popen([sys.executable, "-m", "moa", "serve", "--data", str(data), "--port", "0"],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     try:
