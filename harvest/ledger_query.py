@@ -36,6 +36,18 @@ def check_date(value: str | None, what: str) -> str | None:
     return value.strip()
 
 
+def date_window(since: str | None, until: str | None) -> tuple[list[str], list]:
+    """SQL conditions (and their parameters) on a snapshot `s` published from `since` to `until`, inclusive."""
+    where, params = ["1=1"], []
+    if since:
+        where.append("s.published_date>=?")
+        params.append(since)
+    if until:
+        where.append("s.published_date<=?")
+        params.append(until)
+    return where, params
+
+
 def _rows(conn: sqlite3.Connection, content_id: int) -> list[dict]:
     return [dict(r) for r in conn.execute("SELECT r.row, l.* FROM ledger_rows r JOIN ledger_lines l"
                                           " ON l.id=r.line_id WHERE r.content_id=? ORDER BY r.row", (content_id,))]
@@ -117,13 +129,7 @@ def events_since(conn: sqlite3.Connection, since: str | None = None, until: str 
     each with its snapshot and the one before it; malformed snapshots in the window are listed, not read."""
     since = check_date(since, "--since")
     until = check_date(until, "--until")
-    where, params = ["1=1"], []
-    if since:
-        where.append("s.published_date>=?")
-        params.append(since)
-    if until:
-        where.append("s.published_date<=?")
-        params.append(until)
+    where, params = date_window(since, until)
     if kind:
         where.append("s.kind=?")
         params.append(kind)

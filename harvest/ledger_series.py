@@ -14,7 +14,7 @@ from places.agencies import Placement, place_agency, state_fips
 from places.census import Estimates
 
 from . import events as ev
-from .ledger_query import MODEL_ORDER, _pick, _rows, _snapshot_info, check_date, tally
+from .ledger_query import MODEL_ORDER, _pick, _rows, _snapshot_info, check_date, date_window, tally
 
 _EMPTY_COUNTY = {"", "#n/a", "#na", "#n?a", "n/a", "na", "none"}
 
@@ -277,17 +277,13 @@ def changes(conn: sqlite3.Connection, since: str | None = None, until: str | Non
     each with the ids and names of the snapshot it was seen in and the one it was compared with."""
     since = check_date(since, "since")
     until = check_date(until, "until")
-    where, params = ["e.kind=?"], [kind]
+    where, params = date_window(since, until)
+    where.append("e.kind=?")
+    params.append(kind)
     for column, value in (("e.event", event), ("e.model", model), ("e.state", state)):
         if value:
             where.append(f"{column}=?")
             params.append(value)
-    if since:
-        where.append("s.published_date>=?")
-        params.append(since)
-    if until:
-        where.append("s.published_date<=?")
-        params.append(until)
     sql = (f"SELECT e.*, s.name AS snapshot, s.published_local AS published, s.published_date AS date,"
            f" p.name AS previous, p.published_local AS previous_published FROM ledger_events e"
            f" JOIN ledger_snapshots s ON s.id=e.snapshot_id LEFT JOIN ledger_snapshots p ON p.id=e.prev_snapshot_id"
