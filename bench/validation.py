@@ -51,11 +51,10 @@ sys.path.insert(0, str(ROOT))
 from rapidfuzz import fuzz  # noqa: E402
 
 from agreements.listing import extracted_signed_date, listing_for  # noqa: E402
-from bench.accuracy import CatalogPages, norm_text  # noqa: E402
+from bench.accuracy import CatalogPages, norm_agency  # noqa: E402
 from extract import pipeline  # noqa: E402
 from extract.fields import extract_fields  # noqa: E402
 from extract.sigocr import MAX_GAP_DAYS  # noqa: E402
-from extract.states import strip_state  # noqa: E402
 from harvest import ledger  # noqa: E402
 from harvest.sheets import SheetError  # noqa: E402
 from moa.catalog import connect  # noqa: E402
@@ -90,17 +89,13 @@ def default_set() -> Path:
 # ---- the agency match ----------------------------------------------------------------------------------
 
 def norm_agency_name(s: str | None) -> str:
-    """A name for comparison: no state suffix, no leading 'the', abbreviations spelled out, plain words."""
+    """A name for comparison: the labeled set's form (bench.accuracy.norm_agency: no state suffix, no leading
+    'the', Co./Dept. spelled out, plain words), with PD, SO and '&' spelled out too."""
     if not s:
         return ""
-    t = strip_state(s)
-    t = re.sub(r"^the\s+", "", t, flags=re.IGNORECASE)
-    t = re.sub(r"\bCo\.?(?=\s|$)", "County", t)
-    t = re.sub(r"\bDept\.?(?=\s|$)", "Department", t)
-    t = re.sub(r"\bPD\b", "Police Department", t)
+    t = re.sub(r"\bPD\b", "Police Department", s)
     t = re.sub(r"\bS\.?O\.?(?=\s|$)", "Sheriff's Office", t)
-    t = t.replace("&", " and ")
-    return norm_text(t)
+    return norm_agency(t.replace("&", " and "))
 
 
 def distinctive(normed: str) -> str:
