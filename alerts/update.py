@@ -8,8 +8,6 @@ two deliverers never send the same alert; the kernel drops the lock when a run d
 
 from __future__ import annotations
 
-import fcntl
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -23,6 +21,7 @@ from harvest.page import ICE_BASE
 from harvest.run import harvest
 from moa.catalog import data_path
 from moa.errors import ExternalError
+from moa.lock import Busy, exclusive
 from search.backend import get_backend
 from search.index import update_index
 
@@ -33,22 +32,12 @@ from .watch import run_alerts
 @contextmanager
 def watch_lock(data: Path) -> Iterator[None]:
     """Hold `<data>/update.lock` for the duration, or fail at once when another run holds it."""
-    with open(data / "update.lock", "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "?"
-            raise ExternalError(f"another `moa update` or `moa alerts run` is running on {data} (pid {holder});"
-                                " this run did nothing") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        try:
+    try:
+        with exclusive(data / "update.lock"):
             yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    except Busy as e:
+        raise ExternalError(f"another `moa update` or `moa alerts run` is running on {data} (pid {e.holder});"
+                            " this run did nothing") from None
 
 
 def run_update(conn: sqlite3.Connection, *, base_url: str = ICE_BASE, delay: float = 1.0, ocr: str = "auto",

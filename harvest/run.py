@@ -22,7 +22,6 @@ prefix; the catalog keys stay the ICE URLs, so a mirror on another port later is
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import sqlite3
@@ -39,6 +38,7 @@ from moa.blobs import BlobStore, sniff
 from moa.catalog import data_path, now_iso, transaction
 from moa.errors import UserError
 from moa.files import register_blob
+from moa.lock import Busy, exclusive
 from moa.progress import Progress
 
 from .fetch import Fetcher, FetchError, PoliteStop, Response
@@ -429,12 +429,8 @@ def harvest(conn: sqlite3.Connection, base_url: str = ICE_BASE, *, delay: float 
 @contextmanager
 def _exclusive(data: Path) -> Iterator[None]:
     """One harvest at a time per data directory (two would ask ICE for everything twice)."""
-    with open(data / "harvest.lock", "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UserError(f"another `moa harvest` is running on {data}") from None
-        try:
+    try:
+        with exclusive(data / "harvest.lock"):
             yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    except Busy:
+        raise UserError(f"another `moa harvest` is running on {data}") from None
