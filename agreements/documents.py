@@ -17,10 +17,9 @@ from harvest.ledger import agreement_status, listings_for_document
 from .listing import listing_for
 
 __all__ = ["document", "iter_documents", "low_confidence_words", "listings", "list_status", "provenance",
-           "page_text", "extracted_shas", "extracted_file"]
+           "extracted_shas", "extracted_file"]
 
 low_confidence_words = records.low_confidence_words
-page_text = records.page_text
 
 
 def document(conn: sqlite3.Connection, sha: str, with_text: bool = False) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ from moa.catalog import now_iso, transaction
 from moa.progress import Progress
 
 from .backend import Backend
-from .index_docs import IndexDoc, agreement_doc, index_doc
+from .index_docs import AGREEMENT_KEY, IndexDoc, agreement_doc, index_doc
 
 log = logging.getLogger("moa.search")
 BATCH = 25
@@ -119,4 +119,4 @@ def update_index(conn: sqlite3.Connection, backend: Backend, records: Iterable[d
 
 
 def _kind(key: str) -> str:
-    return "agreements" if key.startswith("agreement:") else "documents"
+    return "agreements" if key.startswith(AGREEMENT_KEY) else "documents"

@@ -22,6 +22,7 @@ from moa.program import MODEL_NAMES
 from moa.states import STATE_NAMES
 
 LEVELS = ("document", "page", "clause", "agreement")
+AGREEMENT_KEY = "agreement:"  # an agreement unit's key in the index starts so (a document's is its sha256)
 
 # Order matters: the first pattern found in the agency name decides its type.
 _AGENCY_TYPES = (
@@ -185,11 +186,6 @@ def units_for_record(record: dict, status: str = "unknown", agreement: Agreement
     return units
 
 
-def agreement_key(agreement: Agreement) -> str:
-    """The index's key of an agreement's unit (in place of a document's sha256)."""
-    return f"agreement:{agreement.id}"
-
-
 def agreement_text(agreement: Agreement) -> str:
     """What an agreement unit's words match: its agency's names, place, model and what ICE listed."""
     listing = agreement.listing
@@ -207,7 +203,7 @@ def agreement_text(agreement: Agreement) -> str:
 def agreement_doc(agreement: Agreement) -> IndexDoc:
     """The one-unit index document of an agreement (ICE's listing, its held MOA's metadata where we have it)."""
     moa = agreement.moa
-    key = agreement_key(agreement)
+    key = AGREEMENT_KEY + agreement.id
     signers = [", ".join(p for p in (s.get("name"), s.get("title")) if p) for s in (moa.signatories if moa else [])]
     unit = Unit(uid=key, level="agreement", sha256=key, file=moa.file if moa else (
                     agreement.documents[0].file if agreement.documents else ""),

@@ -31,7 +31,7 @@ from .backend import (
     rollup_level,
     sort_facets,
 )
-from .index_docs import LEVELS, IndexDoc, join_pages
+from .index_docs import AGREEMENT_KEY, LEVELS, IndexDoc, join_pages
 from .query import And, Field, Near, Node, Not, Or, Phrase, QueryTooExpensive, Term, text_leaves
 
 SHIFT = 16
@@ -351,7 +351,8 @@ class SqliteBackend(Backend):
 
     def stats(self) -> dict:
         units = dict(self.conn.execute("SELECT level, count(*) FROM search_units GROUP BY level").fetchall())
-        docs = self.conn.execute("SELECT count(*) FROM search_docs WHERE sha256 NOT LIKE 'agreement:%'").fetchone()[0]
+        docs = self.conn.execute("SELECT count(*) FROM search_docs WHERE sha256 NOT LIKE ?",
+                                 (AGREEMENT_KEY + "%",)).fetchone()[0]
         return {"backend": self.name, "documents": docs, "agreements": units.get("agreement", 0),
                 "units": {lv: units.get(lv, 0) for lv in LEVELS}}
 
