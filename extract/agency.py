@@ -3,9 +3,12 @@
 Sources, strongest first: the PARTIES article ("… and X, hereinafter the law enforcement agency (LEA)"),
 the Task Force preamble ("… and the X, pursuant to which ICE delegates …"), the complaint appendix
 ("agreement between ICE and the X, hereinafter …"), the running footer the templates print on every
-page, and the "Agency:" line of the signature block. A PARTIES name OCR garbled ("the rnge County sherif's
-office (0CS0)") is repaired only from the jurisdiction the 2025 Task Force template says the LEA represents, and
-only within two OCR slips; the file name's state code only picks among states the document leaves open.
+page, and the "Agency:" line of the signature block. A PARTIES name OCR garbled, its letters slipped ("the rnge
+County sherif's office (0CS0)") or its spaces lost ("theManinCountySheri"s0ffice(MCS0)"), is repaired only from
+the jurisdiction the 2025 Task Force template says the LEA represents, only within two OCR slips of the place and
+two of an agency kind, and only where the acronym printed after it (when there is one; always, for a name run
+together) is the repaired name's initials; the file name's state code only picks among states the document leaves
+open.
 """
 
 from __future__ import annotations
@@ -250,7 +253,7 @@ def _repair(read: str, acronym: str | None, where: str) -> tuple[str, int, int] 
     words = read.split()
     kind = _agency_type(words)
     if kind is None:
-        return None
+        return _repair_run_together(read, acronym, where)
     slips = Levenshtein.distance(_key(" ".join(words[: -kind[1]])), _key(where))
     if slips > _MAX_SLIPS:
         return None
@@ -258,6 +261,40 @@ def _repair(read: str, acronym: str | None, where: str) -> tuple[str, int, int] 
     if acronym and acronym.upper().translate(str.maketrans("0158", "OISB")) != _initials(name):
         return None
     return name, slips, kind[2]
+
+
+# Characters OCR reads for others in a name whose spaces it lost: a zero for an O, a double quote for "ff'".
+_SQUASH = str.maketrans({"0": "o", "1": "l", '"': "'", "’": "'"})
+
+
+def _squash(s: str) -> str:
+    return _WS.sub("", s).lower().translate(_SQUASH)
+
+
+def _repair_run_together(read: str, acronym: str | None, where: str) -> tuple[str, int, int] | None:
+    """`_repair` for a name OCR ran together ("theManinCountySheri"s0ffice (MCS0)"): its place part at most two
+    slips from `where` and its kind part at most two from one agency kind, compared without spaces; the
+    acronym the text prints after it must be the repaired name's initials (without one, no repair)."""
+    if not acronym or len(read.split()) > 2:
+        return None
+    sq = _squash(re.sub(r"^the(?=[A-Z])", "", read.strip()))
+    wq = _squash(where)
+    found: list[tuple[int, int, str]] = []
+    for kind in _AGENCY_TYPES:
+        kq = _squash(kind)
+        splits = [(Levenshtein.distance(sq[:i], wq), Levenshtein.distance(sq[i:], kq))
+                  for i in range(max(1, len(wq) - _MAX_SLIPS), min(len(sq), len(wq) + _MAX_SLIPS) + 1)]
+        ok = [(a, b) for a, b in splits if a <= _MAX_SLIPS and b <= _MAX_SLIPS]
+        if ok:
+            a, b = min(ok, key=sum)
+            found.append((a + b, a, kind))
+    found.sort()
+    if not found or (len(found) > 1 and found[1][0] == found[0][0]):
+        return None
+    name = f"{where} {found[0][2]}"
+    if acronym.upper().translate(str.maketrans("0158", "OISB")) != _initials(name):
+        return None
+    return name, found[0][1], found[0][0] - found[0][1]
 
 
 def _repaired_from_jurisdiction(pages: list[Any], found: str | None = None) -> tuple[str | None, dict[str, Any]] | None:

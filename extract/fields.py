@@ -28,20 +28,43 @@ from extract.signatures import (
 from extract.sigocr import MAX_GAP_DAYS, fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "25"  # 25: agency and state from more sources (body sentence, form field, contacts, places); bounds on dates; misread first names
+VERSION = "26"  # 26: name_line; names with a capitalised particle; ICE title line running into the LEA name; revision footers after the file was saved; stamps by shape and signer; run-together PARTIES repair
+# 25: agency and state from more sources (body sentence, form field, contacts, places); bounds on dates; misread first names
 
 
-def template_revision(pages: list[Any]) -> tuple[str | None, dict[str, Any]]:
-    """The "Revised MM/DD/YYYY" footer of the 2025 templates, by majority over pages (OCR misreads one)."""
+def template_revision(pages: list[Any], latest: str | None = None) -> tuple[str | None, dict[str, Any]]:
+    """The "Revised MM/DD/YYYY" footer of the 2025 templates, by majority over pages (OCR misreads one).
+
+    A footer read as later than `latest` (the last day the file's metadata allows a date on its pages) is a
+    misreading ("2025" read as "2026") and has no vote. Two readings tied for the most pages are settled
+    part by part (month, day and year each by majority over every page): each part needs a clear winner and
+    the date so made must be one the pages print, else there is no revision."""
     votes: Counter = Counter()
+    late: Counter = Counter()
     for p in pages:
         iso = find_revision(p.text or "")
-        if iso:
+        if iso and latest and iso > latest:
+            late[iso] += 1
+        elif iso:
             votes[iso] += 1
+    ev: dict[str, Any] = {"after_file_saved": dict(late)} if late else {}
     if not votes:
-        return None, {"reason": "no 'Revised' footer (2019-2020 templates print none)"}
-    iso, n = votes.most_common(1)[0]
-    return iso, {"pages_agreeing": n, "votes": dict(votes)}
+        return None, dict(ev, reason="no 'Revised' footer (2019-2020 templates print none)")
+    (iso, n), *rest = votes.most_common()
+    if rest and rest[0][1] == n:
+        parts = []
+        for k in range(3):
+            part: Counter = Counter()
+            for v, c in votes.items():
+                part[v.split("-")[k]] += c
+            (best, m), *others = part.most_common()
+            parts.append(best if not others or others[0][1] < m else None)
+        joined = "-".join(parts) if None not in parts else None
+        if joined not in votes:
+            return None, dict(ev, votes=dict(votes), reason="the pages' footers disagree and no reading wins")
+        iso, n = joined, votes[joined]
+        ev["settled_by_parts"] = True
+    return iso, dict(ev, pages_agreeing=n, votes=dict(votes))
 
 
 def saved_by(pdf: Path | str | bytes) -> str | None:
@@ -102,7 +125,7 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
         reasons.append("agency: " + agency["evidence"].get("reason", "not found"))
     if agency["state"] is None:
         reasons.append("state: " + agency["evidence"].get("state", {}).get("reason", "not found"))
-    revision, rev_ev = template_revision(pages)
+    revision, rev_ev = template_revision(pages, latest)
     signatories, sig_reasons = extract_signatories(pages, revision)
     reasons += ["signatories: " + r for r in sig_reasons]
     if pdf is not None and signatories:

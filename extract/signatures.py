@@ -14,13 +14,19 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from extract import shifted
 from extract.dates import DateHit, find_dates
 
-# "/($" is "LEA" in the shifted font encoding, when a decoder left the token half-decoded.
-_LEA_HDR = re.compile(r"For\s+(?:the\s+)?(?:LEA\b|Law\s+Enforcement\s+Agency\b|/\(\$)\s*:?", re.IGNORECASE)
+_LEA_HDR = re.compile(r"For\s+(?:the\s+)?(?:LEA\b|Law\s+Enforcement\s+Agency\b)\s*:?", re.IGNORECASE)
 _ICE_HDR = re.compile(r"For\s*(?:ICE|U\.?\s*S\.?\s+Immigration|DHS)\b\s*:?", re.IGNORECASE)
 _LABEL = re.compile(r"\b(Date|Signature|Name|Title|Tit[il1]e|Tite|Agency)\s*[:;.,·]?", re.IGNORECASE)
 _ICE_ORG = re.compile(r"Immigration|Customs\s+Enforcement|Removal\s+Operations|Homeland\s+Security", re.IGNORECASE)
+# A line of the ICE block as the 2019-2020 templates print it: the signer's title or ICE's organisation.
+_ICE_LINE = re.compile(
+    r"(?:(?:Acting\s+)?(?:Executive\s*Associate\s+|Assistant\s+|Deputy\s+)?Director(?:\s*,\s*Enforcement)?|"
+    r"Enforcement\s*and\s+Removal\s+Operations|U\.?\s?S\.?\s*Immigration\s*and\s+Customs\s+Enforcement|"
+    r"Department\s*of\s+Homeland\s+Security)\s+(?=[A-Z])",
+)
 _ICE_TITLE = re.compile(
     r"\b(?:Acting\s+)?(?:Executive\s+Associate\s+|Assistant\s+|Deputy\s+)?Director(?:\s*,\s*Enforcement)?\b"
     r"(?!\s+of\s+Public)",
@@ -53,7 +59,13 @@ ICE_SIGNERS = [
     "Garrett J. Ripa", "Russell Hott", "Marcos Charles", "Matt Albence",
 ]
 
-_TOKEN = re.compile(r"^(?:[A-ZÀ-Þ][a-zß-ÿ]+(?:[-'][A-ZÀ-Þ]?[a-zß-ÿ]+)*|[A-Z]\.(?:[A-Z]\.)?|[A-Z]{2,}(?:[-'][A-Z]+)*|[\"“'][A-Za-z]+[\"”']|Mc[A-Z][a-z]+|Jr\.?|Sr\.?|II|III|IV)$")
+# A name word: capitalised ("Grossnickle", "O'Neil", "Smith-Jones"), an initial, in capitals, a nickname in quotes,
+# a suffix; or one with a capitalised particle before its second capital ("McRae", "MacDonald", "DeWees",
+# "DuWayne", "LaToya", "VanHorn"), which a name in upper and lower case spells that way and OCR garble rarely does.
+_TOKEN = re.compile(r"^(?:[A-ZÀ-Þ][a-zß-ÿ]+(?:[-'][A-ZÀ-Þ]?[a-zß-ÿ]+)*|[A-Z]\.(?:[A-Z]\.)?|[A-Z]{2,}(?:[-'][A-Z]+)*|[\"“'][A-Za-z]+[\"”']|(?:Mc|Mac|De|Di|Du|Da|La|Le|Van|Von)[A-Z][a-z]+|Jr\.?|Sr\.?|II|III|IV)$")
+
+
+_PARTICLE = re.compile(r"^(?:Mc|Mac|De|Di|Du|Da|La|Le|Van|Von)[A-Z][a-z]+$")
 
 
 def clean_name(s: str) -> str | None:
@@ -105,8 +117,8 @@ def misread_first_name(name: str) -> str | None:
 
     first = next((t for t in name.split() if len(t.strip(".\"“”'")) >= 2 and not t.startswith(("\"", "“", "'"))),
                  None)
-    if first is None or "." in first:
-        return None
+    if first is None or "." in first or _PARTICLE.match(first):
+        return None  # an initial; a name spelt with a capitalised particle ("DuWayne") is no OCR slip
     key = first.lower().replace("-", "")
     if key in FIRST_NAMES or not key.isalpha():
         return None
@@ -202,6 +214,11 @@ def _region(pages: list[Any], idx: int) -> tuple[list[str], int]:
         r"By\s*signing\s*this\s*MOA[^\n]*", text, re.I)
     body = text[m.end():] if m else text
     body = re.sub(r"Rev[il1]sed\s*[\d/ ]{6,12}", " ", body)  # the template footer is not a signature date
+    # A token holding a control character is in the shifted font encoding, even one of punctuation alone that
+    # the page decoder leaves ("For the /($\x1d" is "For the LEA:").
+    body = re.sub(r"[^ \t\r\n]*[\x01-\x08\x0b\x0c\x0e-\x1f][^ \t\r\n]*",
+                  lambda m: shifted.decode_token(m.group(0), page_is_shifted=True) or (
+                      shifted.decode(m.group(0)) if not re.search(r"[A-Za-z0-9]", m.group(0)) else m.group(0)), body)
     lines = [re.sub(r"B{4,}", "____", ln).strip() for ln in body.splitlines() if ln.strip()]
     lines = [ln for ln in lines if not re.fullmatch(r"[\d\s]*Rev[il1]sed\s*[\d/ ]*", ln)]
     if len(lines) < 4 and idx + 1 < len(pages):
@@ -253,13 +270,19 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
                 p.date, p.date_source, p.date_conf = None, None, 0.0
     if method == "ocr" and lea.name and lea.name_conf < 0.95:
         _check_other_readings(lea, pages)
+    # The 2025 Task Force form prints Date, Signature and Title lines only: a signer's name is then in the
+    # signature alone (or typed beside the header, or in a digital signature), not on a line of its own.
+    name_line = any(re.search(r"\bNam[ec]\b", ln, re.I) for ln in lines) if has_headers else None
     out = []
     for p in (lea, ice):
         _check_ocr_confidence(p, getattr(page, "words", None) or [])
+        if name_line is False and p.name is None:
+            p.reasons.append("no printed name: the form has no Name line, only Date, Signature and Title")
         _finish(p, revision, method)
         out.append({
             "party": p.party, "name": p.name, "title": p.title, "date": p.date, "page": p.page,
             "confidence": round(p.confidence, 2), "date_source": p.date_source, "reasons": p.reasons,
+            "name_line": name_line,
         })
     return out, []
 
@@ -497,6 +520,12 @@ def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str]
             elif i + 1 < n and _ICE_TITLE.search(lines[i + 1]) and not _LEA_TITLE.search(lines[i + 1]):
                 _set_title(ice, lines[i + 1])
             continue
+        # 2019-2020 blocks side by side, ICE's on the left: a line of ICE's printed title or organisation
+        # running on into the LEA column's printed name ("Enforcement and Removal Operations John Grossnickle").
+        m = _ICE_LINE.match(bare.strip())
+        if m and (rest := clean_name(bare.strip()[m.end():])) and not _known_ice(rest):
+            _set_name(lea, rest, 0.6)
+            continue
         names = _names_in(bare)
         titled = _titled_name(bare) if not names else None
         if titled:
@@ -632,16 +661,23 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
         hits = find_dates(f"{m.group(1)}.{m.group(2)}.{m.group(3)}")
         if len(owners) == 1 and hits and owners[0].date is None:
             owners[0].date, owners[0].date_source, owners[0].date_conf = hits[0].iso, "digital-signature", 0.8
-    # An OCR'd stamp ("~:~~020.06.0808:54:14", "20 06 09 3 08:5"): read the date leniently, but only
-    # right after "Digitally signed", for the party whose surname the stamp's lines carry.
+    # An OCR'd stamp whose separators and leading year digits are lost in noise ("~:~~020.06.0808:54:14",
+    # "20 06 09 3 08:5"): its date is read leniently, only right after "Digitally signed", only where the
+    # stamp's shape holds (the day followed by a space or by a two-character hour and its colon: in
+    # "2020.06.01114:45" the day is not settled), and only for the signer the stamp names: the one party whose
+    # surname its own lines (the "signed by" line and the two after it) carry, spaces aside ("CRON EN").
     for i, ln in enumerate(lines):
         if not re.search(r"D[il1]g[il1]\w{2,6}\s*s[il1]gned|s[il1]gned\s+by", ln, re.I):
             continue
         near = " ".join(lines[max(0, i - 2) : i + 6])
-        who = next((p for p in (lea, ice) if p.name and p.name.split()[-1].lower() in near.lower()), None)
+        stamp = re.sub(r"\s", "", " ".join(lines[i : i + 3])).lower()
+        named = [p for p in (lea, ice) if p.name and len(p.name.split()[-1]) >= 3
+                 and re.sub(r"\W", "", p.name.split()[-1]).lower() in stamp]
+        who = named[0] if len(named) == 1 else None
         if who is None or who.date_source == "digital-signature":
             continue
-        m = re.search(r"(?:0|20)?([12]\d)\s?[.\s]\s?(\d\d)\s?[.\s]\s?(\d\d)", near[max(0, near.lower().find("gned")):])
+        m = re.search(r"(?:0|20)?([12]\d)\s?[.\s]\s?(\d\d)\s?[.\s]\s?(\d\d)(?=\s|\S\S\s?:)",
+                      near[max(0, near.lower().find("gned")):])
         if m:
             iso = find_dates(f"20{m.group(1)}.{m.group(2)}.{m.group(3)}")
             if iso and who.date is None:
@@ -702,7 +738,7 @@ def _finish(p: Party, revision: str | None, method: str) -> None:
         p.date_source = None
         if not any(r.startswith("date") for r in p.reasons):
             p.reasons.append("no readable date in the signature block")
-    if p.name is None and not any(r.startswith("name") for r in p.reasons):
+    if p.name is None and not any(r.startswith(("name", "no printed name")) for r in p.reasons):
         p.reasons.append("no printed name in the signature block")
     parts = [c for c in (p.name_conf if p.name else None, p.date_conf if p.date else None) if c is not None]
     base = sum(parts) / len(parts) if parts else 0.0

@@ -222,6 +222,21 @@ def test_parties_repair_never_guesses_further() -> None:
     assert ag["evidence"]["rejected"] == "rnge County Sheriff's Office" and ag["state"] == "FL"
 
 
+def test_parties_name_run_together_repaired_only_with_its_acronym() -> None:
+    # The class of Orange's garbled name with its spaces lost too, as a scanned PARTIES line prints it
+    # ("theManinCountySheri"s0ffice(MCS0)"): compared without spaces, two slips each at most.
+    def run_together(name: str, where: str = "Orange County,FL") -> dict:
+        return extract_agency([_page(ORANGE.replace("the {name} ", "the{name}").format(name=name, where=where))])
+
+    ag = run_together('OrngeCountySheri"s0ffice(0CS0)')
+    assert (ag["name"], ag["state"]) == ("Orange County Sheriff's Office", "FL")
+    assert ag["evidence"]["how"] == "parties-repaired"
+    for name in ('OrngeCountySheri"s0ffice',  # no acronym to confirm it
+                 'OrngeCountySheri"s0ffice(PCS0)',  # the acronym names someone else
+                 'OsgCountySheri"s0ffice(0CS0)'):  # three slips from the place
+        assert run_together(name)["name"] is None, name
+
+
 @pytest.mark.slow
 def test_orange_county_parties_read_by_ocr(corpus: Path, tmp_path: Path) -> None:
     """The scanned OrangeCountySO_TFM_MOA: page 1 OCR'd, the agency right whichever way Tesseract reads it."""

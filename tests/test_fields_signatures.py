@@ -88,6 +88,10 @@ def test_name_rules() -> None:
     assert clean_name("Walker County Sheriffs Office") is None
     assert clean_name("I Michael L. Chapman") == "Michael L. Chapman"  # Loudoun: the pen stroke read as "I"
     assert clean_name("J. Robert Smith") == "J. Robert Smith"  # an initial with its full stop stays
+    # A capitalised particle inside a name word (Sutton Co. TX's appendix: "Sheriff DuWayne Castro").
+    assert clean_name("DuWayne Castro") == "DuWayne Castro"
+    assert clean_name("James T. DeWees") == "James T. DeWees" and clean_name("Kevin MacDonald") == "Kevin MacDonald"
+    assert clean_name("RoBert Smith") is None and clean_name("DeWitt County") is None
     assert repair_ice_name("Madison Sheahane")[0] == "Madison Sheahan"
     assert repair_ice_name("odd ~, L'l'Ot'\\S")[0] is None
 
@@ -171,3 +175,73 @@ def test_dates_no_reading_can_make_true_are_voided() -> None:
     bound_dates(sigs, latest="2025-03-01", named="2019-10-15")
     assert [s["date"] for s in sigs] == [None, None, "2019-06-03", "2018-01-02"]
     assert "last saved" in sigs[0]["reasons"][0] and "file name" in sigs[1]["reasons"][0]
+
+
+def test_an_ocr_stamp_date_needs_its_shape_and_its_signer() -> None:
+    # Wharton Co. TX 2020 (scanner's OCR layer): "2020.06.01114:45:32" leaves the day unsettled: no date.
+    got = _sign("Date: CHRISTOPHER M Dlgltally signed by\nCHRISTOPHER M CRONEN\n"
+                "CRONEN Date: 2020.06.01114:45:32 --04'00'\nC.M. Cronen\nAssistant Director, Enforcement\n"
+                "Enforcement and Removal Operations\n", revision=None)
+    assert got["ice"]["name"] == "C.M. Cronen" and got["ice"]["date"] is None
+    # Lexington Co. SC 2020: the stamp's year digits lost in noise, its day and hour run together: read.
+    got = _sign("CH RISTO PH ER Digitally signed by\nDate: -------\nM CRONEN\nCHRISTOPHER M CRON EN\n"
+                "~:~~~~020.06.0808:s4:14\nC.M. Cronen\nAssistant Director, Enforcement\n", revision=None)
+    assert (got["ice"]["date"], got["ice"]["date_source"]) == ("2020-06-08", "digital-signature")
+    # The LEA's printed name beside the stamp (Kleberg Co. TX, Tesseract at 400 dpi) does not make it the LEA's.
+    got = _sign("Date: CHRISTOPHER M___Diaitally signed by CHRISTOPHER\nM CRONEN\n"
+                "CRONEN Date: 2020~07.31 09:41:56 -04'00'\nC.M. Cronen Richard Kirkpatrick\n"
+                "Assistant Director, Enforcement Sheriff\n", revision=None)
+    assert got["lea"]["name"] == "Richard Kirkpatrick" and got["lea"]["date"] is None
+
+
+def test_ice_title_line_running_into_the_lea_name() -> None:
+    # 2019-2020 blocks side by side, ICE's on the left (Tesseract on a scanned WSO page): the LEA's printed
+    # name continues a line of ICE's printed organisation; an ICE official's name there is not the LEA's.
+    got = _sign("Date:\nEnrique M. Lucero\nExecutive Associate Director    Sweetwater County Sheriff\n"
+                "Enforcement and Removal Operations    John Grossnickle\n"
+                "U.S. Immigration and Customs Enforcement\n", revision=None)
+    assert got["lea"]["name"] == "John Grossnickle" and got["ice"]["name"] == "Enrique M. Lucero"
+    got = _sign("Date:\nEnforcement and Removal Operations Enrique M. Lucero\n", revision=None)
+    assert got["lea"]["name"] is None
+
+
+def test_a_form_with_no_name_line_says_so(corpus) -> None:
+    # The 2025 Task Force form prints Date, Signature and Title only: the ICE signer's name is nowhere in
+    # print, the LEA's typed beside its header; a WSO form prints Name lines.
+    from extract.fields import extract_fields
+    from extract.pages import read_pages
+
+    got = {s["party"]: s for s in extract_fields(read_pages(
+        corpus / "moa" / "OklahomaBureauNarcotics_TFM_MOA_02.18.25.pdf", mode="skip"))["signatories"]}
+    assert got["ice"]["name"] is None and got["ice"]["name_line"] is False
+    assert any(r.startswith("no printed name: the form has no Name line") for r in got["ice"]["reasons"])
+    assert got["lea"]["name"] == "Donnie Anderson" and got["lea"]["name_line"] is False
+    got = extract_fields(read_pages(corpus / "moa" / "FreebornCountyMN_WSO_MOA031325.pdf", mode="skip"))
+    assert {s["name_line"] for s in got["signatories"]} == {True}
+
+
+def test_template_revision_votes() -> None:
+    from extract.fields import template_revision
+
+    def pages(*footers: str) -> list[Page]:
+        return [Page(i + 1, f"text\n{i + 1} Revised {f}\n", "ocr", 1.0, "", 20) for i, f in enumerate(footers)]
+
+    # Longboat Key PD's scanned footers: 9 read 03/07/2025, 5 read 03/07/2026; the file was saved in 2025.
+    many = pages(*["03/07/2025"] * 9 + ["03/07/2026"] * 5)
+    rev, ev = template_revision(many, latest="2025-06-17")
+    assert rev == "2025-03-07" and ev["after_file_saved"] == {"2026-03-07": 5}
+    # A tie between two readings is settled part by part, when every part has a clear majority.
+    rev, ev = template_revision(pages("02/16/2025", "02/16/2025", "02/16/2026", "02/16/2026", "02/15/2025"))
+    assert rev == "2025-02-16" and ev["settled_by_parts"]
+    rev, ev = template_revision(pages("02/16/2025", "02/16/2026"))
+    assert rev is None and "disagree" in ev["reason"]
+
+
+def test_a_shifted_header_token_of_punctuation_is_read(corpus) -> None:
+    # Hardee Co. FL: the LEA's header left in the shifted font as "For the /($\x1d" ("LEA:", no letter in it).
+    from extract.pages import read_pages
+    from extract.signatures import _region, _signature_page
+
+    pages = read_pages(corpus / "moa" / "hardeeCoSheriffsOffice_WSO_MOA_02.26.2025.pdf", mode="skip")
+    lines, _ = _region(pages, _signature_page(pages))
+    assert lines[0] == "For the LEA: For ICE:"
