@@ -218,6 +218,19 @@ def report(t: Tally, docs: int) -> dict[str, Any]:
     return {"documents": docs, "fields": rows, "misses": t.misses}
 
 
+def by_party(sigs: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    """Names and dates given of the two parties of each document, without the labels: the figures
+    bench/validation.py gives for MOAs with no labels, for a like-for-like comparison. A party signing a form
+    with no Name line (extract.signatures: `name_line` False) of whom no name was read is left out of
+    `name_given_where_printed`, as the labels leave out the names they mark unreadable."""
+    names = sum(bool(s.get("name")) for s in sigs)
+    unprinted = sum(1 for s in sigs if not s.get("name") and s.get("name_line") is False)
+    return {"parties": n, "name_given": round(names / n, 4) if n else None,
+            "name_given_where_printed": round(names / (n - unprinted), 4) if n - unprinted else None,
+            "name_not_printed": unprinted,
+            "date_given": round(sum(bool(s.get("date")) for s in sigs) / n, 4) if n else None}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     default_data = Path("/work/devdata") if Path("/work/devdata/moa.sqlite").exists() else None
@@ -238,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     t = Tally()
     by_kind: dict[str, Tally] = defaultdict(Tally)
     sources: dict[str, int] = defaultdict(int)
+    parties: list[dict[str, Any]] = []
+    n_parties = 0
     for lb in labels:
         pdf = shared_corpus() / lb["file"]
         if args.missing == "skip" and catalog.get(hashlib.sha256(pdf.read_bytes()).hexdigest()) is None:
@@ -248,9 +263,12 @@ def main(argv: list[str] | None = None) -> int:
         fields = extract_fields(pages, pdf=pdf, ocr_cache=args.data / "cache" / "ocr" if args.data else args.cache,
                                 source_name=pdf.name)
         score_doc(lb, fields, t)
+        parties += [s for s in fields.get("signatories") or [] if s.get("party") in ("lea", "ice")][:2]
+        n_parties += 2
         score_doc(lb, fields, by_kind[kinds.get(lb["file"], "unknown")])
     rep = report(t, len(labels) - sources.get("skipped (not in catalog)", 0))
     rep["page_sources"] = dict(sources)
+    rep["parties"] = by_party(parties, n_parties)
     rep["by_layer_kind"] = {k: report(v, 0)["fields"] for k, v in sorted(by_kind.items())}
     cmd = "python -m bench.accuracy" + (f" --data {args.data}" if args.data else "") + f" --labels {args.labels}"
     cmd += f" --missing {args.missing}" + (f" --only {args.only}" if args.only else "")
@@ -264,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         acc = f"{r['accuracy_when_given']:.1%}" if r["accuracy_when_given"] is not None else "-"
         cov = f"{r['coverage']:.1%}" if r["coverage"] is not None else "-"
         print(f"{f:<18}{acc:>20}{cov:>10}{r['given']:>7}{r['labeled']:>9}")
+    pt = rep["parties"]
+    print(f"\nas bench/validation.py counts (of the two parties of each document, no label used): names given "
+          f"{pt['name_given']:.1%}, where the form prints a name {pt['name_given_where_printed']:.1%} "
+          f"({pt['name_not_printed']} of {pt['parties']} parties sign a form with no Name line and no name was read "
+          f"elsewhere); dates given {pt['date_given']:.1%}")
     print("\nby text-layer kind (MANIFEST.tsv): accuracy when given / coverage")
     for kind, rows in rep["by_layer_kind"].items():
         cells = []
