@@ -672,7 +672,8 @@ def _digital(lines: list[str], lea: Party, ice: Party) -> None:
         near = " ".join(lines[max(0, i - 2) : i + 6])
         stamp = re.sub(r"\s", "", " ".join(lines[i : i + 3])).lower()
         named = [p for p in (lea, ice) if p.name and len(p.name.split()[-1]) >= 3
-                 and re.sub(r"\W", "", p.name.split()[-1]).lower() in stamp]
+                 and (re.sub(r"\W", "", p.name.split()[-1]).lower() in stamp  # or the whole name, a slip or two
+                      or fuzz.partial_ratio(re.sub(r"\W", "", p.name).lower(), re.sub(r"\W", "", stamp)) >= 85)]
         who = named[0] if len(named) == 1 else None
         if who is None or who.date_source == "digital-signature":
             continue
