@@ -123,11 +123,9 @@ class PendingPages:
                 job.cancel()  # type: ignore[union-attr]
 
 
-def start_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None = None,
-                jobs: int = 2, dpi: int = ocr.DPI, name: str | None = None) -> PendingPages:
-    """Read every page's text layer, decide each page, queue the OCR (see `read_pages`)."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+def scan(source: Path | str | bytes, name: str | None = None) -> list[tuple[str, LayerScore]]:
+    """Every page's text layer and its score, in page order: what `decide` judges. Runs in this process or in
+    an OCR worker (`scan_task`), so the pipeline knows every document's OCR pages before it reads them."""
     label = name or (str(source) if not isinstance(source, bytes) else "PDF")
     doc = open_pdf(source, label)
     try:
@@ -142,6 +140,24 @@ def start_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None
         raise ExternalError(f"{label}: cannot read page {len(layers) + 1} ({e})") from e
     finally:
         doc.close()
+    return layers
+
+
+def ocr_needed(layers: list[tuple[str, LayerScore]], mode: str) -> list[int]:
+    """Indexes (0-based) of the pages `mode` sends to OCR."""
+    return [] if mode == "skip" else [i for i, (_, score) in enumerate(layers) if decide(score, mode)[0]]
+
+
+def start_pages(source: Path | bytes, mode: str = "auto", cache_dir: Path | None = None,
+                jobs: int = 2, dpi: int = ocr.DPI, name: str | None = None,
+                layers: list[tuple[str, LayerScore]] | None = None) -> PendingPages:
+    """Read every page's text layer (or take `layers`, from `scan`), decide each page, queue the OCR (see
+    `read_pages`)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    label = name or (str(source) if not isinstance(source, bytes) else "PDF")
+    if layers is None:
+        layers = scan(source, label)
 
     pages: list[Page] = []
     pending: dict[int, object] = {}

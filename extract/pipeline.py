@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,11 @@ from moa.blobs import BlobStore
 from moa.catalog import data_path
 from moa.errors import ExternalError, UserError
 from moa.files import register_file
-from moa.progress import Progress
+from moa.progress import ExtractProgress
 
 from . import fields as field_rules
 from . import ocr, records
-from .pages import MODES, Page, PendingPages, ocr_pages_run, start_pages
+from .pages import MODES, Page, PendingPages, ocr_needed, ocr_pages_run, scan, start_pages
 from .program_model import extract_model
 
 PAGES_VERSION = "pages-6"  # 2: a garbage layer is kept when OCR reads it no better; 3: control codes are bad glyphs; 4: a short shifted word repeated is decoded; 5: a layer over a scan is marked "scanned"; 6: a scanner's poor OCR layer is read again
@@ -128,9 +130,15 @@ def targets(conn: sqlite3.Connection, files: list[Path] | None) -> list[tuple[st
     return [(r["sha256"], r["name"], False) for r in rows]
 
 
+# OCR pages per worker kept queued beyond the document being finished: while this process reads a document's
+# fields, the workers read the next documents' pages instead of waiting (a born-digital document queues none).
+AHEAD = 3
+
+
 def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str = "auto", jobs: int = 2,
-        force: bool = False) -> RunSummary:
-    """Bring extraction up to date; a failing document is recorded and the rest carry on."""
+        force: bool = False, progress_stream: Any = None) -> RunSummary:
+    """Bring extraction up to date; a failing document is recorded and the rest carry on. On a terminal
+    (`progress_stream`, else stderr), a line shows documents and pages done, OCR pages left and an ETA."""
     if mode not in MODES:
         raise UserError(f"--ocr must be one of {', '.join(MODES)}")
     if jobs < 1:
@@ -147,26 +155,55 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
             summary.skipped += 1  # known failure; retried when the file is named or --force
         else:
             todo.append((sha, name))
+
     def failed(sha: str, name: str, e: Exception) -> None:
         message = str(e) if isinstance(e, ExternalError) else f"{name}: {type(e).__name__}: {e}"
         records.save_error(conn, sha, name, version, message)
         summary.errors.append({"sha256": sha, "file": name, "error": message})
         log.warning("%s", message)
 
-    def begin(sha: str, name: str) -> tuple[PendingPages, float] | None:
-        try:
-            return start_one(conn, sha, name, mode=mode, jobs=jobs, cache_dir=cache_dir)
-        except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
-            failed(sha, name, e)
-            return None
-
+    blobs = BlobStore(data_path(conn))
+    progress = ExtractProgress(len(todo), progress_stream)
     try:
-        with Progress(len(todo), "extract") as progress:
-            # One document ahead: its OCR is queued while this one's finishes, so workers never idle.
-            started = begin(*todo[0]) if todo else None
+        # Every document's text layer first, on the workers (a few seconds for the corpus): the OCR pages of the
+        # whole run are known before any is read, for the progress line and for keeping the workers fed.
+        scans = _scans(todo, blobs, jobs, mode, progress)
+        started: dict[int, tuple[PendingPages, float] | None] = {}
+        queued = 0  # documents begun so far
+
+        def begin(k: int) -> tuple[PendingPages, float] | None:
+            sha, name = todo[k]
+            start = time.perf_counter()
+            try:
+                layers = scans[k].result()
+                pending = start_pages(blobs.path(sha), mode=mode, cache_dir=cache_dir, jobs=jobs, name=name,
+                                      layers=layers)
+            except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
+                failed(sha, name, e)
+                return None
+            for job in pending.pending.values():
+                if isinstance(job, Future):
+                    job.add_done_callback(lambda f: f.cancelled() or progress.ocr_page())
+                else:
+                    progress.ocr_page()
+            return pending, start
+
+        def fill(k: int) -> None:
+            """Begin document k, and those after it while fewer than AHEAD pages a worker wait in the pool."""
+            nonlocal queued
+            while queued < len(todo):
+                waiting = sum(1 for j in range(k + 1, queued) if started.get(j)
+                              for f in started[j][0].pending.values() if isinstance(f, Future) and not f.done())
+                if queued > k and waiting >= AHEAD * jobs:
+                    break
+                started[queued] = begin(queued)
+                queued += 1
+
+        with progress:
             for k, (sha, name) in enumerate(todo):
-                current = started
-                started = begin(*todo[k + 1]) if k + 1 < len(todo) else None
+                fill(k)
+                current = started.pop(k)
+                pages = 0
                 if current is not None:
                     try:
                         record = finish_one(conn, sha, name, current, mode=mode, jobs=jobs)
@@ -174,11 +211,43 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
                         failed(sha, name, e)
                     else:
                         summary.extracted.append(record)
-                        summary.pages += record["page_count"]
+                        pages = record["page_count"]
+                        summary.pages += pages
                         summary.ocr_pages += record["extraction"]["ocr_pages"]
                         summary.ocr_run += record["extraction"]["ocr_run"]
-                progress.advance(1, name)
+                progress.document(pages)
     finally:
         ocr.shutdown()
     summary.seconds = time.perf_counter() - run_start
     return summary
+
+
+def _scans(todo: list[tuple[str, str]], blobs: BlobStore, jobs: int, mode: str,
+           progress: ExtractProgress) -> list[Future]:
+    """The text layers of `todo`'s documents (`extract.pages.scan`), read on the OCR pool (inline with one job);
+    the progress line learns the run's pages and OCR pages once all are read."""
+    futures: list[Future] = []
+    for sha, name in todo:
+        if jobs > 1:
+            futures.append(ocr.pool(jobs).submit(scan, str(blobs.path(sha)), name))
+            continue
+        done: Future = Future()
+        try:
+            done.set_result(scan(blobs.path(sha), name))
+        except Exception as e:  # noqa: BLE001 - raised again when the document is begun
+            done.set_exception(e)
+        futures.append(done)
+    left = [len(futures)]
+    lock = threading.Lock()
+
+    def scanned(_: Future) -> None:
+        with lock:
+            left[0] -= 1
+            if left[0]:
+                return
+        layers = [f.result() for f in futures if not f.cancelled() and f.exception() is None]
+        progress.planned(sum(len(one) for one in layers), sum(len(ocr_needed(one, mode)) for one in layers))
+
+    for f in futures:
+        f.add_done_callback(scanned)
+    return futures
