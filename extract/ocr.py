@@ -53,6 +53,7 @@ class OcrResult:
     seconds: float = 0.0  # the reading's time when it ran (Tesseract's alone for a Tesseract reading); 0 for a hit
     cached: bool = False
     engine: str = ""  # what read it: a Tesseract config, or another engine's version (kept in the cache)
+    cpu: float = 0.0  # CPU seconds of this process the reading took when it ran (for a cold run's profile)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -257,12 +258,13 @@ def cached(image: Image.Image, dpi: int, engine: str, cache_dir: Path | None,
     hit = cache_get(cache_dir, key)
     if hit is not None:
         return hit
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = read()
     if result is not None:
         result.image_sha, result.engine = key, engine
         # Where the time of a cold run goes (bench/cold.py sums it by engine from the cache).
         result.seconds = result.seconds or round(time.perf_counter() - start, 3)
+        result.cpu = round(time.process_time() - cpu, 3)
         cache_put(cache_dir, key, result)
     return result
 

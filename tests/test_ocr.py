@@ -26,6 +26,9 @@ def test_ocr_of_a_rendered_page_and_its_cache(corpus: Path, tmp_path: Path) -> N
     word, conf, box = first.words[0]
     assert word == "APPENDIX" and 0 <= conf <= 100 and len(box) == 4 and box[2] > 0
     assert len(list(cache.rglob("*.json"))) == 1
+    # The cache keeps what read the page and the CPU time it took: bench/cold.py's profile of a cold run.
+    kept = json.loads(next(cache.rglob("*.json")).read_text())
+    assert kept["engine"] == ocr.CONFIG == first.engine and kept["cpu"] == first.cpu > 0
 
     again = ocr.ocr_page_task("doc", source, EXPECTED["page"] - 1, ocr.DPI, str(cache))
     assert again.cached and again.text == first.text and again.words == first.words
