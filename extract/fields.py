@@ -28,7 +28,7 @@ from extract.signatures import (
 from extract.sigocr import MAX_GAP_DAYS, fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "26"  # 26: name_line; names with a capitalised particle; ICE title line running into the LEA name; revision footers after the file was saved; stamps by shape and signer; run-together PARTIES repair
+VERSION = "27"  # 27: garbled headings of known titles (specks after the numeral, no period, stray glyphs); 26: name_line; names with a capitalised particle; ICE title line running into the LEA name; revision footers after the file was saved; stamps by shape and signer; run-together PARTIES repair
 # 25: agency and state from more sources (body sentence, form field, contacts, places); bounds on dates; misread first names
 
 

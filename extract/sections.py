@@ -87,6 +87,23 @@ def _heading(text: str) -> str:
     return _SPECKS.sub("", text)
 
 
+# A heading the patterns above refuse because OCR or a layer garbled it: specks between the numeral and the
+# title ("XI. | REPORTING REQUIREMENTS", "Ill.' POLICY"), brackets or '¥' in the numeral ("Ii]. AUTHORITY",
+# "¥. REPORTING"), no space after the letter ("A.COMPLAINT PROCEDURES"), none of the period ("L CIVIl., RIGHTS
+# STANDARDS" for I.), or stray glyphs in the title ("REQUIRE1\\1ENTS", "FU!'fCTIONS", "RELE _SE OF INFORM TIO").
+# Such a line opens a clause only under the stricter checks of `_loose_article` and `_loose_sub`.
+_LOOSE_ARTICLE = re.compile(r"^\s*(?P<num>[IVXLlivx1|!\[\]¥]{1,5})\s*[.,:;]\s*(?P<noise>(?:[^\w\s]{1,3}\s*)?)"
+                            r"(?P<title>[A-Za-z].{2,100}?)\s*$")
+_LOOSE_SUB = re.compile(r"^\s*(?P<letter>[A-Z0-9])(?:\s*[.,:;]\s*|\s+)[^\w\s]{0,2}\s*(?P<title>[A-Za-z].{3,90}?)\s*$")
+# 'M' as OCR splits it into two strokes and a backslash ("DOCUI\\1ENfATION", "REQUIRE1\\1ENTS").
+_SPLIT_M = re.compile(r"[I1l|]\\[I1l|]")
+
+
+def _loose_title(title: str) -> str:
+    """A garbled title's letters, 'M' rejoined: what `canonical` compares."""
+    return re.sub(r"[^A-Za-z ]", "", _SPLIT_M.sub("M", title))
+
+
 def to_roman(n: int) -> str:
     out = ""
     for v, s in _TO_ROMAN:
@@ -226,6 +243,21 @@ def _numeral_lost(text: str, expected: int, first: str | None) -> tuple[str, str
     return known if known and _fits(known[0], expected, first) else None
 
 
+def _loose_article(text: str, expected: int, first: str | None) -> tuple[str, str] | None:
+    """(title, key) of a garbled article heading (`_LOOSE_ARTICLE`): only a known title that the template
+    puts at this very position, under a numeral that reads within one of the expected (a '|' between numeral
+    and title counts as its last I: "XI. | REPORTING REQUIREMENTS" is XII)."""
+    m = _LOOSE_ARTICLE.match(text) or _LOOSE_ARTICLE.match(_heading(text))  # "¥." itself looks like specks
+    if not m or not _is_caps(m["title"]):
+        return None
+    numeral = m["num"].replace("]", "I").replace("[", "I").replace("!", "I").replace("¥", "V")
+    value = roman_value(numeral + "I" * min(m["noise"].count("|"), 1))
+    known = canonical(_loose_title(m["title"]), ARTICLE_KEYS, ocr=True)
+    if value is None or abs(value - expected) > 1 or not known or not _fits(known[0], expected, first):
+        return None
+    return known
+
+
 def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, str]]:
     """(line index, numeral, title, key) of each numbered article before line `end`."""
     out: list[tuple[int, str, str, str]] = []
@@ -234,6 +266,10 @@ def _find_articles(lines: list[_Line], end: int) -> list[tuple[int, str, str, st
     for i in range(end):
         m = ARTICLE_RE.match(_heading(lines[i].text))
         if not m or not _is_caps(m["title"]):
+            if garbled := _loose_article(lines[i].text, expected, first):
+                first = first or garbled[0]
+                out.append((i, to_roman(expected), *garbled))
+                expected += 1
             continue
         value = roman_value(m["num"])
         if out and value is None and (lost := _numeral_lost(lines[i].text, expected, first)):
@@ -286,12 +322,25 @@ def _sub_letter(found: str, want: str, title: str) -> str | None:
     return found if want < "Z" and found == chr(ord(want) + 1) else None
 
 
+def _loose_sub(text: str, want: str) -> str | None:
+    """The known title of a garbled subsection heading (`_LOOSE_SUB`) whose letter is the one wanted or an
+    OCR reading of it ("L CIVIl., RIGHTS STANDARDS" for I.), else None."""
+    m = _LOOSE_SUB.match(_heading(text))
+    if not m or not _is_caps(m["title"]) or (m["letter"] != want and m["letter"] not in _LETTER_READS.get(want, "")):
+        return None
+    known = canonical(_loose_title(m["title"]), ARTICLE_KEYS, ocr=True)
+    return known[0] if known else None
+
+
 def _subsections(lines: list[_Line], start: int, end: int) -> list[dict[str, Any]]:
     subs: list[tuple[int, str, str]] = []
     want = "A"
     for i in range(start, end):
         m = SUB_RE.match(_heading(lines[i].text))
         if not m or not _is_caps(m["title"]):
+            if garbled := _loose_sub(lines[i].text, want):
+                subs.append((i, want, garbled))
+                want = chr(ord(want) + 1)
             continue
         title = clean_heading(m["title"])
         letter = _sub_letter(m["letter"], want, title)

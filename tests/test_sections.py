@@ -141,3 +141,43 @@ def test_a_heading_whose_numeral_was_lost_opens_its_article_where_the_template_p
     text = head + "CIVIL RIGHTS STANDARDS\ntext\n"
     sections = extract_sections([Page(1, text, "text", 0.99, "", len(text))])[0]
     assert sections[-1]["key"] == "costs" and "CIVIL RIGHTS" in sections[-1]["text"]
+
+
+# Headings the strict patterns refuse, as the corpus's own text layers print them: a subsection letter without
+# its period ("L CIVIL RIGHTS STANDARDS" for I.) or without the space after it ("A.COMPLAINT PROCEDURES"), a
+# stray glyph in the title ("H. LIABILITY AND RESPONSIBILIT\") and specks between numeral and title
+# ("Ill.' POLICY"). Each opens its clause, and the clause before it no longer holds it.
+@pytest.mark.parametrize(("stem", "article", "letter", "key", "printed"), [
+    ("287gJEM_VictoriaCoTX_06-08-2020", "IV", "I", "civil-rights", "L CIVIL RIGHTS STANDARDS"),
+    ("287gWSO_SantaRosaCoFl2019-10-15", "V", "A", "complaints", "A.COMPLAINT PROCEDURES"),
+    ("287gWSO_GoodingCoID_08-17-2020", "IV", "H", "liability", "H. LIABILITY AND RESPONSIBILIT\\"),
+    ("IndianHarbourBeachPoliceDeptFL_TFM_MOA_04.10.2025", "III", None, "policy", "Ill.' POLICY"),
+])
+def test_a_garbled_heading_of_a_known_title_opens_its_clause(corpus: Path, stem: str, article: str,
+                                                             letter: str | None, key: str, printed: str) -> None:
+    pages = read_pages(corpus / "moa" / f"{stem}.pdf", mode="skip")
+    assert any(line.strip() == printed for p in pages for line in p.text.splitlines())
+    sections = extract_sections(pages)[0]
+    numbers = [s["number"] for s in sections]
+    assert numbers == [to_roman(n) for n in range(1, len(numbers) + 1)]  # every article, in order
+    parts = [(s["number"], None, s) for s in sections] + [
+        (s["number"], u["letter"], u) for s in sections for u in s["subsections"]]
+    assert [(n, x["key"]) for n, le, x in parts if le == letter and n == article] == [(article, key)]
+    # No other article (or other subsection of the article) holds the heading's line as its text.
+    siblings = next(s for s in sections if s["number"] == article)["subsections"] if letter else sections
+    at = next(i for i, x in enumerate(siblings) if x["key"] == key)
+    assert not any(printed in x["text"] for i, x in enumerate(siblings) if i != at)
+    if letter:
+        assert [u["letter"] for u in siblings] == [chr(ord("A") + i) for i in range(len(siblings))]
+
+
+def test_a_garbled_heading_opens_a_clause_only_under_its_numeral_or_letter_in_the_template() -> None:
+    # The same printed lines where the numbering does not put them: they stay text of the clause before.
+    text = ("MEMORANDUM OF AGREEMENT\nI. PARTIES\ntext\nII. PURPOSE\ntext\nIII. AUTHORITY\ntext\n"
+            "IV. RESPONSIBILITIES\ntext\nA. DESIGNATION OF AUTHORIZED FUNCTIONS\nx\nL CIVIL RIGHTS STANDARDS\nx\n"
+            "B.NOMINATION OF PERSONNEL\nx\nIll.' POLICY\nx\nV. REPORTING AND DOCUMENTATION\nx\n")
+    sections = ocr_sections(text)
+    assert [s["key"] for s in sections] == ["parties", "purpose", "authority", "responsibilities", "reporting"]
+    subs = sections[3]["subsections"]
+    assert [(u["letter"], u["key"]) for u in subs] == [("A", "designation-of-functions"), ("B", "nomination")]
+    assert "L CIVIL RIGHTS STANDARDS" in subs[0]["text"] and "Ill.' POLICY" in subs[1]["text"]
