@@ -363,12 +363,11 @@ class SqliteBackend(Backend):
         unit_level = rollup_level(query, level)
         compiler = _Compiler(unit_level)
         sql, params = compiler.select(query)
-        count_sql, count_params = compiler.select(query, scored=False)
         deadline = time.monotonic() + self.budget_s
         # every statement of this search looks at the clock as it runs and stops when the budget is spent
         self.conn.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
         try:
-            return self._answer(query, level, unit_level, (sql, params), (count_sql, count_params), limit, offset)
+            return self._answer(query, level, unit_level, (sql, params), limit, offset)
         except sqlite3.OperationalError as e:
             if "interrupted" in str(e) and time.monotonic() > deadline:
                 raise QueryTooExpensive(f"query too expensive: it ran past its {self.budget_s:g} s budget on the "
@@ -382,64 +381,72 @@ class SqliteBackend(Backend):
             self.conn.set_progress_handler(None, 0)
 
     def _answer(self, query: Node | None, level: str, unit_level: str, ranked_sql: tuple[str, list],
-                count_sql: tuple[str, list], limit: int, offset: int) -> dict:
+                limit: int, offset: int) -> dict:
+        """One statement ranks the hits, counts them, builds the facets and (documents) ranks each hit's pages,
+        so the MATCH runs once, not once per part; then the snippets and the hits' metadata, one statement each."""
         sql, params = ranked_sql
         by_doc = level == "document"
         no_text = query is None or not text_leaves(query)
-        order = "d.signed DESC NULLS LAST, d.doc_no" if no_text else "score DESC, id"
         hl = highlight_query(query)
+        pages, page_params = "", []
+        if by_doc and hl is not None:
+            # The pages matching the query's words: each document's best pages, and (when documents are the
+            # units) a score by its best page, since words every agreement uses ("costs and expenditures") have
+            # no weight across documents (FTS5's bm25 floors their idf) but do on the page where they are rare.
+            table = f"search_{hl[0]}_page"
+            pages = (f", pp AS MATERIALIZED (SELECT rowid AS id, -bm25({table}) AS score FROM {table} WHERE "
+                     f"{table} MATCH ?)")
+            page_params = [hl[1]]
         if by_doc:
             ranked = (f"SELECT (m.id >> {SHIFT}) AS doc, max(m.score) AS score, min(m.id) AS id FROM m "
                       "GROUP BY doc")
-            pages, page_params = "", []
-            if unit_level == "document" and hl is not None:
-                # Words every agreement uses ("costs and expenditures") have no weight across documents (FTS5's
-                # bm25 floors their idf), so a document also scores by its best page, where they are rare.
-                table = f"search_{hl[0]}_page"
-                pages = (f", pp AS MATERIALIZED (SELECT rowid AS id, -bm25({table}) AS score FROM {table} WHERE "
-                         f"{table} MATCH ?), p AS (SELECT (id >> {SHIFT}) AS doc, max(score) AS score FROM pp "
-                         "GROUP BY 1)")
-                page_params = [hl[1]]
+            if pages and unit_level == "document":
                 ranked = (f"SELECT r0.doc, r0.score + coalesce(p.score, 0) AS score, r0.id FROM ({ranked}) r0 "
-                          "LEFT JOIN p ON p.doc = r0.doc")
-            hits_sql = (f"WITH m AS MATERIALIZED ({sql}){pages}, r AS ({ranked}) SELECT r.id, r.score FROM r "
-                        f"JOIN search_docs d ON d.doc_no = r.doc ORDER BY {order} LIMIT ? OFFSET ?")
-            params = [*params, *page_params]
+                          f"LEFT JOIN (SELECT (id >> {SHIFT}) AS doc, max(score) AS score FROM pp GROUP BY 1) p "
+                          "ON p.doc = r0.doc")
         else:
-            hits_sql = (f"WITH m AS MATERIALIZED ({sql}) SELECT m.id, m.score FROM m JOIN search_docs d "
-                        f"ON d.doc_no = (m.id >> {SHIFT}) ORDER BY {order} LIMIT ? OFFSET ?")
-        rows = self.conn.execute(hits_sql, [*params, limit, offset]).fetchall()
-        total, facets = self._total_and_facets(*count_sql, by_doc)
-        ids = [unit_id for unit_id, _ in rows]
-        best = self._best_pages([i >> SHIFT for i in ids], hl) if by_doc else {}
+            ranked = f"SELECT (m.id >> {SHIFT}) AS doc, m.score, m.id FROM m"
+        order = "d.signed DESC NULLS LAST, d.doc_no" if no_text else "r.score DESC, r.id"
+        parts = ["SELECT 'hit', top.id, top.score, top.rank FROM top",
+                 f"SELECT '#total', NULL, count(*), NULL FROM {'docs' if by_doc else 'm'}"]
+        for facet in FACETS:
+            parts.append(f"SELECT '{facet}', coalesce(d.{_FACET_COLUMNS[facet]}, 'unknown'), count(*), NULL "
+                         "FROM docs JOIN search_docs d ON d.doc_no = docs.doc GROUP BY 2")
+        if pages:
+            parts.append("SELECT 'page', pp.id, pp.score, u.page FROM pp JOIN search_units u ON u.id = pp.id "
+                         f"WHERE (pp.id >> {SHIFT}) IN (SELECT top.id >> {SHIFT} FROM top)")
+        statement = (f"WITH m AS MATERIALIZED ({sql}){pages}, r AS ({ranked}), "
+                     f"top AS MATERIALIZED (SELECT r.id, r.score, row_number() OVER (ORDER BY {order}) AS rank "
+                     f"FROM r JOIN search_docs d ON d.doc_no = r.doc ORDER BY {order} LIMIT ? OFFSET ?), "
+                     f"docs AS MATERIALIZED (SELECT DISTINCT (id >> {SHIFT}) AS doc FROM m) "
+                     + " UNION ALL ".join(parts))
+        facets = empty_facets()
+        total = 0
+        rows: list[tuple[int, int, float]] = []
+        page_rows: list[tuple[int, float, int]] = []
+        for kind, unit_id, value, extra in self.conn.execute(statement, [*params, *page_params, limit, offset]):
+            if kind == "hit":
+                rows.append((extra, unit_id, value))
+            elif kind == "page":
+                page_rows.append((unit_id, value, extra))
+            elif kind == "#total":
+                total = value
+            else:
+                facets[kind][str(unit_id)] = value
+        rows.sort()
+        ids = [unit_id for _, unit_id, _ in rows]
+        best = self._best_pages(page_rows, hl) if by_doc else {}
         snippets = {} if by_doc else self._snippets(ids, unit_level, hl)
         metas = self._metas(ids)
         hits = []
-        for unit_id, score in rows:
+        for _, unit_id, score in rows:
             if by_doc:
-                pages = best.get(unit_id >> SHIFT, [])
-                snippet = pages[0]["snippet"] if pages else ""
-                hits.append(make_hit(metas[unit_id], level, score, snippet, pages))
+                found = best.get(unit_id >> SHIFT, [])
+                snippet = found[0]["snippet"] if found else ""
+                hits.append(make_hit(metas[unit_id], level, score, snippet, found))
             else:
                 hits.append(make_hit(metas[unit_id], level, score, snippets.get(unit_id, "")))
-        return {"total": total, "facets": facets, "hits": hits}
-
-    def _total_and_facets(self, sql: str, params: list, by_doc: bool) -> tuple[int, dict]:
-        parts = [f"SELECT '#total', NULL, {'count(*) FROM docs' if by_doc else 'count(*) FROM m'}"]
-        for facet in FACETS:
-            col = _FACET_COLUMNS[facet]
-            parts.append(f"SELECT '{facet}', coalesce(d.{col}, 'unknown'), count(*) FROM docs "
-                         f"JOIN search_docs d ON d.doc_no = docs.doc GROUP BY 2")
-        q = (f"WITH m AS MATERIALIZED ({sql}), docs AS MATERIALIZED (SELECT DISTINCT (id >> {SHIFT}) AS doc "
-             "FROM m) " + " UNION ALL ".join(parts))
-        facets = empty_facets()
-        total = 0
-        for name, value, count in self.conn.execute(q, params):
-            if name == "#total":
-                total = count
-            else:
-                facets[name][str(value)] = count
-        return total, sort_facets(facets)
+        return {"total": total, "facets": sort_facets(facets), "hits": hits}
 
     def _metas(self, unit_ids: list[int]) -> dict[int, dict]:
         if not unit_ids:
@@ -473,25 +480,18 @@ class SqliteBackend(Backend):
         words = (row[0] if row else "").split()
         return " ".join(words[:SNIPPET_TOKENS]) + (" …" if len(words) > SNIPPET_TOKENS else "")
 
-    def _best_pages(self, doc_nos: list[int], hl: tuple[str, str] | None) -> dict[int, list[dict]]:
-        """The best pages (≤ BEST_PAGES) of each document: one ranked pass over the matching pages of all of
-        them (bm25 computes its term statistics once per statement), then snippets for the chosen pages."""
-        if hl is None or not doc_nos:
+    def _best_pages(self, page_rows: list[tuple[int, float, int]],
+                    hl: tuple[str, str] | None) -> dict[int, list[dict]]:
+        """The best pages (≤ BEST_PAGES) of each document from its matching pages (unit id, score, page number)
+        as the search statement ranked them, with snippets for the chosen ones."""
+        if hl is None or not page_rows:
             return {}
-        table = f"search_{hl[0]}_page"
-        docs = ",".join(str(int(d)) for d in set(doc_nos))
-        rows = self.conn.execute(
-            f"SELECT rowid, -bm25({table}) AS score FROM {table} WHERE {table} MATCH ? "
-            f"AND +(rowid >> {SHIFT}) IN ({docs})", (hl[1],)).fetchall()
-        chosen: dict[int, list[tuple[int, float]]] = {}
-        for unit_id, score in sorted(rows, key=lambda r: (-r[1], r[0])):
+        chosen: dict[int, list[tuple[int, float, int]]] = {}
+        for unit_id, score, page in sorted(page_rows, key=lambda r: (-r[1], r[0])):
             best = chosen.setdefault(unit_id >> SHIFT, [])
             if len(best) < BEST_PAGES:
-                best.append((unit_id, score))
-        ids = [unit_id for units in chosen.values() for unit_id, _ in units]
+                best.append((unit_id, score, page))
         # Snippets cost a pass over the page's text each (a page of hits: 20 documents, 60 pages at most).
-        snippets = self._snippets([unit_id for units in chosen.values() for unit_id, _ in units], "page", hl)
-        page_of = dict(self.conn.execute(f"SELECT id, page FROM search_units WHERE id IN ({','.join('?' * len(ids))})",
-                                         ids).fetchall()) if ids else {}
-        return {doc: [{"page": page_of[unit_id], "score": round(score, 4), "snippet": snippets.get(unit_id, "")}
-                      for unit_id, score in units] for doc, units in chosen.items()}
+        snippets = self._snippets([unit_id for units in chosen.values() for unit_id, _, _ in units], "page", hl)
+        return {doc: [{"page": page, "score": round(score, 4), "snippet": snippets.get(unit_id, "")}
+                      for unit_id, score, page in units] for doc, units in chosen.items()}
