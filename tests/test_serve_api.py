@@ -278,3 +278,65 @@ def test_worker_processes_serve_the_same_answers(catalog, openapi):
     finally:
         _stop(proc)
     assert proc.returncode == 0
+
+
+def _established(pid: int, port: int) -> int:
+    """Established TCP connections on local `port` held open by process `pid` (from /proc)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    n = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.read().splitlines()[1:]:
+                cols = line.split()
+                if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] == "01" and cols[9] in inodes:
+                    n += 1
+    return n
+
+
+def test_workers_share_connections_out(catalog):
+    # Each worker listens on its own socket, so a burst of keep-alive clients spreads over the workers instead
+    # of piling onto whichever woke first. 40 connections: each worker holds at least 8 unless the spread is
+    # broken (a fair split gives fewer than 8 with odds of about 1 in 80,000; one socket shared gave 40 and 0).
+    import http.client
+
+    proc, base, _ = _serve(catalog["data"], "--workers", "2", "--threads", "2")
+    port = int(base.rsplit(":", 1)[1])
+    conns = []
+    try:
+        for _ in range(40):  # connected at once, as a burst of clients would: all wait to be accepted together
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.connect()
+            conns.append(c)
+        for c in conns:
+            c.request("GET", "/api/v1/documents")
+            r = c.getresponse()
+            r.read()
+            assert r.status == 200
+        children = [int(x) for x in subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "multiprocessing-fork"],
+                                                    capture_output=True, text=True).stdout.split()]
+        held = [_established(pid, port) for pid in children]
+        assert len(held) == 2 and sum(held) == 40 and min(held) >= 8, held
+    finally:
+        for c in conns:
+            c.close()
+        _stop(proc)
+
+
+def test_workers_refuse_a_busy_port(catalog):
+    # SO_REUSEPORT lets sockets share a port, never one another server holds: with or without workers.
+    proc, base, _ = _serve(catalog["data"], "--workers", "2", "--threads", "2")
+    try:
+        port = base.rsplit(":", 1)[1]
+        for extra in ([], ["--workers", "2"]):
+            r = subprocess.run([sys.executable, "-m", "moa", "serve", "--data", str(catalog["data"]), "--port", port,
+                                *extra], capture_output=True, text=True, timeout=60)
+            assert r.returncode == 2 and "cannot listen" in r.stderr, (extra, r.stderr[-500:])
+    finally:
+        _stop(proc)

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> None:
                 "timeout": args.timeout or REQUEST_TIMEOUT}
     app = create_app(args.data, **app_args)  # here too: a missing catalog is a clean error before listening
     try:
-        sock = listen(args.host, args.port)
+        sock = listen(args.host, args.port, reuse_port=args.workers > 1)
     except OSError as e:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
     host, port = sock.getsockname()[:2]
