@@ -226,12 +226,18 @@ def test_a_sentence_ending_after_a_footers_date_line_keeps_its_short_last_line()
     "VI =MODIFICATIONS TO THIS MOA",  # Portage Co. OH
     "Vi. «MODIFICATIONS TO THIS MOA",  # Calhoun Co. FL
     "' IT. AUTHORITY",  # Refugio Co. TX
+    "H. LIABILITY AND RESPONSIBILIT\\",  # Gooding Co. ID's layer: a stray glyph in the title
+    "XVI. ‘CIVIL RIGHTS STANDARDS",  # West Virginia National Guard's scan
+    # A find-and-replace of the template's "LEA" by the agency's initials that hit RELEASE: 90 to the title,
+    # far ahead of any other
+    "D. REBCSOSE OF INFORMATION TO THIRD PARTIES",
 ])
 def test_a_missed_heading_with_ocr_specks_still_ends_the_clause_before_it(heading: str) -> None:
     from compare.clauses import cut_at_heading
 
     titles = {"RELEASEOFINFORMATIONTOTHIRDPARTIES": "release-of-information", "MODIFICATIONSTOTHISMOA": "modifications",
-              "AUTHORITY": "authority", "REPORTINGREQUIREMENTS": "reporting"}
+              "AUTHORITY": "authority", "REPORTINGREQUIREMENTS": "reporting", "CIVILRIGHTSSTANDARDS": "civil-rights",
+              "LIABILITYANDRESPONSIBILITY": "liability"}
     # The heading after a short clause, before a long text it swallowed (Oakland's at 19% of it: past the first
     # 400 characters, it is searched for), and after a long clause.
     clause = "The LEA will provide ICE with statistics for its reporting requirements.\n" * 6
@@ -239,6 +245,17 @@ def test_a_missed_heading_with_ocr_specks_still_ends_the_clause_before_it(headin
         text = body + heading + "\nThe next section's text, which is not this clause's.\n" * rest
         assert cut_at_heading(text, "reporting", titles) == body.rstrip()
     assert cut_at_heading(clause + "  REPORTING REQUIREMENTS\nmore", "reporting", titles).endswith("more")
+
+
+def test_a_garbled_title_ends_a_clause_only_when_it_stands_out() -> None:
+    from compare.clauses import cut_at_heading
+
+    titles = {"TRAININGOFPERSONNEL": "training", "TRAININGANDASSIGNMENTS": "training-assignments"}
+    text = "The LEA will provide ICE with statistics for its reporting requirements.\n" * 8
+    assert cut_at_heading(text + "C. TRAINING OF ASSIGNMENTS\nmore", "reporting", titles) == text.rstrip()
+    # Under 85 to every title, or as near one title as another (two run together): no heading.
+    for line in ("C. TRAINING OF ASSIGNMEN", "C. TRAINING OF PERSONNEL ASSIGNMENTS"):
+        assert cut_at_heading(text + line + "\nmore", "reporting", titles).endswith("more")
 
 
 def test_ice_name_masks_the_agency_where_extraction_read_another() -> None:
