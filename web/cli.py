@@ -35,7 +35,7 @@ def register(sub, parent) -> None:
     p.add_argument("--workers", type=int, default=1,
                    help="processes serving together (default 1; one per core spreads the work over cores)")
     p.add_argument("--threads", type=int, default=None,
-                   help="worker threads for catalog reads, per process (default 8)")
+                   help="worker threads for catalog reads, per process (default 2)")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds a request may run before it is answered 503 (default 30)")
     p.add_argument("--access-log", action="store_true", help="log every request on stderr")

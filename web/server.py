@@ -25,7 +25,7 @@ from uvicorn.supervisors.multiprocess import STARTUP_FAILURE, Process
 
 log = logging.getLogger("moa.serve")
 BACKLOG = 2048
-THREADS = 8             # worker threads for handlers; more only contend for the GIL (bench/serve_load.py)
+THREADS = 2  # handler threads per process: more share the GIL, so a costly request slows those beside it (p95 up 20-50%)
 MAX_CONNECTIONS = 1000  # open connections and requests at once
 KEEP_ALIVE = 5          # seconds an idle keep-alive connection is held
 APP_ENV = "MOA_SERVE_APP"  # the app's settings, for the worker processes
