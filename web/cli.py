@@ -48,7 +48,7 @@ def register(sub, parent) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from .app import REQUEST_TIMEOUT, create_app
-    from .server import THREADS, listen, serve, serve_processes
+    from .server import THREADS, listen, serve, serve_processes, worker_sockets
 
     if args.token is not None and not _TOKEN.match(args.token):
         raise UserError("the token must be 16 to 256 characters of letters, digits and ._~+/=- "
@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> None:
     app = create_app(args.data, **app_args)  # here too: a missing catalog is a clean error before listening
     try:
         sock = listen(args.host, args.port, reuse_port=args.workers > 1)
+        socks = worker_sockets(sock, args.workers)  # all listening before the line below invites clients
     except OSError as e:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
     host, port = sock.getsockname()[:2]
@@ -73,12 +74,15 @@ def run(args: argparse.Namespace) -> None:
               "the catalog" + ("" if args.token else "; --token TOKEN (or $MOA_SERVE_TOKEN) asks for a token")
               + ". Served over plain HTTP: put a reverse proxy with TLS in front (README, \"moa serve for others\").",
               file=sys.stderr, flush=True)
-    with sock:
+    try:
         if args.workers > 1:
-            serve_processes({**app_args, "data": str(app.state.site.data)}, sock, args.workers, threads,
+            serve_processes({**app_args, "data": str(app.state.site.data)}, socks, threads,
                             access_log=args.access_log)
         else:
             serve(app, sock, threads, access_log=args.access_log)
+    finally:
+        for s in socks:
+            s.close()
 
 
 def _loopback(host: str) -> bool:

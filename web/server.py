@@ -49,7 +49,8 @@ def _join(first: socket.socket) -> socket.socket:
 
 
 def worker_sockets(first: socket.socket, workers: int) -> list[socket.socket]:
-    """One listening socket per worker on `first`'s address, `first` included (made with reuse_port).
+    """One listening socket per worker on `first`'s address, `first` included (made with reuse_port when
+    `workers` > 1).
 
     Why not one socket shared by all: a worker that wakes on it accepts every connection waiting, so under a
     burst of keep-alive clients one worker kept 33 of 50 connections and its clients waited twice as long as
@@ -130,19 +131,13 @@ class Workers(Multiprocess):
             self.processes[i] = self._start(i)
 
 
-def serve_processes(app_args: dict, sock: socket.socket, workers: int, threads: int = THREADS,
+def serve_processes(app_args: dict, socks: list[socket.socket], threads: int = THREADS,
                     access_log: bool = False) -> None:
-    """Serve from `workers` processes (one GIL each), each on its own socket (`worker_sockets`; `sock` must be
-    made with reuse_port) and building the app from `app_args` (create_app's arguments) through the
-    environment."""
+    """Serve from one process per socket of `socks` (`worker_sockets`: one GIL each), each building the app
+    from `app_args` (create_app's arguments) through the environment."""
     os.environ[APP_ENV] = json.dumps({"app": app_args, "threads": threads})
-    config = _config("web.server:app_from_env", access_log, factory=True, workers=workers)
-    socks = worker_sockets(sock, workers)
-    try:
-        Workers(config, socks).run()
-    finally:
-        for s in socks[1:]:
-            s.close()
+    config = _config("web.server:app_from_env", access_log, factory=True, workers=len(socks))
+    Workers(config, socks).run()
 
 
 def app_from_env() -> Starlette:
