@@ -183,16 +183,26 @@ def _running_lines(pages: list[Any]) -> set[str]:
     return {k for k, n in seen.items() if n >= 3 and k and not ARTICLE_RE.match(k)}
 
 
+def _misread_running(key: str, running: set[str]) -> bool:
+    """A page's header that is a running line misread on this page ("Oocusign Envelope ID: 608F9A7B-0382-4B31-…"
+    among pages that print "Docusign Envelope ID: 608F9A7B-0382-4831-…"). Only a header: a footer naming the
+    agency, misread, is also where compare finds a signature block's end (`compare.wording`)."""
+    return len(key) >= 20 and any(fuzz.ratio(key, r) >= 90 for r in running if len(r) >= 20)
+
+
 def _lines(pages: list[Any]) -> list[_Line]:
     """The document's lines with page numbers, running footers and "Revised" lines left out."""
     running = _running_lines(pages)
     out = []
     for p in pages:
-        for line in (p.text or "").splitlines():
+        text_lines = (p.text or "").splitlines()
+        top = set(sorted(i for i, ln in enumerate(text_lines) if ln.strip())[:2])
+        for n, line in enumerate(text_lines):
             bare = line.strip()
             if re.fullmatch(r"\d{1,2}|Page\s+\d+(\s+of\s+\d+)?", bare, re.I):
                 continue
-            if re.sub(r"\s*\d{1,2}\s*$|^\s*\d{1,2}\s+", "", bare) in running and bare:
+            key = re.sub(r"\s*\d{1,2}\s*$|^\s*\d{1,2}\s+", "", bare)
+            if bare and (key in running or (n in top and _misread_running(key, running))):
                 continue
             line = re.sub(r"\s*\d{0,2}\s*Revised\s*\d{1,2}/\d{1,2}/\d{2,4}\s*$", "", line)
             out.append(_Line(p.number, line, getattr(p, "method", "text")))

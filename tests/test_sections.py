@@ -181,3 +181,18 @@ def test_a_garbled_heading_opens_a_clause_only_under_its_numeral_or_letter_in_th
     subs = sections[3]["subsections"]
     assert [(u["letter"], u["key"]) for u in subs] == [("A", "designation-of-functions"), ("B", "nomination")]
     assert "L CIVIL RIGHTS STANDARDS" in subs[0]["text"] and "Ill.' POLICY" in subs[1]["text"]
+
+
+def test_a_running_header_misread_on_one_page_stays_out_of_the_clause(corpus: Path) -> None:
+    # Davie PD FL's layer heads every page "Davie Police Department, FL"; a scan's OCR misreads such a header
+    # on a page or two ("Oocusign Envelope ID: 608F9A7B-…" among "Docusign Envelope ID: 608F9A7B-…").
+    pages = read_pages(corpus / "moa" / "daviePoliceDeptFL_TFM_MOA_03.05.25.pdf", mode="skip")
+    header = "Davie Police Department, FL"
+    assert all(p.text.lstrip().startswith(header) for p in pages[:9])
+    misread = "Davie Po1ice Departrnent, FL"
+    pages[3].text = pages[3].text.replace(header, misread, 1)
+    sections = extract_sections(pages)[0]
+    assert not any(misread in s["text"] for s in sections)
+    # Within a page the same line is text, not a header.
+    pages[3].text = pages[3].text.replace(misread, header, 1).replace("\n", f"\n{misread}\n", 5)
+    assert any(misread in s["text"] for s in extract_sections(pages)[0])
