@@ -15,6 +15,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from extract.clean import clean_heading, clean_text
+from extract.wordlist import words
 
 # Known article titles (as printed in the templates) -> stable key.
 ARTICLE_KEYS: dict[str, str] = {
@@ -190,12 +191,35 @@ def _misread_running(key: str, running: set[str]) -> bool:
     return len(key) >= 20 and any(fuzz.ratio(key, r) >= 90 for r in running if len(r) >= 20)
 
 
+_FOOTER = re.compile(r"Revised\s*\d{1,2}/\d{1,2}/\d{2,4}\s*$|^\s*(\d{1,2}|Page\s+\d+(\s+of\s+\d+)?)\s*$", re.I)
+
+
+def _junk(line: str) -> bool:
+    """A line of no words: specks, stray letters, or pieces most of which are no dictionary word of three
+    letters or more ("Hy", "sass ya en")."""
+    toks = [t.lower() for t in re.findall(r"[A-Za-z]{2,}", line)]
+    return sum(len(t) >= 3 and t in words() for t in toks) * 2 < len(toks) or not toks
+
+
+def _before_edge_specks(lines: list[str], running: set[str]) -> list[str]:
+    """A page's lines without what OCR read below its footer when that is no words at all (the scan's edge,
+    specks, a stamp: "pee Nang RSE ORT OTN TES" after "Revised 02/15/2025"); words there are kept."""
+    def footer(ln: str) -> bool:
+        return bool(_FOOTER.search(ln)) or re.sub(r"\s*\d{1,2}\s*$|^\s*\d{1,2}\s+", "", ln.strip()) in running
+
+    for f in (i for i, ln in enumerate(lines) if ln.strip() and footer(ln)):
+        rest = [ln for ln in lines[f + 1:] if ln.strip()]
+        if all(footer(ln) or _junk(ln) for ln in rest):
+            return lines[: f + 1] + [ln for ln in lines[f + 1:] if not ln.strip() or footer(ln)]
+    return lines
+
+
 def _lines(pages: list[Any]) -> list[_Line]:
     """The document's lines with page numbers, running footers and "Revised" lines left out."""
     running = _running_lines(pages)
     out = []
     for p in pages:
-        text_lines = (p.text or "").splitlines()
+        text_lines = _before_edge_specks((p.text or "").splitlines(), running)
         top = set(sorted(i for i, ln in enumerate(text_lines) if ln.strip())[:2])
         for n, line in enumerate(text_lines):
             bare = line.strip()

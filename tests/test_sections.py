@@ -196,3 +196,16 @@ def test_a_running_header_misread_on_one_page_stays_out_of_the_clause(corpus: Pa
     # Within a page the same line is text, not a header.
     pages[3].text = pages[3].text.replace(misread, header, 1).replace("\n", f"\n{misread}\n", 5)
     assert any(misread in s["text"] for s in extract_sections(pages)[0])
+
+
+def test_specks_below_a_pages_footer_stay_out_of_the_clause(corpus: Path) -> None:
+    # Whitfield Co. GA's last page: below its footer "Whitfield County Sheriffs Office", the layer holds "C",
+    # "A", "U", "D" (the cropped first letters of a signature block's lines): no words, left out.
+    pages = read_pages(corpus / "moa" / "287gJEM_WhitfieldCoGa2020-06-09.pdf", mode="skip")
+    assert [ln.strip() for ln in pages[11].text.splitlines()[-5:]] == ["Whitfield County Sheriffs Office",
+                                                                       "C", "A", "U", "D"]
+    last = extract_sections(pages)[1][-1]
+    assert last["page_end"] == 12 and not last["text"].rstrip().endswith("D")
+    # Words read below the footer (a sentence a layer put past it) are the clause's text.
+    pages[11].text += "\nthe LEA will provide ICE with statistics\n"
+    assert extract_sections(pages)[1][-1]["text"].rstrip().endswith("the LEA will provide ICE with statistics")
