@@ -3,8 +3,9 @@
 A scanner's OCR layer is typed text read years ago, often without the handwritten names and dates or the
 stamps, and a born-digital page's layer lacks what was drawn or pasted over it, so the signature page (one
 or two pages a document) is OCR'd again through the OCR cache and read again: Tesseract's page layout at
-300 dpi (for a text-layer page), then one block and then sparse text at 400 dpi, then PP-OCR, then the
-line beside each "Date:" label under a date grammar (extract.datecrop), stopping once nothing is missing.
+300 dpi (for a text-layer page), then one block at 400 dpi, then the line beside each "Date:" label under a
+date grammar (extract.datecrop), then sparse text at 400 dpi, then PP-OCR, one after another and stopping
+once nothing is missing.
 A second reading only fills values the first left empty, and only when it holds up: every word of a name
 read with confidence and none like a title or a place; a date that is not the other party's date, keeps
 the LEA at or before ICE and lies within half a year of it (with no ICE date read, of the date in ICE's
@@ -33,10 +34,10 @@ MAX_GAP_DAYS = 183
 _TITLE_WORDS = ("sheriff", "chief", "director", "commissioner", "warden", "colonel", "captain", "undersheriff")
 
 
-BLOCK_DPI, BLOCK_CONFIG = 400, "--psm 6"  # the second reading: finer, one uniform block (columns kept on a line)
-SPARSE_CONFIG = "--psm 11"  # the third: sparse text, for handwriting scattered over the lines
-PP_OCR = "pp-ocr"  # then PP-OCR (extract.ppocr), which reads handwriting Tesseract cannot
-DATE_LINES = "date-lines"  # the last: each "Date:" line read under a date grammar (extract.datecrop)
+BLOCK_DPI, BLOCK_CONFIG = 400, "--psm 6"  # finer, one uniform block (columns kept on a line)
+SPARSE_CONFIG = "--psm 11"  # sparse text, for handwriting scattered over the lines
+PP_OCR = "pp-ocr"  # PP-OCR (extract.ppocr), which reads handwriting Tesseract cannot
+DATE_LINES = "date-lines"  # each "Date:" line read under a date grammar (extract.datecrop), after one block
 
 
 def _reread_pages(pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]]:
@@ -86,12 +87,13 @@ def reading_task(source: str, index: int, dpi: int, config: str, cache_dir: str 
 def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | None,
                    jobs: int = 0) -> Iterator[list[Any]]:
     """`pages` with the signature page(s) read again: first Tesseract's page layout at the pipeline's
-    resolution (for text-layer pages; an OCR'd page has that reading already), then one block, then sparse
-    text at 400 dpi, then PP-OCR, then the date lines. Lazily: a caller stops once nothing is missing.
+    resolution (for text-layer pages; an OCR'd page has that reading already), then one block at 400 dpi,
+    then the date lines over that block reading, then sparse text at 400 dpi, then PP-OCR. Lazily, one
+    reading after another: a caller stops once nothing is missing, and no reading after that runs (PP-OCR,
+    the costliest, comes last).
 
-    With `jobs` (and a file path), every reading is queued at once on the OCR pool of that many processes,
-    so they run side by side on all cores instead of one after another here; the few a caller does not
-    get to are cancelled (a reading that already ran stays in the cache)."""
+    With `jobs` (and a file path), each reading's pages are read on the OCR pool of that many processes,
+    beside the other documents' pages waiting there."""
     from extract import ocr
     from extract.pages import Page
     from extract.pdf import open_pdf
@@ -103,32 +105,30 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
     passes = [(dpi, config, which) for dpi, config, which in (
         (ocr.DPI, ocr.CONFIG, [i for i, layer in todo if layer]),
         (BLOCK_DPI, BLOCK_CONFIG, [i for i, _ in todo]),
+        (BLOCK_DPI, DATE_LINES, [i for i, _ in todo]),
         (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in todo]),
-        (ocr.DPI, PP_OCR, [i for i, _ in todo]),
-        (BLOCK_DPI, DATE_LINES, [i for i, _ in todo])) if which]
-    queued: dict[tuple[int, str, int], Any] = {}
-    doc = None
-    if jobs > 0 and isinstance(pdf, (str, Path)):
-        executor = ocr.pool(jobs)
-        cache = str(cache_dir) if cache_dir else None
-        queued = {(dpi, config, i): executor.submit(reading_task, str(pdf), i, dpi, config, cache)
-                  for dpi, config, which in passes for i in which}
-    else:
-        doc = open_pdf(pdf)
+        (ocr.DPI, PP_OCR, [i for i, _ in todo])) if which]
+    pool = ocr.pool(jobs) if jobs > 0 and isinstance(pdf, (str, Path)) else None
+    cache = str(cache_dir) if cache_dir else None
+    doc = None if pool is not None else open_pdf(pdf)
+    queued: list[Any] = []
     try:
         for dpi, config, which in passes:
+            if pool is not None:
+                queued = [pool.submit(reading_task, str(pdf), i, dpi, config, cache) for i in which]
             alt = list(pages)
-            for i in which:
-                r = queued[(dpi, config, i)].result() if queued else _ocr(doc, i, dpi, config, cache_dir)
+            for k, i in enumerate(which):
+                r = queued[k].result() if pool is not None else _ocr(doc, i, dpi, config, cache_dir)
                 if r is None or not r.text:
                     continue
                 alt[i] = Page(number=pages[i].number, text=r.text, method="ocr", quality=0.0,
                               reason=_how(dpi, config), chars=len(r.text), words=r.words,
                               mean_conf=r.mean_conf)
+            queued = []
             if any(alt[i] is not pages[i] for i in which):
                 yield alt
     finally:
-        for future in queued.values():
+        for future in queued:
             future.cancel()
         if doc is not None:
             doc.close()

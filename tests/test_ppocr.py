@@ -58,8 +58,8 @@ def test_signature_date_taken_from_the_pp_ocr_reading(corpus: Path, tmp_path: Pa
 
 @pytest.mark.slow
 def test_readings_on_the_pool_give_what_readings_in_process_give(corpus: Path, tmp_path: Path) -> None:
-    # The pipeline queues every second reading of a signature page on the OCR pool at once; the values and
-    # reasons must be those the one-after-another readings give.
+    # The pipeline reads a signature page's second readings on the OCR pool (each one only while a value is
+    # missing); the values and reasons must be those the readings in this process give.
     from extract import ocr
     from extract.fields import extract_fields
 
