@@ -12,10 +12,17 @@ from urllib.parse import quote, urlencode
 
 from search.backend import HIGHLIGHT_POST, HIGHLIGHT_PRE
 
+_MARKUP = re.compile(r"[&<>\"']")
+_HEX = re.compile(r"[0-9a-fA-F]*")
+
 
 def esc(value: object) -> str:
-    """Escaped text; None becomes an empty string."""
-    return "" if value is None else html.escape(str(value), quote=True)
+    """Escaped text; None becomes an empty string. (Most values hold nothing to escape, and one regex search
+    is a fifth of html.escape's five replaces: a results page escapes about 300 values.)"""
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    return html.escape(text, quote=True) if _MARKUP.search(text) else text
 
 
 def url(path: str, **params: object) -> str:
@@ -24,13 +31,17 @@ def url(path: str, **params: object) -> str:
     return path + ("?" + urlencode(q) if q else "")
 
 
+def _ref(sha: str) -> str:
+    return sha if _HEX.fullmatch(sha) else quote(sha)  # a sha256 needs no quoting
+
+
 def doc_url(sha: str, page: int | None = None) -> str:
-    return f"/doc/{quote(sha)}" + (f"#p{int(page)}" if page else "")
+    return f"/doc/{_ref(sha)}" + (f"#p{int(page)}" if page else "")
 
 
 def pdf_url(sha: str, page: int | None = None) -> str:
     """The original PDF, opened at a page (PDF viewers honour #page=N)."""
-    return f"/doc/{quote(sha)}/pdf" + (f"#page={int(page)}" if page else "")
+    return f"/doc/{_ref(sha)}/pdf" + (f"#page={int(page)}" if page else "")
 
 
 def snippet_html(snippet: str | None) -> str:
