@@ -17,18 +17,23 @@ from extract.dates import date_in_name, find_revision
 from extract.pdfsign import apply_form, read_form
 from extract.program_model import extract_model
 from extract.sections import extract_sections
+from extract.sigcolumns import agreed, check_columns, placed_in
 from extract.signatures import (
     ICE_SIGNERS,
+    agreed_name,
     check_read_names,
     clean_name,
+    column_order,
     extract_signatories,
     known_ice,
     side_by_side_order,
+    signature_pages,
 )
-from extract.sigocr import MAX_GAP_DAYS, fresh_readings, merge_fresh
+from extract.sigocr import MAX_GAP_DAYS, _date_holds, _name_holds, fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "27"  # 27: garbled headings of known titles (specks after the numeral, no period, stray glyphs); 26: name_line; names with a capitalised particle; ICE title line running into the LEA name; revision footers after the file was saved; stamps by shape and signer; run-together PARTIES repair
+VERSION = "28"  # 28: signature dates placed in their column by word boxes; dates and names two readers agree on
+# 27: garbled headings of known titles (specks after the numeral, no period, stray glyphs); 26: name_line; names with a capitalised particle; ICE title line running into the LEA name; revision footers after the file was saved; stamps by shape and signer; run-together PARTIES repair
 # 25: agency and state from more sources (body sentence, form field, contacts, places); bounds on dates; misread first names
 
 
@@ -101,6 +106,59 @@ def bound_dates(signatories: list[dict[str, Any]], latest: str | None, named: st
             s["date"], s["date_source"] = None, None
 
 
+def _own_placement(pages: list[Any], revision: str | None) -> tuple[str, Any] | None:
+    """(reader, placement) of the signature page(s) as the pipeline OCR'd them (extract.sigcolumns)."""
+    sig = signature_pages(pages)
+    ocrd = [p if i in sig and getattr(p, "method", "") == "ocr" else None for i, p in enumerate(pages)]
+    return placed_in([None] * len(pages), ocrd, column_order(pages, revision)) if any(ocrd) else None
+
+
+def fill_agreed(signatories: list[dict[str, Any]], located: list[Any], revision: str | None,
+                named: str | None) -> int:
+    """Give a party still without a date the one date two independent readers put in its column while no
+    reading puts another there (extract.sigcolumns.agreed), when it holds as a second reading's date must
+    (extract.sigocr: order, gap, file name) and does not precede the template revision. Returns how many."""
+    by = {s.get("party"): s for s in signatories}
+    filled = 0
+    for party, s in by.items():
+        if party not in ("lea", "ice") or s.get("date") or not located:
+            continue
+        iso, ev = agreed(located, party)
+        other = (by.get("ice" if party == "lea" else "lea") or {}).get("date")
+        why = None if iso else ev
+        if iso and revision and iso < revision:
+            why = f"{iso} precedes the template revision {revision}"
+        why = why or _date_holds(iso, party, other, None, 2, named)
+        if why:
+            if iso:
+                s["reasons"].append(f"date {iso} {ev} not used: {why}")
+            continue
+        kind = next((w[party][iso] for _, w in located if iso in w.get(party, {})), "numeric")
+        s["date"], s["date_source"] = iso, "handwritten" if kind == "numeric" else kind
+        s["reasons"] = [r for r in s["reasons"] if not r.startswith(("no readable date", "date unreadable"))]
+        s["reasons"].append(f"date {ev}")
+        filled += 1
+    return filled
+
+
+def fill_agreed_names(signatories: list[dict[str, Any]], names: list[tuple[str, str, str]]) -> int:
+    """Give a party still without a name the one two independent second readings read alike, a letter OCR
+    confuses aside ("Rjehard Kirkpatrick" and "Richard Kirkpatrick"), in the reading that holds every check of
+    a second-reading name but OCR's confidence (extract.signatures.agreed_name). Returns how many."""
+    filled = 0
+    for s in signatories:
+        party = s.get("party")
+        if s.get("name") or party not in ("lea", "ice"):
+            continue
+        name, ev = agreed_name(names, party, lambda n, party=party: _name_holds(n, party, {}, 0))
+        if name:
+            s["name"] = name
+            s["reasons"] = [r for r in s["reasons"] if not r.startswith(("no printed name", "name unreadable"))]
+            s["reasons"].append(f"name {ev}")
+            filled += 1
+    return filled
+
+
 def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, ocr_cache: Path | None = None,
                    ocr_signatures: bool = True, source_name: str | None = None,
                    ocr_jobs: int = 0) -> dict[str, Any]:
@@ -127,16 +185,25 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
         reasons.append("state: " + agency["evidence"].get("state", {}).get("reason", "not found"))
     revision, rev_ev = template_revision(pages, latest)
     signatories, sig_reasons = extract_signatories(pages, revision)
+    names: list[tuple[str, str, str]] = []  # every name a second reading gives (extract.sigocr.merge_fresh)
     reasons += ["signatories: " + r for r in sig_reasons]
     if pdf is not None and signatories:
         apply_form(signatories, form, side_by_side_order(pages, revision), ICE_SIGNERS, clean_name, known_ice,
                    latest)
+        located: list[Any] = []
+        first = _own_placement(pages, revision)  # the signature page's own OCR reading places its dates too
+        if first is not None:
+            located.append(first)
+            check_columns(signatories, first[1])
         if ocr_signatures and any(s.get("name") is None or s.get("date") is None for s in signatories):
             for alt in fresh_readings(pages, pdf, ocr_cache, jobs=ocr_jobs):
-                merge_fresh(signatories, pages, alt, revision, date_in_name(source_name))
+                merge_fresh(signatories, pages, alt, revision, date_in_name(source_name), located, names)
                 if all(s.get("name") and s.get("date") for s in signatories):
                     break
+        fill_agreed(signatories, located, revision, date_in_name(source_name))
     check_read_names(signatories, pages)
+    if pdf is not None:
+        fill_agreed_names(signatories, names)
     if pdf is not None:
         bound_dates(signatories, latest, date_in_name(source_name))
     sections, appendices = extract_sections(pages)

@@ -22,10 +22,11 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from extract import sigcolumns
 from extract.dates import find_dates
 from extract.pdf import latest_date
 from extract.signatures import _NOT_NAME as NOT_NAME
-from extract.signatures import extract_signatories, known_ice, signature_pages
+from extract.signatures import column_order, extract_signatories, known_ice, signature_pages
 
 NAME_WORD_CONF = 70  # Tesseract confidence (0-100) every word of a second-reading name must reach
 PP_NAME_CONF = 95  # the same for PP-OCR, whose score is its line's (0-1, as 0-100): one slip barely lowers it
@@ -190,10 +191,21 @@ def _date_holds(iso: str, party: str, other: str | None, other_new: str | None, 
 
 
 def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[Any],
-                revision: str | None, named: str | None = None) -> int:
+                revision: str | None, named: str | None = None, located: list[Any] | None = None,
+                names: list[tuple[str, str, str]] | None = None) -> int:
     """Fill missing names and dates of `signatories` from the second reading `alt`; returns how many.
-    `named`: the date in ICE's file name (`extract.dates.date_in_name`), a bound on an LEA's date."""
+    `named`: the date in ICE's file name (`extract.dates.date_in_name`), a bound on an LEA's date.
+    Where the reading's word boxes place a date (extract.sigcolumns), its column decides whose it is: a date
+    given before that it puts only in the other party's column is dropped, a new one it puts there is not
+    used, and one it puts in the party's own column is that party's even when the other party's date is the
+    same. `located` collects (reader, placement) of every reading, for `sigcolumns.agreed`; `names` the
+    (reader, party, name) of every name a reading gives, used or not, for `sigcolumns.agreed_name`."""
     new, _ = extract_signatories(alt, revision)
+    where = sigcolumns.placed_in(pages, alt, column_order(alt, revision))
+    if where is not None and located is not None:
+        located.append(where)
+    cols = where[1] if where else {}
+    sigcolumns.check_columns(signatories, cols, located or ())
     by_new = {s["party"]: s for s in new}
     by_old = {s["party"]: s for s in signatories}
     words = [w for i, p in enumerate(alt) if p is not pages[i] for w in (p.words or [])]
@@ -209,6 +221,9 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
             continue
         other = "ice" if party == "lea" else "lea"
         note = f"read from a {how} of the signature page {pages_read}"
+        if names is not None and n.get("name"):
+            names.append((sigcolumns.reader(next(p for i, p in enumerate(alt) if p is not pages[i])), party,
+                          n["name"]))
         if s.get("name") is None and n.get("name"):
             why = _name_holds(n["name"], party, conf, PP_NAME_CONF if "PP-OCR" in how else NAME_WORD_CONF)
             if why:
@@ -222,8 +237,10 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
         if s.get("date") is None and n.get("date"):
             # A digital-signature stamp is ICE's on these pages, however the reading placed it.
             written = sum(h.iso == n["date"] and h.kind != "digital-signature" for h in find_dates(new_text))
-            why = _date_holds(n["date"], party, (by_old.get(other) or {}).get("date"),
-                              (by_new.get(other) or {}).get("date"), written, named)
+            mine, theirs = n["date"] in cols.get(party, {}), n["date"] in cols.get(other, {})
+            why = "the reading's word positions put it in the other party's column" if theirs and not mine \
+                else _date_holds(n["date"], party, (by_old.get(other) or {}).get("date"),
+                                 (by_new.get(other) or {}).get("date"), 2 if mine else written, named)
             if why:
                 s["reasons"].append(f"fresh OCR date {n['date']} not used: {why}")
             else:
