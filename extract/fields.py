@@ -20,7 +20,6 @@ from extract.sections import extract_sections
 from extract.sigcolumns import agreed, check_columns, placed_in
 from extract.signatures import (
     ICE_SIGNERS,
-    agreed_name,
     check_read_names,
     clean_name,
     column_order,
@@ -29,10 +28,11 @@ from extract.signatures import (
     side_by_side_order,
     signature_pages,
 )
-from extract.sigocr import MAX_GAP_DAYS, _date_holds, _name_holds, fresh_readings, merge_fresh
+from extract.sigocr import MAX_GAP_DAYS, _date_holds, fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "28"  # 28: signature dates placed in their column by word boxes; dates and names two readers agree on
+VERSION = "29"  # 29: no name from two readers alike (it helped one validation file, none of the corpus)
+# 28: signature dates placed in their column by word boxes; dates two readers agree on
 # 27: garbled headings of known titles (specks after the numeral, no period, stray glyphs); 26: name_line; names with a capitalised particle; ICE title line running into the LEA name; revision footers after the file was saved; stamps by shape and signer; run-together PARTIES repair
 # 25: agency and state from more sources (body sentence, form field, contacts, places); bounds on dates; misread first names
 
@@ -141,24 +141,6 @@ def fill_agreed(signatories: list[dict[str, Any]], located: list[Any], revision:
     return filled
 
 
-def fill_agreed_names(signatories: list[dict[str, Any]], names: list[tuple[str, str, str]]) -> int:
-    """Give a party still without a name the one two independent second readings read alike, a letter OCR
-    confuses aside ("Rjehard Kirkpatrick" and "Richard Kirkpatrick"), in the reading that holds every check of
-    a second-reading name but OCR's confidence (extract.signatures.agreed_name). Returns how many."""
-    filled = 0
-    for s in signatories:
-        party = s.get("party")
-        if s.get("name") or party not in ("lea", "ice"):
-            continue
-        name, ev = agreed_name(names, party, lambda n, party=party: _name_holds(n, party, {}, 0))
-        if name:
-            s["name"] = name
-            s["reasons"] = [r for r in s["reasons"] if not r.startswith(("no printed name", "name unreadable"))]
-            s["reasons"].append(f"name {ev}")
-            filled += 1
-    return filled
-
-
 def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, ocr_cache: Path | None = None,
                    ocr_signatures: bool = True, source_name: str | None = None,
                    ocr_jobs: int = 0) -> dict[str, Any]:
@@ -185,7 +167,6 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
         reasons.append("state: " + agency["evidence"].get("state", {}).get("reason", "not found"))
     revision, rev_ev = template_revision(pages, latest)
     signatories, sig_reasons = extract_signatories(pages, revision)
-    names: list[tuple[str, str, str]] = []  # every name a second reading gives (extract.sigocr.merge_fresh)
     reasons += ["signatories: " + r for r in sig_reasons]
     if pdf is not None and signatories:
         apply_form(signatories, form, side_by_side_order(pages, revision), ICE_SIGNERS, clean_name, known_ice,
@@ -197,13 +178,11 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
             check_columns(signatories, first[1])
         if ocr_signatures and any(s.get("name") is None or s.get("date") is None for s in signatories):
             for alt in fresh_readings(pages, pdf, ocr_cache, jobs=ocr_jobs):
-                merge_fresh(signatories, pages, alt, revision, date_in_name(source_name), located, names)
+                merge_fresh(signatories, pages, alt, revision, date_in_name(source_name), located)
                 if all(s.get("name") and s.get("date") for s in signatories):
                     break
         fill_agreed(signatories, located, revision, date_in_name(source_name))
     check_read_names(signatories, pages)
-    if pdf is not None:
-        fill_agreed_names(signatories, names)
     if pdf is not None:
         bound_dates(signatories, latest, date_in_name(source_name))
     sections, appendices = extract_sections(pages)

@@ -139,41 +139,6 @@ _LOOKALIKE = {frozenset(p) for p in ("ij", "il", "jl", "ce", "eo", "co", "ao", "
                                      "ae", "ft", "tl", "mn")}
 
 
-def same_name_read(a: str, b: str) -> bool:
-    """Two readings of one printed name: as many words, the same surname, and every other word the same but
-    for letters OCR confuses (_LOOKALIKE: "Rjehard" and "Richard"), an initial matching its word's first letter."""
-    from rapidfuzz.distance import Levenshtein
-
-    ta, tb = a.split(), b.split()
-    if len(ta) != len(tb) or ta[-1].strip(".").lower() != tb[-1].strip(".").lower():
-        return False
-    for x, y in zip(ta[:-1], tb[:-1], strict=True):
-        x, y = x.strip(".,\"“”'").lower(), y.strip(".,\"“”'").lower()
-        if x == y or (min(len(x), len(y)) == 1 and x[0] == y[0]):
-            continue
-        if len(x) != len(y) or not all(op == "replace" and frozenset((x[i], y[j])) in _LOOKALIKE
-                                       for op, i, j in Levenshtein.editops(x, y)):
-            return False
-    return True
-
-
-def agreed_name(candidates: list[tuple[str, str, str]], party: str, why_not: Any) -> tuple[str | None, str]:
-    """(name, evidence): a name that two readers or more read alike (`same_name_read`) for `party`, the
-    reading of it that holds (`why_not(name)` is None: its checks but OCR confidence; no misread first name),
-    while no reader reads another whole name there. `candidates`: (reader, party, name) of every reading."""
-    # The date-lines reading's words, but for the dates it writes, are Tesseract's at 400 dpi: no second reader.
-    mine = [("tesseract-400" if g == "date-lines" else g, n) for g, pk, n in candidates if pk == party]
-    if not mine:
-        return None, "no reading gives a name"
-    groups = {g for g, n in mine if all(same_name_read(n, m) for _, m in mine)}
-    if len(groups) < 2 or len(groups) != len({g for g, _ in mine}):
-        return None, f"readings disagree or one reader alone: {sorted({n for _, n in mine})}"
-    for _, n in mine:
-        if why_not(n) is None and misread_first_name(n) is None:
-            return n, f"read alike by {len(groups)} readers ({', '.join(sorted(groups))}): {sorted({m for _, m in mine})}"
-    return None, f"no reading of {sorted({n for _, n in mine})} holds"
-
-
 def check_read_names(signatories: list[dict[str, Any]], pages: list[Any]) -> None:
     """Drop a name OCR read (the signature page OCR'd, or a second reading) whose first name is a near miss
     of a common one: a garbled name is worse than none. A name from a text layer or a form is as typed."""

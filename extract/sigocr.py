@@ -191,15 +191,13 @@ def _date_holds(iso: str, party: str, other: str | None, other_new: str | None, 
 
 
 def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[Any],
-                revision: str | None, named: str | None = None, located: list[Any] | None = None,
-                names: list[tuple[str, str, str]] | None = None) -> int:
+                revision: str | None, named: str | None = None, located: list[Any] | None = None) -> int:
     """Fill missing names and dates of `signatories` from the second reading `alt`; returns how many.
     `named`: the date in ICE's file name (`extract.dates.date_in_name`), a bound on an LEA's date.
     Where the reading's word boxes place a date (extract.sigcolumns), its column decides whose it is: a date
     given before that it puts only in the other party's column is dropped, a new one it puts there is not
     used, and one it puts in the party's own column is that party's even when the other party's date is the
-    same. `located` collects (reader, placement) of every reading, for `sigcolumns.agreed`; `names` the
-    (reader, party, name) of every name a reading gives, used or not, for `sigcolumns.agreed_name`."""
+    same. `located` collects (reader, placement) of every reading, for `sigcolumns.agreed`."""
     new, _ = extract_signatories(alt, revision)
     where = sigcolumns.placed_in(pages, alt, column_order(alt, revision))
     if where is not None and located is not None:
@@ -221,9 +219,6 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
             continue
         other = "ice" if party == "lea" else "lea"
         note = f"read from a {how} of the signature page {pages_read}"
-        if names is not None and n.get("name"):
-            names.append((sigcolumns.reader(next(p for i, p in enumerate(alt) if p is not pages[i])), party,
-                          n["name"]))
         if s.get("name") is None and n.get("name"):
             why = _name_holds(n["name"], party, conf, PP_NAME_CONF if "PP-OCR" in how else NAME_WORD_CONF)
             if why:

@@ -1,6 +1,6 @@
-"""Whose column a signature date sits in, from the word boxes of a reading (extract.sigcolumns), and values two
+"""Whose column a signature date sits in, from the word boxes of a reading (extract.sigcolumns), and dates two
 independent readers agree on: a real scanned corpus signature page OCR'd at two resolutions, and the rules on
-readings copied from real pages."""
+placements as such readings give them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 
 from extract.pages import Page
 from extract.sigcolumns import agreed, check_columns, placed
-from extract.signatures import agreed_name, same_name_read
 
 
 def _read(pdf: Path, index: int, dpi: int, config: str) -> Page:
@@ -64,27 +63,6 @@ def test_no_placement_without_boxes_or_two_columns() -> None:
     words = [(w, 95.0, (100 + 60 * i, 50 * (1 + (i > 6)), 50, 20)) for i, w in enumerate(text.split())]
     # Every word in one column (a stacked form): which block a date is in is not a matter of left and right.
     assert placed(Page(7, text, "ocr", 0.0, "", len(text), words=words), ("lea", "ice")) is None
-
-
-def test_two_readings_of_a_name_agree_but_for_letters_ocr_confuses() -> None:
-    # Readings of printed names on corpus signature pages, and one OCR slip of each kind.
-    assert same_name_read("Rjehard Kirkpatrick", "Richard Kirkpatrick")  # i/j and c/e, as misread_first_name
-    assert same_name_read("C. Ray Nelson", "Carl Ray Nelson")  # an initial for its word
-    assert not same_name_read("Mihael Stewart", "Michael Stewart")  # a letter lost, not confused
-    assert not same_name_read("Eric J. Sevets", "Eric J. Severson")  # the surname must be read alike
-    assert not same_name_read("Ann Grossnickle", "John Grossnickle")
-
-    def holds(name: str) -> str | None:
-        return None
-
-    got, why = agreed_name([("tesseract-400", "lea", "Richard Kirkpatrick"),
-                            ("pp-ocr", "lea", "Rjehard Kirkpatrick")], "lea", holds)
-    assert got == "Richard Kirkpatrick" and "2 readers" in why  # the reading whose first name is a name
-    assert agreed_name([("pp-ocr", "lea", "Rjehard Kirkpatrick")], "lea", holds)[0] is None  # one reader
-    assert agreed_name([("tesseract-400", "lea", "Jack Vaccaro"), ("date-lines", "lea", "Jack Vaccaro")], "lea",
-                       holds)[0] is None  # the date-lines reading's names are Tesseract's words at 400 dpi
-    assert agreed_name([("tesseract-400", "lea", "Richard Kirkpatrick"), ("pp-ocr", "lea", "Richard Kirkpatrick"),
-                        ("tesseract-300", "lea", "Roger Kirkpatrick")], "lea", holds)[0] is None
 
 
 def test_a_date_two_readers_agree_on_is_given_one_in_doubt_is_not() -> None:
