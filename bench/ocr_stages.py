@@ -1,6 +1,7 @@
 """Where the cold time of extraction goes, per stage, on a sample of pages moa OCRs: render, Tesseract, and the
-second readings of a signature page (Tesseract at 400 dpi as one block and as sparse text, PP-OCR, the date
-lines), one process, no cache. The per-page means times the counts in a catalog (`--data`: pages OCR'd, and
+second readings of a signature page (Tesseract at 400 dpi as one block and as sparse text, PP-OCR of the whole
+page and of the signature blocks' region alone, the date lines), one process, no cache, in CPU seconds of this
+process (wall seconds beside them: on a loaded machine they run long). The per-page means times the counts in a catalog (`--data`: pages OCR'd, and
 signature pages of documents still missing a name or date, the ones read again) estimate the cold cost of
 each stage for that catalog's documents.
 
@@ -26,13 +27,14 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from extract import ocr, ppocr, sigocr  # noqa: E402
 from extract.pdf import open_pdf  # noqa: E402
+from extract.sigregion import region_top  # noqa: E402
 
 
-def clock(times: list[float], fn: Any, *args: Any) -> Any:
-    """fn(*args), its seconds appended to `times`."""
-    t = time.perf_counter()
+def clock(times: list[tuple[float, float]], fn: Any, *args: Any) -> Any:
+    """fn(*args), its (CPU, wall) seconds appended to `times`."""
+    t, c = time.perf_counter(), time.process_time()
     out = fn(*args)
-    times.append(time.perf_counter() - t)
+    times.append((time.process_time() - c, time.perf_counter() - t))
     return out
 
 
@@ -65,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     if not any(blobs.glob("*/*")):
         print(f"no blobs under {blobs}", file=sys.stderr)
         return 2
-    stage: dict[str, list[float]] = {k: [] for k in ("render 300", "tesseract 300 psm3", "render 400",
-                                                      "tesseract 400 psm6", "tesseract 400 psm11",
-                                                      "pp-ocr 300 (render included)", "date lines 400")}
+    stage: dict[str, list[tuple[float, float]]] = {k: [] for k in (
+        "render 300", "tesseract 300 psm3", "render 400", "tesseract 400 psm6", "tesseract 400 psm11",
+        "pp-ocr 300 (render included)", "pp-ocr 300 region (render incl.)", "date lines 400")}
     for path, i in sample(conn, blobs, args.pages, sig=False):
         doc = open_pdf(path)
         page = doc[i]
@@ -84,18 +86,23 @@ def main(argv: list[str] | None = None) -> int:
         clock(stage["tesseract 400 psm11"], ocr.ocr_image, img, sigocr.BLOCK_DPI, sigocr.SPARSE_CONFIG)
         if ppocr.available():
             clock(stage["pp-ocr 300 (render included)"], sigocr._ocr, doc, i, ocr.DPI, sigocr.PP_OCR, None)
+            page = doc[i]
+            layout = ocr.ocr_image(ocr.render(page, ocr.DPI), ocr.DPI, ocr.CONFIG)  # the region's anchors
+            page.close()
+            clock(stage["pp-ocr 300 region (render incl.)"], sigocr._ocr, doc, i, ocr.DPI, sigocr.PP_OCR, None,
+                  region_top(layout.words, ocr.DPI))
             clock(stage["date lines 400"], sigocr._ocr, doc, i, sigocr.BLOCK_DPI, sigocr.DATE_LINES, None)
         doc.close()
     ocr_pages = conn.execute("SELECT COUNT(*) FROM extract_pages WHERE method='ocr'").fetchone()[0]
     resig = len(sample(conn, blobs, 10**6, sig=True))
     print(f"catalog {args.data}: {ocr_pages} pages OCR'd; {resig} documents whose signature page is read again")
-    print(f"{'stage':<32}{'n':>3}{'mean s/page':>13}{'est. cold s':>13}")
+    print(f"{'stage':<34}{'n':>3}{'CPU s/page':>12}{'wall s/page':>13}{'est. cold CPU s':>17}")
     for name, xs in stage.items():
         if not xs:
             continue
-        mean = statistics.mean(xs)
+        cpu, wall = statistics.mean(c for c, _ in xs), statistics.mean(w for _, w in xs)
         count = ocr_pages if "300" in name and "pp-ocr" not in name else resig
-        print(f"{name:<32}{len(xs):>3}{mean:>13.2f}{mean * count:>13.0f}")
+        print(f"{name:<34}{len(xs):>3}{cpu:>12.2f}{wall:>13.2f}{cpu * count:>17.0f}")
     print("(date lines: its block reading at 400 dpi psm6 is included, as sigocr runs it when not cached)")
     print(f"\nreproduce: OMP_THREAD_LIMIT=1 nice -n 10 python3 bench/ocr_stages.py --data {args.data} "
           f"--pages {args.pages} --sig {args.sig}")

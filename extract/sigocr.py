@@ -4,8 +4,8 @@ A scanner's OCR layer is typed text read years ago, often without the handwritte
 stamps, and a born-digital page's layer lacks what was drawn or pasted over it, so the signature page (one
 or two pages a document) is OCR'd again through the OCR cache and read again: Tesseract's page layout at
 300 dpi (for a text-layer page), then one block at 400 dpi, then the line beside each "Date:" label under a
-date grammar (extract.datecrop), then sparse text at 400 dpi, then PP-OCR, one after another and stopping
-once nothing is missing.
+date grammar (extract.datecrop), then sparse text at 400 dpi, then PP-OCR of the signature blocks' part of
+the page (extract.sigregion), one after another and stopping once nothing is missing.
 A second reading only fills values the first left empty, and only when it holds up: every word of a name
 read with confidence and none like a title or a place; a date that is not the other party's date, keeps
 the LEA at or before ICE and lies within half a year of it (with no ICE date read, of the date in ICE's
@@ -48,10 +48,10 @@ def _reread_pages(pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]
     return [(i, pages[i].method == "text") for i in indexes if getattr(pages[i], "method", "") in ("ocr", "text")]
 
 
-def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None) -> Any:
+def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, top: int | None = None) -> Any:
     """One page OCR'd at `dpi` with `config` (PP_OCR: the second engine; DATE_LINES: the date lines over the
     block reading), through the OCR cache (keyed by image, dpi and config); None when PP-OCR is not
-    installed."""
+    installed. `top` (PP_OCR only, px at `dpi`): only the lines from there down (extract.ppocr.ocr_image)."""
     import numpy as np
 
     from extract import datecrop, ocr, ppocr
@@ -68,36 +68,43 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None) ->
     engine = {PP_OCR: ppocr.version(),
               DATE_LINES: f"{datecrop.version()}; dates up to {latest}"}.get(config, config)
 
+    if config == PP_OCR and top is not None:
+        engine += f"; lines from y {top}"
+
     def read() -> Any:
         if config == DATE_LINES:
             return datecrop.reading(np.asarray(image), _ocr(doc, index, dpi, BLOCK_CONFIG, cache_dir), latest)
         if config == PP_OCR:
-            return ppocr.ocr_image(image, dpi)
+            return ppocr.ocr_image(image, dpi, top)
         return ocr.ocr_image(image, dpi, config)
 
     return ocr.cached(image, dpi, engine, cache_dir, read)
 
 
-def reading_task(source: str, index: int, dpi: int, config: str, cache_dir: str | None) -> Any:
+def reading_task(source: str, index: int, dpi: int, config: str, cache_dir: str | None,
+                 top: int | None = None) -> Any:
     """One reading of one page, in an OCR worker process (see `fresh_readings`)."""
     from extract import ocr
 
-    return _ocr(ocr._open("sig:" + source, source), index, dpi, config, Path(cache_dir) if cache_dir else None)
+    return _ocr(ocr._open("sig:" + source, source), index, dpi, config, Path(cache_dir) if cache_dir else None,
+                top)
 
 
 def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | None,
                    jobs: int = 0) -> Iterator[list[Any]]:
     """`pages` with the signature page(s) read again: first Tesseract's page layout at the pipeline's
     resolution (for text-layer pages; an OCR'd page has that reading already), then one block at 400 dpi,
-    then the date lines over that block reading, then sparse text at 400 dpi, then PP-OCR. Lazily, one
-    reading after another: a caller stops once nothing is missing, and no reading after that runs (PP-OCR,
-    the costliest, comes last).
+    then the date lines over that block reading, then sparse text at 400 dpi, then PP-OCR of the part of
+    the page below the first signature anchor (extract.sigregion, from the page layout reading's words).
+    Lazily, one reading after another: a caller stops once nothing is missing, and no reading after that
+    runs (PP-OCR, the costliest, comes last).
 
     With `jobs` (and a file path), each reading's pages are read on the OCR pool of that many processes,
     beside the other documents' pages waiting there."""
     from extract import ocr
     from extract.pages import Page
     from extract.pdf import open_pdf
+    from extract.sigregion import region_top
 
     indexes = signature_pages(pages)
     if not indexes:
@@ -109,19 +116,26 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
         (BLOCK_DPI, DATE_LINES, [i for i, _ in todo]),
         (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in todo]),
         (ocr.DPI, PP_OCR, [i for i, _ in todo])) if which]
+    # The page layout reading at ocr.DPI of each page (its own OCR, else the first pass here): its words
+    # place the signature region PP-OCR reads.
+    layout_words = {i: pages[i].words for i, layer in todo if not layer and pages[i].words}
     pool = ocr.pool(jobs) if jobs > 0 and isinstance(pdf, (str, Path)) else None
     cache = str(cache_dir) if cache_dir else None
     doc = None if pool is not None else open_pdf(pdf)
     queued: list[Any] = []
     try:
         for dpi, config, which in passes:
+            tops = {i: region_top(layout_words[i], ocr.DPI) if layout_words.get(i) else None
+                    for i in which} if config == PP_OCR else {i: None for i in which}
             if pool is not None:
-                queued = [pool.submit(reading_task, str(pdf), i, dpi, config, cache) for i in which]
+                queued = [pool.submit(reading_task, str(pdf), i, dpi, config, cache, tops[i]) for i in which]
             alt = list(pages)
             for k, i in enumerate(which):
-                r = queued[k].result() if pool is not None else _ocr(doc, i, dpi, config, cache_dir)
+                r = queued[k].result() if pool is not None else _ocr(doc, i, dpi, config, cache_dir, tops[i])
                 if r is None or not r.text:
                     continue
+                if (dpi, config) == (ocr.DPI, ocr.CONFIG):
+                    layout_words[i] = r.words
                 alt[i] = Page(number=pages[i].number, text=r.text, method="ocr", quality=0.0,
                               reason=_how(dpi, config), chars=len(r.text), words=r.words,
                               mean_conf=r.mean_conf)
