@@ -68,6 +68,8 @@ def readings(data: Path) -> dict[tuple[str, int], list[float]]:
         d = json.loads(f.read_text(encoding="utf-8"))
         engine = d.get("engine") or "?"
         engine = "datecrop" if engine.startswith("datecrop") else engine
+        # PP-OCR of a signature page's region: its engine string names where the region begins
+        engine = engine.split("; lines from y")[0] + " region" if "; lines from y" in engine else engine
         out[(engine, d.get("dpi", 0))].append(float(d.get("cpu") or 0.0))
     return out
 
@@ -78,7 +80,7 @@ def stage_name(engine: str, dpi: int) -> str:
     if engine.startswith("datecrop"):
         return f"date lines {dpi} dpi (PP-OCRv6/v5 recognizers)"
     if engine.startswith("rapidocr"):
-        return f"PP-OCR page {dpi} dpi"
+        return f"PP-OCR {'signature region' if engine.endswith(' region') else 'page'} {dpi} dpi"
     return f"{engine[:40]} {dpi} dpi"
 
 
