@@ -356,14 +356,22 @@ def _sub_letter(found: str, want: str, title: str) -> str | None:
     return found if want < "Z" and found == chr(ord(want) + 1) else None
 
 
-def _loose_sub(text: str, want: str) -> str | None:
-    """The known title of a garbled subsection heading (`_LOOSE_SUB`) whose letter is the one wanted or an
-    OCR reading of it ("L CIVIl., RIGHTS STANDARDS" for I.), else None."""
+def _loose_sub(text: str, want: str, previous: str | None = None) -> str | None:
+    """The known title of a garbled subsection heading (`_LOOSE_SUB`) whose letter is the one wanted, an OCR
+    reading of it ("L CIVIl., RIGHTS STANDARDS" for I.), or a neighbouring letter ("F:. COSTS AND EXPENDITURES"
+    for E., the layer reading E as F and a speck, as in its "CF:RTIFICATION"): the heading stands for the letter
+    wanted. Never the title of the subsection before it (`previous`), a heading repeated atop the next page."""
     m = _LOOSE_SUB.match(_heading(text))
-    if not m or not _is_caps(m["title"]) or (m["letter"] != want and m["letter"] not in _LETTER_READS.get(want, "")):
+    if not m or not _is_caps(m["title"]):
+        return None
+    letter = m["letter"]
+    if letter != want and letter not in _LETTER_READS.get(want, "") and not \
+            (letter.isalpha() and abs(ord(letter) - ord(want)) == 1):
         return None
     known = canonical(_loose_title(m["title"]), ARTICLE_KEYS, ocr=True)
-    return known[0] if known else None
+    if not known or (letter != want and previous is not None and known[1] == previous):
+        return None
+    return known[0]
 
 
 def _subsections(lines: list[_Line], start: int, end: int) -> list[dict[str, Any]]:
@@ -372,7 +380,8 @@ def _subsections(lines: list[_Line], start: int, end: int) -> list[dict[str, Any
     for i in range(start, end):
         m = SUB_RE.match(_heading(lines[i].text))
         if not m or not _is_caps(m["title"]):
-            if garbled := _loose_sub(lines[i].text, want):
+            previous = canonical(subs[-1][2], ARTICLE_KEYS, ocr=True) if subs else None
+            if garbled := _loose_sub(lines[i].text, want, previous[1] if previous else None):
                 subs.append((i, want, garbled))
                 want = chr(ord(want) + 1)
             continue
