@@ -255,9 +255,13 @@ def _drop_name_lines(text: str, agency: str) -> str:
     return "\n".join(out)
 
 
+# A block starts at a label, a date stamp ("SEP 16 2019", "SEP - 9 2819" as a layer reads the dash), or a line
+# holding both columns' "Date:" labels after a stamp ("SEP - 9 2819 Date: Date:: 6,-3-ICJ").
 _SIGNATURE_BLOCK = re.compile(r"(?im)^\s*(?:for\s+the\s+lea\s*:|for\s+ice\s*:|signature\s*[:=;]|date\s*[:;]|"
                               r"name\s*[:;]|digitally\s+signed\s+by|"
-                              r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEPT?|OCT|NOV|DEC)\s+\d[\d ]{0,3},?\s+\d{4}\b|for\s+the\s+[^\n:]{2,60}:\s*(?:for\s+ice\b|$))")
+                              r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEPT?|OCT|NOV|DEC)\s+(?:[-–—]\s*)?\d[\d ]{0,3},?\s+\d{4}\b|"
+                              r"[^\n]{0,30}\bdate\s*[:;][^\n]{0,30}\bdate\s*[:;]|"
+                              r"for\s+the\s+[^\n:]{2,60}:\s*(?:for\s+ice\b|$))")
 _PROSE_END = re.compile(r"[.;:!?)\"']\s*$")
 
 
@@ -407,7 +411,7 @@ _FILL_SLOTS = [
     re.compile(rf"(\b{_flex('Chief Counsel')}\s+a\S?)(?![a-z]).{{0,200}}?"
                rf"(?=(?:\b[TIl1|])?{_flex('he Office of the Chief Counsel')})", re.S | re.I),
     # "the FOD in The Miami Field Office", "the FOD in Atlanta, GA": the Field Office the agreement names.
-    re.compile(r"\b(FOD|FOO|F0D|POD|FO D)(\)?)(\s+in\s+(?!ICE\b|DHS\b|writing\b)(?:[Tt]he\s+)?[A-Z][\w.']*"
+    re.compile(r"\b(FOD|FOO|F0D|POD|FO D|FO[il1|]>)(\)?)(\s+in\s+(?!ICE\b|DHS\b|writing\b)(?:[Tt]he\s+)?[A-Z][\w.']*"
                r"(?:\s+(?!F\S{2,3}d\b|Of\S{2,4}\b)[A-Z][\w.']*){0,3}(?:,\s*(?:[A-Z]{2}\b|⟦STATE⟧|[A-Z][a-z]+))?(?:\s+(?:ERO\s+)?(?:F\S{2,3}d|\S{0,2}ield)\s+O\S{3,5})?)"),
 ]
 # "ICE and LEA points of contact (POCs) for purposes of this MOA are:" and the names and titles each agreement lists
@@ -521,7 +525,7 @@ def prepare(text: str, ctx: Context | None = None) -> str:
     t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}(?:⟦STATE⟧|⟦AGENCY⟧)", "⟦AGENCY⟧", t)
     # "⟦AGENCY⟧, ⟦STATE⟧ Sheriff's Office (⟦AGENCY⟧)": the rest of a name the state split ("Cleveland County, NC
     # Sheriff's Office (CCSO)"), once the state is a placeholder.
-    t = re.sub(r"⟦AGENCY⟧(?:\s+Sh[a-z'’]{3,7})?\s+(?:Office|O[a-z]{2,5}ce)\b(?!\s+of\b)", "⟦AGENCY⟧", t, flags=re.I)
+    t = re.sub(r"⟦AGENCY⟧(?:\s+Sh[a-z'’]{3,7})?\s+(?:Office|O[a-z]{2,5}ce|(?-i:O[A-Za-z]{1,5}c[ce]))\b(?!\s+of\b)", "⟦AGENCY⟧", t, flags=re.I)
     t = re.sub(r"⟦AGENCY⟧[^\w⟦]{0,6}⟦AGENCY⟧", "⟦AGENCY⟧", t)
     t = re.sub(r"(⟧)\s*['·•]\s?s\b", r"\1's", t)  # "⟦AGENCY⟧'s", as printed ("BSO' s", "ocso·s")
     return re.sub(r"\s+", " ", t).strip()
