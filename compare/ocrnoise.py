@@ -35,6 +35,14 @@ from .tokendiff import (
 # neither dictionary words nor common across the clauses.
 LOW_QUALITY = 0.99
 GARBLE = 0.03
+# A reading more than this share of whose words are no words (a scanner's layer that reads "c:" for e and "~" for
+# y throughout: "l\"his ~10.'\\ becomes clfocti\\ e upon signature") shows no wording either way: only a number
+# it reads in place of another still counts as a change.
+UNREADABLE = 0.25
+# A reading past this share (a scanner's layer reading "ccnil°}·" for certify, "am·" for any) is held to a looser
+# test of single words: a non-word of about the word's length, or two letters rare across the clauses that begin
+# as the word does, stands for it whatever its letters (`_heavy_misread`).
+HEAVY = 0.10
 
 
 def garble_rate(toks: Sequence[str], df: dict[str, int] | None) -> float:
@@ -59,10 +67,31 @@ def ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None = 
     letters (OCR look-alikes folded) are still alike, or every word `b` has in it is one OCR was unsure of
     (`doubtful`: read only with low confidence). Otherwise a real word swapped for a real word always counts."""
     a, b = _without_the(a), _without_the(b)
-    n = _ocr_changes(a, b, df, doubtful)
+    rate = garble_rate(b, df)
+    if rate > UNREADABLE:
+        return _numbers_changed(a, b)
+    heavy = rate > HEAVY
+    n = _ocr_changes(a, b, df, doubtful, heavy)
     if n and (english() and any(len(t) >= 5 and nonword(t) for t in (*a, *b))):
         n = min(n, _ocr_changes(_without_the(split_run_together(a)), _without_the(split_run_together(b)), df,
-                                doubtful))
+                                doubtful, heavy))
+    return n
+
+
+def _numbers_changed(a: Sequence[str], b: Sequence[str]) -> int:
+    """Words changed between `a` and an unreadable reading `b` (`UNREADABLE`) that replace a number by another
+    number ("90" for "60"); a digit OCR read for a letter ("10" for "to", "287(6)" for "287(b)") is no number."""
+    ops = token_ops(a, b)
+    moved = moved_ops(a, b, ops)
+    n = 0
+    for k, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag == "equal" or k in moved:
+            continue
+        old = [t for t in a[i1:i2] if any(c.isdigit() for c in t)]
+        new = [t for t in b[j1:j2] if any(c.isdigit() for c in t)]
+        if old and new and not any(x == y or _digits_misread(x, y) or lost_one(re.sub(r"\D", "", x), re.sub(r"\D", "", y))
+                                   for x in old for y in new):
+            n += max(i2 - i1, j2 - j1)
     return n
 
 
@@ -110,19 +139,20 @@ _HOLE_BEFORE = frozenset({"and", "or", "of", "to", "ln", "shall", "wlll", "may",
 
 
 def _ocr_changes(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None,
-                 doubtful: frozenset[str] = frozenset()) -> int:
-    return sum(n for _i1, _i2, n in changed_runs(a, b, df, doubtful))
+                 doubtful: frozenset[str] = frozenset(), heavy: bool = False) -> int:
+    return sum(n for _i1, _i2, n in changed_runs(a, b, df, doubtful, heavy))
 
 
 def changed_runs(a: Sequence[str], b: Sequence[str], df: dict[str, int] | None,
-                 doubtful: frozenset[str] = frozenset()) -> list[tuple[int, int, int]]:
+                 doubtful: frozenset[str] = frozenset(), heavy: bool = False) -> list[tuple[int, int, int]]:
     """The changed runs between `a` and `b` that OCR cannot explain, as (start, end, words changed), start and
     end indexes into `a` (start == end: words only `b` has, inserted there)."""
     ops = token_ops(a, b)
     moved = moved_ops(a, b, ops)
     runs = []
     for k, (tag, i1, i2, j1, j2) in enumerate(ops):
-        if tag != "equal" and k not in moved and _unexplained(a[i1:i2], b[j1:j2], df, doubtful):
+        if tag != "equal" and k not in moved and _unexplained(a[i1:i2], b[j1:j2], df, doubtful) and \
+                not (heavy and i2 - i1 == j2 - j1 == 1 and _heavy_misread(a[i1], b[j1], df)):
             runs.append((i1, i2, max(i2 - i1, j2 - j1)))
     return runs
 
@@ -160,6 +190,17 @@ def _unexplained(old: Sequence[str], new: Sequence[str], df: dict[str, int] | No
     return not (any(garbled(t, df) or is_junk(t) for t in (*old, *new)) and
                 fuzz.ratio(fold("".join(old)), fold("".join(new))) >= GARBLED_RATIO and
                 covered(old, new, df) and covered(new, old, df))
+
+
+def _heavy_misread(word: str, read: str, df: dict[str, int] | None) -> bool:
+    """In a heavily garbled reading (`HEAVY`), one word read as one key OCR made: a non-word of about its length
+    ("ccnll" for "certlfy"), or two letters rare across the clauses that begin as it does ("am" for "any")."""
+    if not (word.isalpha() and read.isalpha()) or nonword(word):
+        return False
+    if nonword(read):
+        return abs(len(word) - len(read)) <= 2
+    return len(read) == 2 and len(word) in (3, 4) and word[0] == read[0] and df is not None \
+        and df.get(read, 0) < REAL_WORD_DF
 
 
 # Letters a scan's OCR reads for digits (and back) inside a citation: "287.S(c)(l)" for "287.5(c)(1)",

@@ -75,6 +75,10 @@ def test_what_the_page_really_prints_stays_a_variant(records: list[dict]) -> Non
 @pytest.mark.parametrize("name,key,old,new", [
     ("LongboatKey", "effective-date-termination", "90", "60"),
     ("287gWSO_ClevelandCoNc", "communication", "at least", "at most"),
+    # Calhoun's layer: its effective-date clause is unreadable (a third of its words no words), its certification
+    # heavily garbled; a number still counts.
+    ("287gWSO_CalhounCoFl", "effective-date-termination", "90-day", "60-day"),
+    ("287gWSO_CalhounCoFl", "certification", "90 day", "30 day"),
 ])
 def test_a_real_edit_in_a_garbled_reading_is_still_a_deviation(records: list[dict], name: str, key: str, old: str,
                                                                 new: str) -> None:
