@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -26,19 +25,15 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.speed import bare_tesseract, children_cpu  # noqa: E402
 from extract import ocr  # noqa: E402
 from moa.config import shared_corpus  # noqa: E402
-
-
-def children_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def cold_extract(files: list[Path], data: Path, jobs: int) -> tuple[float, float, str]:
@@ -95,22 +90,13 @@ def _render_png(args: tuple[str, int, str]) -> None:
     doc.close()
 
 
-def bare_tesseract(pages: list[tuple[Path, int]], jobs: int, tmp: Path) -> tuple[float, float]:
-    """(wall s, CPU s) of the bare command on the pages, `jobs` at a time; rendering is not timed."""
-    pngs = [str(tmp / f"p{k:05d}.png") for k in range(len(pages))]
+def bare_on(pages: list[tuple[Path, int]], jobs: int, tmp: Path) -> tuple[float, float]:
+    """(wall s, CPU s) of the bare command on the pages, `jobs` at a time (bench/speed.py's run); rendering is
+    not timed."""
+    pngs = [tmp / f"p{k:05d}.png" for k in range(len(pages))]
     with ProcessPoolExecutor(jobs) as pool:
-        list(pool.map(_render_png, [(str(p), i, out) for (p, i), out in zip(pages, pngs, strict=True)]))
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")
-
-    def one(png: str) -> None:
-        subprocess.run(["tesseract", png, "stdout", "-l", ocr.LANG, *ocr.CONFIG.split()], env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    cpu = children_cpu()
-    start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(one, pngs))
-    return time.perf_counter() - start, children_cpu() - cpu
+        list(pool.map(_render_png, [(str(p), i, str(out)) for (p, i), out in zip(pages, pngs, strict=True)]))
+    return bare_tesseract(pngs, jobs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_bare:
             return 0
         with tempfile.TemporaryDirectory(prefix="moa-cold-png-") as tmp:
-            bare_wall, bare_cpu = bare_tesseract(first, args.jobs, Path(tmp))
+            bare_wall, bare_cpu = bare_on(first, args.jobs, Path(tmp))
         print(f"bare tesseract on the same {len(first)} pages, {args.jobs} processes: {bare_wall:8.1f} s wall, "
               f"{bare_cpu:8.1f} s CPU")
         print(f"ratio moa cold / bare tesseract: {wall / bare_wall:.2f}x wall, {cpu / bare_cpu:.2f}x CPU "
