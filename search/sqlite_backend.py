@@ -174,8 +174,8 @@ class _Compiler:
         joiner = " AND " if isinstance(node, And) else " OR "
         return "(" + joiner.join(c for c, _ in parts) + ")", [x for _, p in parts for x in p]
 
-    def select(self, tree: Node | None, scored: bool = True) -> tuple[str, list]:
-        """SQL yielding (id, score) rows; score is higher-is-better (0 when not `scored`: counting only)."""
+    def select(self, tree: Node | None) -> tuple[str, list]:
+        """SQL yielding (id, score) rows; score is higher-is-better."""
         if tree is None:
             return f"SELECT id, 0.0 AS score FROM search_units WHERE level = '{self.level}'", []
         children = list(tree.children) if isinstance(tree, And) else [tree]
@@ -201,12 +201,12 @@ class _Compiler:
                 cond, p = self.condition(c, "+rowid")
                 where.append(cond)
                 params += p
-            score = f"-bm25({table})" if scored else "0.0"
+            score = f"-bm25({table})"
             return (f"SELECT rowid AS id, {score} AS score FROM {table} WHERE " + " AND ".join(where),
                     params)
         # No positive text to drive from: filters, NOTs or mixed ORs over every unit of the level.
         cond, params = self.condition(tree, "u.id")
-        score_sql, score_params = self.score_joins(tree) if scored else ({"joins": "", "expr": "0.0"}, [])
+        score_sql, score_params = self.score_joins(tree)
         sql = (f"SELECT u.id AS id, {score_sql['expr']} AS score FROM search_units u {score_sql['joins']} "
                f"WHERE u.level = '{self.level}' AND {cond}")
         return sql, score_params + params
