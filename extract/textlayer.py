@@ -1,6 +1,7 @@
 """A page's own text layer and how far it can be trusted.
 
-pdfium gives the layer; the shifted-font runs are decoded first; then the layer is scored: how many
+pdfium gives the layer; letters printed for spaces are read as spaces (glyphspace) and a page stored out of
+reading order is put in it (readorder); the shifted-font runs are decoded; then the layer is scored: how many
 characters, the share of unmappable glyphs (`(cid:N)`, U+FFFD, private-use), the share of dictionary words
 (a garbage OCR layer from an old scanner scores low), and how much of the page is covered by images (an
 image-only signature page with a typed footer still needs OCR).
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from .glyphspace import decode_spaces
+from .readorder import chars_text, layer_chars, reading_order
 from .shifted import decode_page
 from .wordlist import words
 
@@ -87,12 +90,20 @@ def image_cover(page: pdfium.PdfPage) -> float:
 
 
 def page_text(page: pdfium.PdfPage) -> str:
-    """The raw text layer of one page (pdfium), line ends normalised."""
+    """The text layer of one page (pdfium), line ends normalised, letters printed for spaces decoded and
+    in reading order; pdfium's text as it was where neither applies."""
     textpage = page.get_textpage()
     try:
         text = textpage.get_text_range()
+        chars = layer_chars(textpage)
     finally:
         textpage.close()
+    chars, decoded = decode_spaces(chars)
+    ordered = reading_order(chars, *page.get_size())
+    if ordered is not None:
+        return ordered
+    if decoded:
+        return chars_text(chars)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
