@@ -36,7 +36,7 @@ from typing import Any
 from extract import datedecode, linerec, ppocr
 from extract.ocr import OcrResult
 
-VERSION = 14  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
+VERSION = 15  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
 # The printed label as Tesseract reads it: "Date:", "Date:_" (the underline), "Dat", "ate:" (a letter lost).
 LABEL = re.compile(r"(?:Date|DATE)[:;.,_]*|Dat|D?ate:")
 # The line beside a label, in label heights: handwriting rises well above the printed baseline.
@@ -53,7 +53,7 @@ AGREE = 6  # readings that must give the same date
 RIVAL = 2  # readings of one other date that void the line (Bradford Co. FL's "6/4/19": 10/4 six times, 6/4 twice)
 MAX_GAP = 3.5  # log-probability each of them may cost against the recognizer's own best reading
 READER, CHECKER = "pp-ocrv6-small", "pp-ocrv5-mobile"  # extract.linerec's models
-DISSENT = 4  # the checker's readings that, giving one other date, void the line …
+DISSENT = 4  # the checker's readings (at any cost) that, giving one other date, void the line …
 # … unless the two models together still prefer the reader's date: over the eight readings, what the rival date
 # costs each model against the reader's, summed, is at least this (one nat a reading). A handwritten "13" or "18"
 # that the checker reads "03" or "08" while scoring both alike (Henry Co. AL, Washington Co. FL, Putnam Co. TN:
@@ -163,11 +163,11 @@ def margin(scored: list[Any], iso: str, rival: str, latest: date | None = None) 
     return round(total, 2)
 
 
-def votes(scored: list[Any], latest: date | None = None) -> Counter[str]:
+def votes(scored: list[Any], latest: date | None = None, most: float | None = MAX_GAP) -> Counter[str]:
     """How many of the line's eight readings (`readings`) give each date (up to `latest`), counting those
-    that cost little."""
+    that cost at most `most` (None: every reading)."""
     reads = [datedecode.decode(*one, latest=latest) if one is not None else None for one in scored]
-    return Counter(d.iso for d in reads if d and d.gap <= MAX_GAP)
+    return Counter(d.iso for d in reads if d and (most is None or d.gap <= most))
 
 
 def lines(image: Any, words: list[Any]) -> list[tuple[Box, list[Box]]]:
@@ -206,20 +206,28 @@ def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
               checker: Callable[[Any], Any] | None, latest: date | None = None) -> tuple[str | None, Box | None]:
     """(date, the box it was read in) of one line: the first box whose readings give a date decides (when
     they disagree, the line gives nothing: Albemarle's "1-23-2020" reads 1-23 and 5-23 four times each, and
-    stretched, 5-23 eight times); when the checker dissents, the date stands only if the two models together
-    prefer it by JOINT_MARGIN. (None, first box) when no box gives a date. Only dates up to `latest` (the
+    stretched, 5-23 eight times; a box whose readings give one date too few times leaves the next box to
+    confirm that date, never to give another); when the checker dissents, the date stands only if the two
+    models together prefer it by JOINT_MARGIN. (None, first box) when no box gives a date. Only dates up to `latest` (the
     file's last save, `extract.pdf.latest_date`) are read."""
+    weak: str | None = None  # the one date a box's readings gave, too few times to count
     for ink in boxes:
         by_reader = readings(image, ink, reader)
         read = votes(by_reader, latest)
         iso = agreed(read, None)
         if iso is None:
-            if read:
+            if len(read) > 1 or (weak and set(read) - {weak}):
                 break
+            weak = weak or next(iter(read), None)
             continue
+        if weak and iso != weak:
+            break
         if checker:  # the check costs a second model's readings: only where a date was read
             by_checker = readings(image, ink, checker)
-            rival = dissent(iso, votes(by_checker, latest))
+            # The checker dissents by the dates it reads however much they cost it: Highlands Co. FL's "6/20/2019",
+            # whose 6 both models see as a 0, reads "4/20" to the reader's grammar, "01/20" or "6/20" to the
+            # checker's at a cost over MAX_GAP; a date the models read apart is no date.
+            rival = dissent(iso, votes(by_checker, latest, None))
             if rival and margin(by_reader, iso, rival, latest) + margin(by_checker, iso, rival, latest) \
                     < JOINT_MARGIN:
                 iso = None
@@ -273,6 +281,18 @@ def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
         text = f"{int(line.iso[5:7])}/{int(line.iso[8:10])}/{line.iso[:4]}"
         return ["Date:", text], [("Date:", conf, line.label), (text, 100.0, line.ink)]
 
+    # Two labels already on one text line, left before right, stay where they are: written together at the
+    # first, the left column's words would follow the right one's date (Highlands Co. FL's ICE stamp).
+    in_order: set[Box] = set()
+    k = 0
+    for text_line in base.text.split("\n"):
+        n = len(text_line.split())
+        boxes = [tuple(w[2]) for w in base.words[k:k + n]]
+        k += n
+        for a in boxes:
+            b = partner[a].label if a in partner else None
+            if b in boxes and (boxes.index(a) < boxes.index(b)) == (a[0] < b[0]):
+                in_order.add(a)
     words = iter(base.words)
     out_lines, out_words = [], []
     for text_line in base.text.split("\n"):
@@ -283,7 +303,7 @@ def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
                 return OcrResult(text="", dpi=base.dpi)
             box = tuple(box)
             line = by_label.get(box)
-            if line is not None and box in partner:
+            if line is not None and box in partner and box not in in_order:
                 if box not in written:  # both columns' labels where the first of them stands
                     for one in sorted((line, partner[box]), key=lambda x: x.label[0]):
                         t, w = label_and_date(one, conf)

@@ -3,8 +3,8 @@
 PP-OCR's recognizer gives, for each slice of a text line, a score for every character (CTC). Its best guess
 reads a handwritten "3/13/25" as "313125" or "3-13-2S": a slash looks like a 1, a 5 like an S. Here the
 slices are read again under a grammar of dates (month, separator, day, separator, year 2019-2026 in two or
-four digits, or a month's name, day, year: "April 7, 25"; anything but a digit may stand before or after), by
-Viterbi search over the CTC alignments.
+four digits, or a month's name, day, year: "April 7, 25", a stamp's "OCT 1 5 2019"; anything but a digit may
+stand before or after), by Viterbi search over the CTC alignments.
 The result counts only when it costs little against the unconstrained best reading (`gap`): the grammar
 picks between readings the recognizer already finds likely, it does not invent digits.
 """
@@ -98,8 +98,10 @@ def _grammar(last_year: int = LAST_YEAR, only: str | None = None) -> tuple[dict[
             q = nxt
     arcs[named] += [(".", named_gap), (" ", named_gap)]
     arcs[named_gap] += [(" ", named_gap)]
+    # A rubber stamp's font spaces a day's two digits apart ("OCT 1 5 2019").
+    spaced = [f"{w[0]} {w[1]}" for w in numbers(days) if len(w) == 2]
     for q in (named, named_gap):
-        spell(q, numbers(days), named_day)
+        spell(q, numbers(days) + spaced, named_day)
     arcs[named_day] += [(",", before_year), (" ", before_year)]
     arcs[before_year] += [(" ", before_year)]
     spell(before_year, year_words, final)
@@ -112,6 +114,8 @@ def to_iso(text: str) -> str | None:
     parts = "".join(c if c.isdigit() else " " for c in text).split()
     if name:
         month = next((k + 1 for k, m in enumerate(MONTHS) if m.startswith(name[:3])), None)
+        if len(parts) == 3 and len(parts[0]) == len(parts[1]) == 1:
+            parts = [parts[0] + parts[1], parts[2]]  # a stamp's spaced day ("OCT 1 5 2019")
         if month is None or len(parts) != 2:
             return None
         parts = [str(month), *parts]

@@ -215,3 +215,61 @@ def test_two_labels_level_with_each_other_are_written_on_one_line_left_then_righ
     got = substitute(base, lines)
     assert got.text.split("\n") == ["Date: Date: 2/26/2025", "O2AE/ 2s"]
     assert [w[0] for w in got.words][:3] == ["Date:", "Date:", "2/26/2025"]
+
+
+def test_a_stamps_spaced_day() -> None:
+    # A rubber stamp prints "OCT 1 5 2019" (Santa Rosa Co. FL, Gooding Co. ID): the day's digits spaced apart.
+    charset = ["blank", *"0123456789/-.:,DateOCTAUGct", " "]
+    for text, iso in (("OCT 1 5 2019", "2019-10-15"), ("AUG 1 7 2020", "2020-08-17"), ("OCT 15 2019", "2019-10-15")):
+        d = datedecode.decode(scores(spell(text), charset), charset)
+        assert d is not None and d.iso == iso and abs(d.gap) < 1e-6, (text, d)
+    assert datedecode.to_iso("OCT 1 5 2019") == "2019-10-15"
+
+
+def _line(monkeypatch: pytest.MonkeyPatch, by_box: dict[tuple, dict[str, list[str]]]) -> tuple:
+    """A read_line whose readings of each box are the texts given (each a clear reading of that text)."""
+    from extract import datecrop
+
+    charset = ["blank", *"0123456789/-.", " "]
+    monkeypatch.setattr(datecrop, "readings", lambda image, ink, fn: [
+        (scores(spell(t), charset), charset) for t in by_box[ink][fn]])
+    return datecrop.read_line(None, list(by_box), "reader", "checker")
+
+
+def test_a_stretched_box_confirms_a_date_too_few_readings_gave_never_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    weak = {"reader": ["5/6/19"] * 5 + ["5-6"] * 3, "checker": ["5/6/19"] * 8}
+    same = {"reader": ["5/6/19"] * 7 + ["5-6"], "checker": ["5/6/19"] * 8}
+    other = {"reader": ["5/8/19"] * 7 + ["5-6"], "checker": ["5/8/19"] * 8}
+    assert _line(monkeypatch, {(1, 0, 9, 9): weak, (0, 0, 9, 9): same})[0] == "2019-05-06"
+    assert _line(monkeypatch, {(1, 0, 9, 9): weak, (0, 0, 9, 9): other})[0] is None
+    split = {"reader": ["1/23/20"] * 4 + ["5/23/20"] * 4, "checker": ["5/23/20"] * 8}
+    assert _line(monkeypatch, {(1, 0, 9, 9): split, (0, 0, 9, 9): other})[0] is None
+
+
+def test_the_checker_dissents_however_much_its_readings_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The checker reads another date five times, each at a cost over MAX_GAP (a speck it reads as "x"
+    # inside the date): it still dissents, and the two models do not clearly prefer the reader's date.
+    from extract import datecrop
+
+    charset = ["blank", *"0123456789/-.x", " "]
+    reader = [(scores(spell("4/20/2019", {0: {"4": 0.5, "0": 0.45}}), charset), charset)] * 8
+    garbled = spell("01/20/2019", {2: {"x": 0.95}})
+    checker = [(scores(garbled, charset), charset)] * 8
+    assert datedecode.decode(*checker[0]).gap > datecrop.MAX_GAP
+    monkeypatch.setattr(datecrop, "readings", lambda image, ink, fn: reader if fn == "reader" else checker)
+    assert datecrop.read_line(None, [(0, 0, 9, 9)], "reader", "checker")[0] is None
+    assert datecrop.read_line(None, [(0, 0, 9, 9)], "reader", None)[0] == "2019-04-20"
+
+
+def test_two_labels_in_order_on_one_text_line_stay_in_place() -> None:
+    # Highlands Co. FL (2019): ICE's stamp left, the LEA's handwriting right, one text line; only the LEA's
+    # line gave a date: the stamp's words stay after ICE's label, not after the LEA's date.
+    from extract.datecrop import DateLine, substitute
+    from extract.ocr import OcrResult
+
+    ice_label, lea_label = (422, 1807, 128, 75), (1749, 1777, 149, 100)
+    base = OcrResult(text="Date: OCT 15 2018 Date: ufze", dpi=400, words=[
+        ("Date:", 96.0, ice_label), ("OCT", 90.0, (700, 1780, 90, 50)), ("15", 90.0, (800, 1780, 60, 50)),
+        ("2018", 90.0, (880, 1780, 100, 50)), ("Date:", 95.0, lea_label), ("ufze", 20.0, (1950, 1760, 300, 80))])
+    lines = [DateLine(ice_label, None, None), DateLine(lea_label, (1903, 1751, 2456, 1917), "2019-06-20")]
+    assert substitute(base, lines).text == "Date: OCT 15 2018 Date: 6/20/2019"
