@@ -20,6 +20,8 @@ SQUEEZED = 0.85  # advance to the next character / own width below this: the nex
 MIN_SQUEEZED = 5  # squeezed letters a page needs before it is judged
 MIN_FIXED = 0.5  # share of them whose reading as a space must turn a non-word into words
 _LETTERS = re.compile(r"[A-Za-z]+")
+# Short pieces a big wordlist accepts from noise ('nn', 'cl'): only these count as words when cut out.
+_SHORT = frozenset("a i an as at be by do go he if in is it me my no of on or so to up us we".split())
 
 
 def _squeezed(chars: list[Char], i: int) -> bool:
@@ -72,6 +74,10 @@ def decode_spaces(chars: list[Char]) -> tuple[list[Char], int]:
         if fixed < MIN_FIXED * len(idx):
             continue
         for i in idx:
+            a, b = _token(chars, i)
+            after = "".join(" " if j == i else chars[j].text for j in range(a, b))
+            if _words("".join(c.text for c in chars[a:b]), dictionary) and not _words(after, dictionary):
+                continue  # a squeezed letter inside a real word ('local'): kerning, not a space
             out[i] = replace(out[i], text=" ")
             count += 1
         count += _leftover_tokens(out, letter, dictionary)
@@ -80,7 +86,8 @@ def decode_spaces(chars: list[Char]) -> tuple[list[Char], int]:
 
 def _piece_ok(piece: str, dictionary: frozenset[str]) -> bool:
     runs = _LETTERS.findall(piece)
-    return bool(piece) and all(r.lower() in dictionary or len(r) == 1 for r in runs)
+    return bool(piece) and all(len(r) == 1 or r.isupper() or r.lower() in (_SHORT if len(r) <= 2 else dictionary)
+                               for r in runs)
 
 
 def _split(token: str, letter: str, dictionary: frozenset[str]) -> set[int] | None:

@@ -162,9 +162,25 @@ def _speck(line: list[Run], k: int) -> bool:
     return min(gaps) > 3 * max(o.height for o in line)
 
 
+def _inset(line: list[Run]) -> list[Run]:
+    """A run typed inside another's span (a form field's value over its blank: 'and the ____, hereinafter')
+    goes into that run where it sits, between the characters left and right of it."""
+    out: list[Run] = []
+    for r in line:
+        host = next((h for h in out if h.x0 < r.x0 and r.x1 <= h.x1 + r.height), None)
+        if host is None:
+            out.append(r)
+            continue
+        k = next((i for i, c in enumerate(host.chars) if not c.generated and c.text.strip() and c.left >= r.x0),
+                 len(host.chars))
+        space = Char(" ", True, r.x0, r.y, r.x0, r.x0, r.y, r.y)
+        host.chars = host.chars[:k] + [space] + r.chars + [space] + host.chars[k:]
+    return out
+
+
 def _join(line: list[Run]) -> str:
     parts: list[str] = []
-    for i, r in enumerate(line):
+    for i, r in enumerate(_inset(line)):
         t = r.text
         if i and parts[-1] and not parts[-1][-1].isspace() and t and not t[0].isspace():
             parts.append(" ")

@@ -35,7 +35,8 @@ def test_a_typed_in_name_joins_its_paragraph(corpus: Path) -> None:
     text, stored = _page(corpus, "SenecaCoSheriffsOfficeOH_WSO_MOA_02.28.2025.pdf", 1)
     assert stored.index("Customs Enforcement (ICE), a component") > stored.index("inmate accountability")
     assert text.index("Customs Enforcement (ICE), a component") < text.index("certified, and authorized LEA")
-    assert "Seneca County Sheriff's Office, OH" in text.split("certified, and authorized LEA")[0]
+    # the name is typed over the blank of 'and the ____, hereinafter': it goes there, not after the line
+    assert "the Seneca County Sheriff's Office, OH , hereinafter the" in " ".join(text.split())
 
 
 def test_letters_printed_for_spaces_read_as_spaces(corpus: Path) -> None:
