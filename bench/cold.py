@@ -23,8 +23,9 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -36,15 +37,44 @@ from extract import ocr  # noqa: E402
 from moa.config import shared_corpus  # noqa: E402
 
 
-def cold_extract(files: list[Path], data: Path, jobs: int) -> tuple[float, float, str]:
-    """(wall s, CPU s of moa and its workers, summary line) of one cold `moa extract`."""
+def cold_extract(files: list[Path], data: Path, jobs: int) -> tuple[float, float, str, Counter[int]]:
+    """(wall s, CPU s of moa and its workers, summary line, busy-worker samples) of one cold `moa extract`."""
     cmd = [sys.executable, "-m", "moa", "extract", "--data", str(data), "--jobs", str(jobs), *map(str, files)]
     cpu = children_cpu()
     start = time.perf_counter()
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        busy: Counter[int] = Counter()
+        watcher = threading.Thread(target=watch_workers, args=(proc, busy), daemon=True)
+        watcher.start()
+        stdout, stderr = proc.communicate()
+        watcher.join()
     wall = time.perf_counter() - start
-    line = out.stdout.splitlines()[0] if out.stdout else out.stderr.strip()[-300:]
-    return wall, children_cpu() - cpu, line
+    line = stdout.splitlines()[0] if stdout else stderr.strip()[-300:]
+    return wall, children_cpu() - cpu, line, busy
+
+
+def watch_workers(proc: subprocess.Popen, busy: Counter[int], every: float = 0.1) -> None:
+    """Until `proc` ends, count how many of its child processes (the OCR workers) are running or waiting for a
+    core (state R or D) at each sample: a worker with nothing to do sleeps on its queue (S). Other load slows a
+    busy worker but does not put it to sleep, so this tells an underfed pool from a crowded machine."""
+    while proc.poll() is None:
+        n = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                head, rest = stat.read_text().rsplit(")", 1)
+            except OSError:
+                continue
+            state, ppid = rest.split()[:2]
+            n += int(ppid) == proc.pid and state in "RD"
+        busy[n] += 1
+        time.sleep(every)
+
+
+def busy_line(busy: Counter[int], jobs: int) -> str:
+    total = sum(busy.values()) or 1
+    shares = "  ".join(f"{n} busy {busy[n] / total:.0%}" for n in range(jobs + 1))
+    mean = sum(n * c for n, c in busy.items()) / total
+    return f"OCR workers busy (sampled every 0.1 s): {shares}; mean {mean:.2f} of {jobs}"
 
 
 def first_pass_pages(data: Path) -> list[tuple[Path, int]]:
@@ -116,8 +146,9 @@ def main(argv: list[str] | None = None) -> int:
           f"tesseract {ocr.tesseract_version()}; {os.cpu_count()} CPUs; load before {os.getloadavg()[0]:.1f}")
     print(f"command: nice -n 10 python3 bench/cold.py {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
     try:
-        wall, cpu, summary = cold_extract(files, data, args.jobs)
+        wall, cpu, summary, busy = cold_extract(files, data, args.jobs)
         print(f"moa extract (cold): {wall:8.1f} s wall, {cpu:8.1f} s CPU   ({summary})")
+        print(busy_line(busy, args.jobs))
         first = first_pass_pages(data)
         stages = readings(data)
         total_read = sum(len(v) for v in stages.values())

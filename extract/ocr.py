@@ -18,8 +18,9 @@ import os
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -272,32 +273,112 @@ def cached(image: Image.Image, dpi: int, engine: str, cache_dir: Path | None,
 # ---- pool --------------------------------------------------------------------------------------------
 
 _POOL: tuple[int, ProcessPoolExecutor] | None = None
+_LANE: _Lane | None = None
 _POOL_LOCK = threading.Lock()  # callers on several threads (comparisons of several clauses) share one pool
 
 
 def pool(jobs: int) -> ProcessPoolExecutor:
-    """A process pool of `jobs` OCR workers, kept for the life of the process."""
-    global _POOL
+    """A process pool of `jobs` OCR workers, kept for the life of the process. What is submitted to it straight
+    (a signature page's second reading, a comparison's reading) runs before the first-pass pages that wait in
+    `submit`'s lane."""
+    global _POOL, _LANE
     with _POOL_LOCK:
         if _POOL is not None and _POOL[0] == jobs:
             return _POOL[1]
-        shutdown()
+        _close()
         executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                                        initializer=_worker_init)
-        _POOL = (jobs, executor)
+        _POOL, _LANE = (jobs, executor), _Lane(executor, jobs)
         return executor
 
 
-def shutdown() -> None:
-    global _POOL
+def _close() -> None:
+    global _POOL, _LANE
+    if _LANE is not None:
+        _LANE.close()
+        _LANE = None
     if _POOL is not None:
         _POOL[1].shutdown(wait=True, cancel_futures=True)
         _POOL = None
 
 
+def shutdown() -> None:
+    with _POOL_LOCK:
+        _close()
+
+
 atexit.register(shutdown)
+
+
+class _Lane:
+    """First-pass pages wait here, not in the pool's own queue, and go to the pool only as a worker frees
+    (`slots` at a time): a document's second readings, which run one after another and each only while a value
+    is missing (extract.sigocr), then start as soon as a worker frees instead of behind every page queued for
+    the documents ahead, so those pages can be queued far ahead and the workers never run out of work."""
+
+    def __init__(self, executor: ProcessPoolExecutor, slots: int) -> None:
+        self.executor, self.slots = executor, slots
+        self.waiting: deque[tuple[Future, Callable[..., Any], tuple[Any, ...]]] = deque()
+        self.running = 0
+        self.closed = False
+        self.cond = threading.Condition()
+        # A thread of its own submits, not the pool's done callbacks (which run on the pool's manager thread).
+        threading.Thread(target=self._feed, name="moa-ocr-lane", daemon=True).start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        outer: Future = Future()
+        with self.cond:
+            if self.closed:
+                raise RuntimeError("the OCR pool is shut down")
+            self.waiting.append((outer, fn, args))
+            self.cond.notify()
+        return outer
+
+    def close(self) -> None:
+        with self.cond:
+            self.closed = True
+            for outer, _, _ in self.waiting:
+                outer.cancel()
+            self.waiting.clear()
+            self.cond.notify()
+
+    def _feed(self) -> None:
+        while True:
+            with self.cond:
+                while not self.closed and (not self.waiting or self.running >= self.slots):
+                    self.cond.wait()
+                if self.closed:
+                    return
+                outer, fn, args = self.waiting.popleft()
+                if not outer.set_running_or_notify_cancel():
+                    continue  # cancelled while it waited
+                self.running += 1
+            try:
+                inner = self.executor.submit(fn, *args)
+            except RuntimeError as e:  # the pool shut down meanwhile
+                self._done(outer, None, e)
+                continue
+            inner.add_done_callback(lambda f, outer=outer: self._done(outer, f))
+
+    def _done(self, outer: Future, inner: Future | None, error: BaseException | None = None) -> None:
+        with self.cond:
+            self.running -= 1
+            self.cond.notify()
+        if inner is not None and inner.cancelled():
+            error = CancelledError()
+        elif inner is not None:
+            error = inner.exception()
+        if error is not None:
+            outer.set_exception(error)
+        else:
+            outer.set_result(inner.result() if inner is not None else None)
 
 
 def submit(jobs: int, doc_id: str, source: str | bytes, index: int, dpi: int,
            cache_dir: Path | None) -> Future[OcrResult]:
-    return pool(jobs).submit(ocr_page_task, doc_id, source, index, dpi, str(cache_dir) if cache_dir else None)
+    """A first-pass page's OCR on the pool of `jobs` workers, through the lane behind second readings."""
+    pool(jobs)
+    with _POOL_LOCK:
+        lane = _LANE
+    assert lane is not None
+    return lane.submit(ocr_page_task, doc_id, source, index, dpi, str(cache_dir) if cache_dir else None)

@@ -131,8 +131,89 @@ def targets(conn: sqlite3.Connection, files: list[Path] | None) -> list[tuple[st
 
 
 # OCR pages per worker kept queued beyond the document being finished: while this process reads a document's
-# fields, the workers read the next documents' pages instead of waiting (a born-digital document queues none).
+# fields and waits on its second readings, the workers read the next documents' pages instead of waiting (a
+# born-digital document queues none).
 AHEAD = 3
+
+
+class _Feeder:
+    """Begins documents (`begin`: their pages queued on the OCR pool) ahead of the one being finished while
+    fewer than AHEAD pages a worker wait beyond it. With more than one job a thread of its own does it,
+    woken by every page read: a document's second readings run one after another (extract.sigocr) while the
+    run's loop waits on them, and the pages queued when it began that document ran out long before (issue 16:
+    one of two workers idle). With one job, pages are read inline, in `take`."""
+
+    def __init__(self, total: int, jobs: int, started: dict[int, Any], begin: Any) -> None:
+        self.total, self.jobs, self.started, self.begin = total, jobs, started, begin
+        self.queued = 0  # documents begun or being begun
+        self.current = 0  # the document the loop finishes now
+        self.stopped = False
+        self.cond = threading.Condition()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, name="moa-extract-feeder", daemon=True)
+        self.thread.start()
+
+    def poke(self) -> None:
+        with self.cond:
+            self.cond.notify_all()
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.cond.notify_all()
+        if self.thread is not None:
+            self.thread.join()
+        for begun in self.started.values():  # documents begun and never finished: their pages are not read
+            if not isinstance(begun, Exception):
+                begun[0].cancel()
+
+    def _wanted(self) -> bool:
+        """Whether to begin the next document: it is the one finished now, or fewer than AHEAD pages a worker
+        wait beyond that one (called with the lock held)."""
+        if self.queued >= self.total:
+            return False
+        if self.queued <= self.current:
+            return True
+        waiting = 0
+        for j in range(self.current + 1, self.queued):
+            begun = self.started.get(j)
+            if isinstance(begun, tuple):
+                waiting += sum(1 for f in begun[0].pending.values() if isinstance(f, Future) and not f.done())
+        return waiting < AHEAD * self.jobs
+
+    def _next(self) -> None:
+        """Begin one document, the lock released meanwhile (its text layer may still be read)."""
+        k = self.queued
+        self.queued += 1
+        self.cond.release()
+        try:
+            begun = self.begin(k)
+        finally:
+            self.cond.acquire()
+        self.started[k] = begun
+        self.cond.notify_all()
+
+    def _run(self) -> None:
+        with self.cond:
+            while not self.stopped and self.queued < self.total:
+                if self._wanted():
+                    self._next()
+                else:
+                    self.cond.wait()
+
+    def take(self, k: int) -> tuple[PendingPages, float] | Exception:
+        """Document k once begun (begun here with one job, with those after it that `_wanted`)."""
+        with self.cond:
+            self.current = k
+            self.cond.notify_all()
+            if self.thread is None:
+                while self._wanted():
+                    self._next()
+            while k not in self.started:
+                self.cond.wait()
+            return self.started.pop(k)
 
 
 def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str = "auto", jobs: int = 2,
@@ -168,10 +249,9 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
         # Every document's text layer first, on the workers (a few seconds for the corpus): the OCR pages of the
         # whole run are known before any is read, for the progress line and for keeping the workers fed.
         scans = _scans(todo, blobs, jobs, mode, progress)
-        started: dict[int, tuple[PendingPages, float] | None] = {}
-        queued = 0  # documents begun so far
+        started: dict[int, tuple[PendingPages, float] | Exception] = {}
 
-        def begin(k: int) -> tuple[PendingPages, float] | None:
+        def begin(k: int) -> tuple[PendingPages, float] | Exception:
             sha, name = todo[k]
             start = time.perf_counter()
             try:
@@ -179,32 +259,25 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
                 pending = start_pages(blobs.path(sha), mode=mode, cache_dir=cache_dir, jobs=jobs, name=name,
                                       layers=layers)
             except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
-                failed(sha, name, e)
-                return None
+                return e  # recorded by the loop below, on this thread's connection
             for job in pending.pending.values():
                 if isinstance(job, Future):
                     job.add_done_callback(lambda f: f.cancelled() or progress.ocr_page())
+                    job.add_done_callback(lambda f: feeder.poke())
                 else:
                     progress.ocr_page()
             return pending, start
 
-        def fill(k: int) -> None:
-            """Begin document k, and those after it while fewer than AHEAD pages a worker wait in the pool."""
-            nonlocal queued
-            while queued < len(todo):
-                waiting = sum(1 for j in range(k + 1, queued) if started.get(j)
-                              for f in started[j][0].pending.values() if isinstance(f, Future) and not f.done())
-                if queued > k and waiting >= AHEAD * jobs:
-                    break
-                started[queued] = begin(queued)
-                queued += 1
-
+        feeder = _Feeder(len(todo), jobs, started, begin)
+        if jobs > 1:
+            feeder.start()
         with progress:
             for k, (sha, name) in enumerate(todo):
-                fill(k)
-                current = started.pop(k)
+                current = feeder.take(k)
                 pages = 0
-                if current is not None:
+                if isinstance(current, Exception):
+                    failed(sha, name, current)
+                else:
                     try:
                         record = finish_one(conn, sha, name, current, mode=mode, jobs=jobs)
                     except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
@@ -217,6 +290,8 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
                         summary.ocr_run += record["extraction"]["ocr_run"]
                 progress.document(pages)
     finally:
+        if "feeder" in locals():
+            feeder.stop()
         ocr.shutdown()
     summary.seconds = time.perf_counter() - run_start
     return summary

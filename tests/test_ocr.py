@@ -83,3 +83,20 @@ def test_in_process_tesseract_reads_exactly_as_the_command(corpus: Path, monkeyp
     assert [(r.text, r.words) for r in api] == [(r.text, r.words) for r in cli]
     n = len(configs)
     assert [(r.text, r.words) for r in api_reversed[n:] + api_reversed[:n]] == [(r.text, r.words) for r in api]
+
+
+@pytest.mark.slow
+def test_a_second_reading_runs_before_the_first_pass_pages_queued_ahead_of_it(corpus: Path) -> None:
+    # Issue 16: a document's second readings run one after another; queued behind the next documents' pages,
+    # each waited for all of them. First-pass pages (ocr.submit) wait in a lane and go to the pool one per
+    # worker, so what is submitted to the pool straight runs as soon as a worker frees.
+    source = str(corpus / "moa" / EXPECTED["file"])
+    try:
+        pages = [ocr.submit(2, "lane", source, i, ocr.DPI, None) for i in range(6)]
+        second = ocr.pool(2).submit(ocr.tesseract_version)
+        second.result()
+        left = sum(not p.done() for p in pages)
+        assert all(p.result().text for p in pages)
+    finally:
+        ocr.shutdown()
+    assert left >= 3  # FIFO, it would have waited until at least five pages had begun and four had ended
