@@ -177,7 +177,7 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
             located.append(first)
             check_columns(signatories, first[1])
         if ocr_signatures and any(s.get("name") is None or s.get("date") is None for s in signatories):
-            for alt in fresh_readings(pages, pdf, ocr_cache, jobs=ocr_jobs):
+            for alt in fresh_readings(pages, pdf, ocr_cache, jobs=ocr_jobs, signatories=signatories):
                 merge_fresh(signatories, pages, alt, revision, date_in_name(source_name), located)
                 if all(s.get("name") and s.get("date") for s in signatories):
                     break

@@ -4,7 +4,7 @@ A scanner's OCR layer is typed text read years ago, often without the handwritte
 stamps, and a born-digital page's layer lacks what was drawn or pasted over it, so the signature page (one
 or two pages a document) is OCR'd again through the OCR cache and read again: Tesseract's page layout at
 300 dpi (for a text-layer page), then one block at 400 dpi, then the line beside each "Date:" label under a
-date grammar (extract.datecrop), then sparse text at 400 dpi, then PP-OCR of the signature blocks' part of
+date grammar (extract.datecrop; only while a date is missing), then sparse text at 400 dpi, then PP-OCR of the signature blocks' part of
 the page (extract.sigregion), one after another and stopping once nothing is missing.
 A second reading only fills values the first left empty, and only when it holds up: every word of a name
 read with confidence and none like a title or a place; a date that is not the other party's date, keeps
@@ -48,10 +48,13 @@ def _reread_pages(pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]
     return [(i, pages[i].method == "text") for i in indexes if getattr(pages[i], "method", "") in ("ocr", "text")]
 
 
-def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, top: int | None = None) -> Any:
+def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, top: int | None = None,
+         base: Any = None) -> Any:
     """One page OCR'd at `dpi` with `config` (PP_OCR: the second engine; DATE_LINES: the date lines over the
     block reading), through the OCR cache (keyed by image, dpi and config); None when PP-OCR is not
-    installed. `top` (PP_OCR only, px at `dpi`): only the lines from there down (extract.ppocr.ocr_image)."""
+    installed. `top` (PP_OCR only, px at `dpi`): only the lines from there down (extract.ppocr.ocr_image).
+    `base` (DATE_LINES only): the page's block reading at `dpi`, when the caller holds it already (else it is
+    looked up, which renders the page once more)."""
     import numpy as np
 
     from extract import datecrop, ocr, ppocr
@@ -73,7 +76,8 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, to
 
     def read() -> Any:
         if config == DATE_LINES:
-            return datecrop.reading(np.asarray(image), _ocr(doc, index, dpi, BLOCK_CONFIG, cache_dir), latest)
+            block = base if base is not None else _ocr(doc, index, dpi, BLOCK_CONFIG, cache_dir)
+            return datecrop.reading(np.asarray(image), block, latest)
         if config == PP_OCR:
             return ppocr.ocr_image(image, dpi, top)
         return ocr.ocr_image(image, dpi, config)
@@ -82,16 +86,16 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, to
 
 
 def reading_task(source: str, index: int, dpi: int, config: str, cache_dir: str | None,
-                 top: int | None = None) -> Any:
+                 top: int | None = None, base: Any = None) -> Any:
     """One reading of one page, in an OCR worker process (see `fresh_readings`)."""
     from extract import ocr
 
     return _ocr(ocr._open("sig:" + source, source), index, dpi, config, Path(cache_dir) if cache_dir else None,
-                top)
+                top, base)
 
 
 def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | None,
-                   jobs: int = 0) -> Iterator[list[Any]]:
+                   jobs: int = 0, signatories: list[dict[str, Any]] | None = None) -> Iterator[list[Any]]:
     """`pages` with the signature page(s) read again: first Tesseract's page layout at the pipeline's
     resolution (for text-layer pages; an OCR'd page has that reading already), then one block at 400 dpi,
     then the date lines over that block reading, then sparse text at 400 dpi, then PP-OCR of the part of
@@ -100,7 +104,9 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
     runs (PP-OCR, the costliest, comes last).
 
     With `jobs` (and a file path), each reading's pages are read on the OCR pool of that many processes,
-    beside the other documents' pages waiting there."""
+    beside the other documents' pages waiting there. With `signatories` (which the caller fills from each
+    reading before asking for the next), the date lines are read only while a date is missing: they give
+    dates alone (their reading is the block reading's text, dates put in)."""
     from extract import ocr
     from extract.pages import Page
     from extract.pdf import open_pdf
@@ -119,19 +125,27 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
     # The page layout reading at ocr.DPI of each page (its own OCR, else the first pass here): its words
     # place the signature region PP-OCR reads.
     layout_words = {i: pages[i].words for i, layer in todo if not layer and pages[i].words}
+    block: dict[int, Any] = {}  # each page's block reading, which the date lines read over
     pool = ocr.pool(jobs) if jobs > 0 and isinstance(pdf, (str, Path)) else None
     cache = str(cache_dir) if cache_dir else None
     doc = None if pool is not None else open_pdf(pdf)
     queued: list[Any] = []
     try:
         for dpi, config, which in passes:
+            if config == DATE_LINES and signatories is not None and all(s.get("date") for s in signatories):
+                continue
             tops = {i: region_top(layout_words[i], ocr.DPI) if layout_words.get(i) else None
                     for i in which} if config == PP_OCR else {i: None for i in which}
+            bases = {i: block.get(i) if config == DATE_LINES else None for i in which}
             if pool is not None:
-                queued = [pool.submit(reading_task, str(pdf), i, dpi, config, cache, tops[i]) for i in which]
+                queued = [pool.submit(reading_task, str(pdf), i, dpi, config, cache, tops[i], bases[i])
+                          for i in which]
             alt = list(pages)
             for k, i in enumerate(which):
-                r = queued[k].result() if pool is not None else _ocr(doc, i, dpi, config, cache_dir, tops[i])
+                r = queued[k].result() if pool is not None \
+                    else _ocr(doc, i, dpi, config, cache_dir, tops[i], bases[i])
+                if (dpi, config) == (BLOCK_DPI, BLOCK_CONFIG) and r is not None:
+                    block[i] = r
                 if r is None or not r.text:
                     continue
                 if (dpi, config) == (ocr.DPI, ocr.CONFIG):
@@ -194,7 +208,7 @@ def _date_holds(iso: str, party: str, other: str | None, other_new: str | None, 
             return f"after the date in ICE's file name {named}, with no ICE date to check it against"
         if (date.fromisoformat(named) - date.fromisoformat(iso)).days > MAX_GAP_DAYS:
             return f"more than {MAX_GAP_DAYS} days before the date in ICE's file name {named}"
-    for od in {d for d in (other, other_new) if d}:
+    for od in dict.fromkeys(d for d in (other, other_new) if d):  # in this order: a set's varies by run
         if iso == od and written < 2:
             return f"same as the other party's date {od}: column uncertain"
         if (party == "lea" and iso > od) or (party == "ice" and iso < od):
