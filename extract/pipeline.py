@@ -27,7 +27,7 @@ from . import ocr, records
 from .pages import MODES, Page, PendingPages, ocr_needed, ocr_pages_run, scan, start_pages
 from .program_model import extract_model
 
-PAGES_VERSION = "pages-6"  # 2: a garbage layer is kept when OCR reads it no better; 3: control codes are bad glyphs; 4: a short shifted word repeated is decoded; 5: a layer over a scan is marked "scanned"; 6: a scanner's poor OCR layer is read again
+PAGES_VERSION = "pages-7"  # 2: a garbage layer is kept when OCR reads it no better; 3: control codes are bad glyphs; 4: a short shifted word repeated is decoded; 5: a layer over a scan is marked "scanned"; 6: a scanner's poor OCR layer is read again; 7: a layer read in reading order, letters printed for spaces read as spaces
 log = logging.getLogger("moa.extract")
 
 
