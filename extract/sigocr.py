@@ -271,6 +271,32 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
                 s["reasons"] = [r for r in s["reasons"] if not r.startswith(("no readable date", "date unreadable"))]
                 s["reasons"].append("date " + note)
                 filled += 1
+        if s.get("date") is None and not n.get("date") and (d := _beside_stamp(new_text, cols, party, other)):
+            why = _date_holds(d, party, (by_old.get(other) or {}).get("date"),
+                              (by_new.get(other) or {}).get("date"), 2, named)
+            if why:
+                s["reasons"].append(f"fresh OCR date {d} beside a digital-signature stamp not used: {why}")
+            else:
+                kind = cols[party][d]
+                s["date"] = d
+                s["date_source"] = "handwritten" if kind == "numeric" else kind if kind == "stamped" else "typed"
+                s["reasons"] = [r for r in s["reasons"] if not r.startswith(("no readable date", "date unreadable"))]
+                s["reasons"].append("date " + note + ", in its column beside the other party's digital-signature stamp")
+                filled += 1
         if filled > before and not s.get("confidence"):
             s["confidence"] = n.get("confidence", 0.0)
     return filled
+
+
+_STAMP = re.compile(r"Digitally\s+signed", re.I)  # the words the text parser skips a line for
+
+
+def _beside_stamp(text: str, cols: dict[str, dict[str, str]], party: str, other: str) -> str | None:
+    """The one date that shares a text line with a digital-signature stamp and that the reading's word boxes
+    put in `party`'s column, none in the other's. The text parser skips such a line whole (the stamp's words
+    scatter over it), so a date handwritten in the other column beside ICE's stamp (2020 JEM pages: ICE
+    signed digitally on the left, the LEA by hand on the right) is read but lost; only its place decides."""
+    found = {h.iso for ln in text.splitlines() if _STAMP.search(ln)
+             for h in find_dates(ln) if h.kind != "digital-signature"}
+    mine = {d for d in found if d in cols.get(party, {}) and d not in cols.get(other, {})}
+    return next(iter(mine)) if len(mine) == 1 and len(found) == 1 else None
