@@ -180,6 +180,7 @@ class Party:
     reasons: list[str] = field(default_factory=list)
     name_conf: float = 0.0
     date_conf: float = 0.0
+    title_for_name: str | None = None  # the form prints this title where a name goes ("Director or designee")
 
 
 def _date_source(hit: DateHit, method: str) -> str:
@@ -278,11 +279,17 @@ def extract_signatories(pages: list[Any], revision: str | None = None) -> tuple[
         _check_ocr_confidence(p, getattr(page, "words", None) or [])
         if name_line is False and p.name is None:
             p.reasons.append("no printed name: the form has no Name line, only Date, Signature and Title")
+        party_line = name_line
+        if p.name is None and p.title_for_name:
+            p.reasons.append(f"no printed name: the form prints {p.title_for_name!r} where a name goes")
+            if not p.title and p.title_for_name.startswith("Director"):
+                p.title = p.title_for_name
+            party_line = False
         _finish(p, revision, method)
         out.append({
             "party": p.party, "name": p.name, "title": p.title, "date": p.date, "page": p.page,
             "confidence": round(p.confidence, 2), "date_source": p.date_source, "reasons": p.reasons,
-            "name_line": name_line,
+            "name_line": party_line,
         })
     return out, []
 
@@ -475,6 +482,12 @@ def _labelled(lines: list[str], lea: Party, ice: Party, side: bool, method: str,
                     _set_name(ice, known, 0.85)
 
 
+# A 2019 form's left block printing an office where the signer's name goes: "Director or designee" above
+# ICE's organisation, read "wou or designee", "iecto}or designee" or "frector odesignee" where the signature
+# crosses it. What follows on the line is the right block's printed name (capitalised: not running text).
+_TITLE_FOR_NAME = re.compile(r"^\W{0,3}(\S{0,12}?)\s*(?:or|0r|o\W?)\s*designee\b\s*(?=$|(?-i:[A-Z]))", re.I)
+
+
 def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str], method: str,
                 has_headers: bool = True) -> None:
     """Blocks without labels: a name line then a title line; dates on their own lines or before a label."""
@@ -483,6 +496,15 @@ def _unlabelled(lines: list[str], lea: Party, ice: Party, order: tuple[str, str]
     loose: list[str] = []
     for i, ln in enumerate(lines):
         if re.search(r"Digitally\s+signed|^Date\s*:\s*\d{4}", ln, re.I):
+            continue
+        if (m := _TITLE_FOR_NAME.match(ln)) and not has_headers:
+            left = parties[order[0]]
+            if left.name is None:
+                left.title_for_name = "Director or designee" if fuzz.ratio(m.group(1).lower(), "director") >= 60 \
+                    else "… or designee"
+            right = parties[order[1]]
+            if (rest := clean_name(ln[m.end():].strip())) and right.name is None:
+                _set_name(right, rest, 0.6)
             continue
         lab = _label_of(ln)
         hits = [h for h in find_dates(ln) if h.kind != "digital-signature"]

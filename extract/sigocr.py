@@ -247,6 +247,13 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
             continue
         other = "ice" if party == "lea" else "lea"
         note = f"read from a {how} of the signature page {pages_read}"
+        printed_title = [r for r in n.get("reasons") or [] if r.endswith("where a name goes")]
+        if s.get("name") is None and not n.get("name") and printed_title and s.get("name_line") is not False:
+            # The reading sees the form's title where a name goes: no name is printed, none is missing.
+            s["name_line"] = False
+            s["title"] = s.get("title") or n.get("title")
+            s["reasons"] = [r for r in s["reasons"] if not r.startswith("no printed name")]
+            s["reasons"].append(f"{printed_title[0]} ({note})")
         if s.get("name") is None and n.get("name"):
             why = _name_holds(n["name"], party, conf, PP_NAME_CONF if "PP-OCR" in how else NAME_WORD_CONF)
             if why:

@@ -4,6 +4,8 @@ confidence."""
 
 from __future__ import annotations
 
+import pytest
+
 from extract.pages import Page
 from extract.signatures import clean_name, extract_signatories, repair_ice_name
 
@@ -245,3 +247,37 @@ def test_a_shifted_header_token_of_punctuation_is_read(corpus) -> None:
     pages = read_pages(corpus / "moa" / "hardeeCoSheriffsOffice_WSO_MOA_02.26.2025.pdf", mode="skip")
     lines, _ = _region(pages, _signature_page(pages))
     assert lines[0] == "For the LEA: For ICE:"
+
+
+def test_a_title_printed_where_a_name_goes() -> None:
+    # 2019 WSO forms print ICE's "Director or designee" on the name line, left of the sheriff's printed
+    # name; readings garble the title where the signature crosses it ("wou or designee" on a scan).
+    for line in ("Director or designee    Bill Prummell", "wou or designee Rick Wells"):
+        got = _sign(f"Date: 5/6/2019 Date: 05/06/2019\n{line}\n"
+                    "U.S. Immigration and Customs Enforcement    Sheriff, Manatee County\n", revision=None)
+        assert got["ice"]["name"] is None and got["ice"]["name_line"] is False
+        assert "where a name goes" in got["ice"]["reasons"][-1]
+        assert got["lea"]["name"] == line.split()[-2] + " " + line.split()[-1]
+        assert got["lea"]["name_line"] is None
+    # Body text that names the designee is no title on a name line.
+    got = _sign("Date: 5/6/2019 Date: 05/06/2019\nor designee shall assess on a case-by-case basis\n"
+                "Timothy S. Robbins    Bill Prummell\n", revision=None)
+    assert {s["name_line"] for s in got.values()} == {None}
+
+
+@pytest.mark.slow
+def test_a_title_where_a_name_goes_read_on_a_scan(corpus, tmp_path) -> None:
+    # Sarasota Co. FL 2019: the scanner's layer lost ICE's block under the signature; a second reading
+    # sees "Director or designee" there, so ICE's missing name is "not printed", not "unreadable".
+    from extract import ppocr
+    from extract.fields import extract_fields
+    from extract.pages import read_pages
+
+    if not ppocr.available():
+        pytest.skip("rapidocr-onnxruntime not installed")
+    pdf = corpus / "moa" / "287gWSO_SarasotaCoFl2019-05-06.pdf"
+    got = {s["party"]: s for s in extract_fields(read_pages(pdf, mode="auto", jobs=1), pdf=pdf,
+                                                 ocr_cache=tmp_path, source_name=pdf.name)["signatories"]}
+    assert got["ice"]["name"] is None and got["ice"]["name_line"] is False
+    assert any("'Director or designee' where a name goes" in r for r in got["ice"]["reasons"])
+    assert got["lea"]["name"] == "Tom Knight"
