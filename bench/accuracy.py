@@ -27,7 +27,7 @@ import re
 import sqlite3
 import sys
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -231,6 +231,29 @@ def by_party(sigs: list[dict[str, Any]], n: int) -> dict[str, Any]:
             "date_given": round(sum(bool(s.get("date")) for s in sigs) / n, 4) if n else None}
 
 
+def template_of(fields: dict[str, Any]) -> str:
+    """The signature form's era: the 2025 templates print a "Revised MM/DD/2025" footer; the 2019-2020 ones none."""
+    return "2025 template" if fields.get("template_revision") else "2019-2020 template"
+
+
+def by_template(docs: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, Any]:
+    """`by_party` for each template era. The two sets hold the eras in different shares (validation has more
+    2019-2020 scans, with handwritten dates and signatures across the printed names), so a gap between the sets'
+    totals can be their mix; the gap within an era is the one that says whether the rules fit documents."""
+    eras: dict[str, list[dict[str, Any]]] = {}
+    counts: Counter[str] = Counter()
+    for era, sigs in docs:
+        eras.setdefault(era, []).extend(sigs)
+        counts[era] += 1
+    return {era: {"documents": counts[era], **by_party(eras[era], 2 * counts[era])} for era in sorted(eras)}
+
+
+def print_by_template(rows: dict[str, Any]) -> None:
+    for era, pt in rows.items():
+        print(f"  {era:<19} {pt['documents']:>3} documents: names given where the form prints a name "
+              f"{pt['name_given_where_printed']:.1%}, dates given {pt['date_given']:.1%}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     default_data = Path("/work/devdata") if Path("/work/devdata/moa.sqlite").exists() else None
@@ -253,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     sources: dict[str, int] = defaultdict(int)
     parties: list[dict[str, Any]] = []
     n_parties = 0
+    eras: list[tuple[str, list[dict[str, Any]]]] = []
     for lb in labels:
         pdf = shared_corpus() / lb["file"]
         if args.missing == "skip" and catalog.get(hashlib.sha256(pdf.read_bytes()).hexdigest()) is None:
@@ -263,12 +287,15 @@ def main(argv: list[str] | None = None) -> int:
         fields = extract_fields(pages, pdf=pdf, ocr_cache=args.data / "cache" / "ocr" if args.data else args.cache,
                                 source_name=pdf.name)
         score_doc(lb, fields, t)
-        parties += [s for s in fields.get("signatories") or [] if s.get("party") in ("lea", "ice")][:2]
+        sigs = [s for s in fields.get("signatories") or [] if s.get("party") in ("lea", "ice")][:2]
+        parties += sigs
+        eras.append((template_of(fields), sigs))
         n_parties += 2
         score_doc(lb, fields, by_kind[kinds.get(lb["file"], "unknown")])
     rep = report(t, len(labels) - sources.get("skipped (not in catalog)", 0))
     rep["page_sources"] = dict(sources)
     rep["parties"] = by_party(parties, n_parties)
+    rep["parties_by_template"] = by_template(eras)
     rep["by_layer_kind"] = {k: report(v, 0)["fields"] for k, v in sorted(by_kind.items())}
     cmd = "python -m bench.accuracy" + (f" --data {args.data}" if args.data else "") + f" --labels {args.labels}"
     cmd += f" --missing {args.missing}" + (f" --only {args.only}" if args.only else "")
@@ -287,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{pt['name_given']:.1%}, where the form prints a name {pt['name_given_where_printed']:.1%} "
           f"({pt['name_not_printed']} of {pt['parties']} parties sign a form with no Name line and no name was read "
           f"elsewhere); dates given {pt['date_given']:.1%}")
+    print_by_template(rep["parties_by_template"])
     print("\nby text-layer kind (MANIFEST.tsv): accuracy when given / coverage")
     for kind, rows in rep["by_layer_kind"].items():
         cells = []

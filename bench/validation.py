@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 from rapidfuzz import fuzz  # noqa: E402
 
 from agreements.listing import extracted_signed_date, listing_for  # noqa: E402
-from bench.accuracy import CatalogPages, norm_agency  # noqa: E402
+from bench.accuracy import CatalogPages, by_template, norm_agency, print_by_template, template_of  # noqa: E402
 from extract import pipeline  # noqa: E402
 from extract.fields import extract_fields  # noqa: E402
 from extract.sigocr import MAX_GAP_DAYS  # noqa: E402
@@ -228,6 +228,7 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
                                                       parties - not_printed(sigs)),
                            "not_printed": not_printed(sigs)},
         "signatory_date": {"given": pct(sum(bool(s.get("date")) for s in sigs), parties)},
+        "by_template": by_template([(r["template"], r["signatories"][:2]) for r in rows]),
     }
 
 
@@ -308,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                                                    "name_line")}
                             for s in fields.get("signatories") or []],
             "reasons": fields.get("reasons") or [],
+            "template": template_of(fields),
         })
     cmd = "nice -n 10 python3 bench/validation.py" + (f" --data {args.data}" if args.data != default_data() else "")
     cmd += f" --validation {args.validation}" if args.validation != default_set() else ""
@@ -378,6 +380,7 @@ def print_report(rep: dict[str, Any]) -> None:
           f"({s['signatory_name']['not_printed']} of {2 * s['documents']} parties sign a form with no Name line "
           "and no name was read elsewhere)")
     print(f"{'signatory_date':<16}{p(s['signatory_date']['given']):>9}{'(no label)':>18}")
+    print_by_template(s["by_template"])
     sd = s["signing_date"]
     print(f"signing date vs ICE's SIGNED: {sd['verdicts']} (equal {p(sd['equal_when_given'])} of those given)")
     t = rep["agency_threshold"]
