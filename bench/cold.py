@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     data = args.keep or Path(tempfile.mkdtemp(prefix="moa-cold-"))
     print(f"cold extraction: {len(files)} PDFs from {', '.join(map(str, args.folders))}; {args.jobs} processes; "
           f"tesseract {ocr.tesseract_version()}; {os.cpu_count()} CPUs; load before {os.getloadavg()[0]:.1f}")
-    print(f"command: nice -n 10 python3 bench/cold.py {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
+    args_line = " ".join(sys.argv[1:] if argv is None else argv)
+    print(f"command: python3 bench/cold.py {args_line} (niceness {os.nice(0)}, {os.cpu_count()} CPUs)".rstrip())
     try:
         wall, cpu, summary, busy = cold_extract(files, data, args.jobs)
         print(f"moa extract (cold): {wall:8.1f} s wall, {cpu:8.1f} s CPU   ({summary})")
