@@ -15,7 +15,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from extract import shifted
-from extract.dates import DateHit, find_dates
+from extract.dates import find_dates
 
 _LEA_HDR = re.compile(r"For\s+(?:the\s+)?(?:LEA\b|Law\s+Enforcement\s+Agency\b)\s*:?", re.IGNORECASE)
 _ICE_HDR = re.compile(r"For\s*(?:ICE|U\.?\s*S\.?\s+Immigration|DHS)\b\s*:?", re.IGNORECASE)
@@ -183,10 +183,11 @@ class Party:
     title_for_name: str | None = None  # the form prints this title where a name goes ("Director or designee")
 
 
-def _date_source(hit: DateHit, method: str) -> str:
-    if hit.kind in ("digital-signature", "stamped"):
-        return hit.kind
-    if method == "ocr" and hit.kind == "numeric":
+def date_source_of(kind: str, method: str) -> str:
+    """How a date of `kind` (extract.dates) read by `method` ("ocr" or "text") was written on the page."""
+    if kind in ("digital-signature", "stamped"):
+        return kind
+    if method == "ocr" and kind == "numeric":
         return "handwritten"
     return "typed"
 
@@ -342,7 +343,7 @@ def _set_date(p: Party, raw: str, method: str, conf: float) -> bool:
         return False
     if p.date and p.date_conf >= conf:
         return False
-    p.date, p.date_source, p.date_conf = hits[0].iso, _date_source(hits[0], method), conf
+    p.date, p.date_source, p.date_conf = hits[0].iso, date_source_of(hits[0].kind, method), conf
     return True
 
 

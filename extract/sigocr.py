@@ -26,7 +26,7 @@ from extract import sigcolumns
 from extract.dates import find_dates
 from extract.pdf import latest_date
 from extract.signatures import _NOT_NAME as NOT_NAME
-from extract.signatures import column_order, extract_signatories, known_ice, signature_pages
+from extract.signatures import column_order, date_source_of, extract_signatories, known_ice, signature_pages
 
 NAME_WORD_CONF = 70  # Tesseract confidence (0-100) every word of a second-reading name must reach
 PP_NAME_CONF = 95  # the same for PP-OCR, whose score is its line's (0-1, as 0-100): one slip barely lowers it
@@ -274,9 +274,7 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
             if why:
                 s["reasons"].append(f"fresh OCR date {n['date']} not used: {why}")
             else:
-                s["date"], s["date_source"] = n["date"], n.get("date_source")
-                s["reasons"] = [r for r in s["reasons"] if not r.startswith(("no readable date", "date unreadable"))]
-                s["reasons"].append("date " + note)
+                _give_date(s, n["date"], n.get("date_source"), "date " + note)
                 filled += 1
         if s.get("date") is None and not n.get("date") and (d := _beside_stamp(new_text, cols, party, other)):
             why = _date_holds(d, party, (by_old.get(other) or {}).get("date"),
@@ -284,15 +282,18 @@ def merge_fresh(signatories: list[dict[str, Any]], pages: list[Any], alt: list[A
             if why:
                 s["reasons"].append(f"fresh OCR date {d} beside a digital-signature stamp not used: {why}")
             else:
-                kind = cols[party][d]
-                s["date"] = d
-                s["date_source"] = "handwritten" if kind == "numeric" else kind if kind == "stamped" else "typed"
-                s["reasons"] = [r for r in s["reasons"] if not r.startswith(("no readable date", "date unreadable"))]
-                s["reasons"].append("date " + note + ", in its column beside the other party's digital-signature stamp")
+                _give_date(s, d, date_source_of(cols[party][d], "ocr"),
+                           "date " + note + ", in its column beside the other party's digital-signature stamp")
                 filled += 1
         if filled > before and not s.get("confidence"):
             s["confidence"] = n.get("confidence", 0.0)
     return filled
+
+
+def _give_date(s: dict[str, Any], iso: str, source: str | None, reason: str) -> None:
+    s["date"], s["date_source"] = iso, source
+    s["reasons"] = [r for r in s["reasons"] if not r.startswith(("no readable date", "date unreadable"))]
+    s["reasons"].append(reason)
 
 
 _STAMP = re.compile(r"Digitally\s+signed", re.I)  # the words the text parser skips a line for
