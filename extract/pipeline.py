@@ -11,6 +11,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,20 @@ def finish_one(conn: sqlite3.Connection, sha: str, file_name: str, started: tupl
     fields = extract_fields(pages, file_name, pdf=BlobStore(data_path(conn)).path(sha),
                             ocr_cache=data_path(conn) / "cache" / "ocr", ocr_signatures=mode != "skip",
                             ocr_jobs=jobs)
+    return save_one(conn, sha, file_name, pages, fields, start, mode=mode)
+
+
+def fields_task(pages: list[Page], file_name: str, pdf: str, cache_dir: str, mode: str) -> dict[str, Any]:
+    """A document's fields in an OCR worker, its second readings run there one after another (no pool of its
+    own): the run keeps as many documents' fields in flight as it has workers, so no worker waits while one
+    document's readings run in turn."""
+    return extract_fields(pages, file_name, pdf=Path(pdf), ocr_cache=Path(cache_dir),
+                          ocr_signatures=mode != "skip", ocr_jobs=0)
+
+
+def save_one(conn: sqlite3.Connection, sha: str, file_name: str, pages: list[Page], fields: dict[str, Any],
+             start: float, *, mode: str) -> dict[str, Any]:
+    """Store the record of one document; return it (with counters under 'extraction')."""
     record = build_record(sha, file_name, pages, fields)
     ocr_run = ocr_pages_run(pages)
     seconds = time.perf_counter() - start
@@ -130,8 +145,8 @@ def targets(conn: sqlite3.Connection, files: list[Path] | None) -> list[tuple[st
     return [(r["sha256"], r["name"], False) for r in rows]
 
 
-# OCR pages per worker kept queued beyond the document being finished: while this process reads a document's
-# fields and waits on its second readings, the workers read the next documents' pages instead of waiting (a
+# OCR pages per worker kept queued beyond the document being finished: while a worker reads a document's
+# fields and its second readings, the other workers read the next documents' pages instead of waiting (a
 # born-digital document queues none).
 AHEAD = 3
 
@@ -139,9 +154,9 @@ AHEAD = 3
 class _Feeder:
     """Begins documents (`begin`: their pages queued on the OCR pool) ahead of the one being finished while
     fewer than AHEAD pages a worker wait beyond it. With more than one job a thread of its own does it,
-    woken by every page read: a document's second readings run one after another (extract.sigocr) while the
-    run's loop waits on them, and the pages queued when it began that document ran out long before (issue 16:
-    one of two workers idle). With one job, pages are read inline, in `take`."""
+    woken by every page read: a document's fields and second readings take a worker a while (extract.sigocr),
+    and the pages queued when it began that document run out long before (issue 16: one of two workers idle).
+    With one job, pages are read inline, in `take`."""
 
     def __init__(self, total: int, jobs: int, started: dict[int, Any], begin: Any) -> None:
         self.total, self.jobs, self.started, self.begin = total, jobs, started, begin
@@ -219,7 +234,9 @@ class _Feeder:
 def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str = "auto", jobs: int = 2,
         force: bool = False, progress_stream: Any = None) -> RunSummary:
     """Bring extraction up to date; a failing document is recorded and the rest carry on. On a terminal
-    (`progress_stream`, else stderr), a line shows documents and pages done, OCR pages left and an ETA."""
+    (`progress_stream`, else stderr), a line shows documents and pages done, OCR pages left and an ETA.
+    With more than one job, each document's fields are read on a worker (`fields_task`), as many documents at
+    a time as there are workers, and stored here in order as they finish."""
     if mode not in MODES:
         raise UserError(f"--ocr must be one of {', '.join(MODES)}")
     if jobs < 1:
@@ -268,27 +285,58 @@ def run(conn: sqlite3.Connection, files: list[Path] | None = None, *, mode: str 
                     progress.ocr_page()
             return pending, start
 
+        def done(sha: str, name: str, record: dict[str, Any] | Exception) -> None:
+            pages = 0
+            if isinstance(record, Exception):
+                failed(sha, name, record)
+            else:
+                summary.extracted.append(record)
+                pages = record["page_count"]
+                summary.pages += pages
+                summary.ocr_pages += record["extraction"]["ocr_pages"]
+                summary.ocr_run += record["extraction"]["ocr_run"]
+            progress.document(pages)
+
+        # (sha, name, pages, start, fields on a worker) of documents whose fields are being read, oldest first
+        window: deque[tuple[str, str, list[Page], float, Future]] = deque()
+
+        def save_oldest() -> None:
+            sha, name, pages, start, fut = window.popleft()
+            try:
+                record: dict[str, Any] | Exception = save_one(conn, sha, name, pages, fut.result(), start,
+                                                              mode=mode)
+            except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
+                record = e
+            done(sha, name, record)
+
         feeder = _Feeder(len(todo), jobs, started, begin)
         if jobs > 1:
             feeder.start()
         with progress:
             for k, (sha, name) in enumerate(todo):
                 current = feeder.take(k)
-                pages = 0
                 if isinstance(current, Exception):
-                    failed(sha, name, current)
-                else:
+                    done(sha, name, current)
+                    continue
+                if jobs == 1:
                     try:
-                        record = finish_one(conn, sha, name, current, mode=mode, jobs=jobs)
+                        done(sha, name, finish_one(conn, sha, name, current, mode=mode, jobs=jobs))
                     except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
-                        failed(sha, name, e)
-                    else:
-                        summary.extracted.append(record)
-                        pages = record["page_count"]
-                        summary.pages += pages
-                        summary.ocr_pages += record["extraction"]["ocr_pages"]
-                        summary.ocr_run += record["extraction"]["ocr_run"]
-                progress.document(pages)
+                        done(sha, name, e)
+                    continue
+                pending, start = current
+                try:
+                    pages = pending.result()
+                    fut = ocr.pool(jobs).submit(fields_task, pages, name, str(blobs.path(sha)), str(cache_dir),
+                                                mode)
+                except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
+                    done(sha, name, e)
+                    continue
+                window.append((sha, name, pages, start, fut))
+                while len(window) > jobs or (window and window[0][-1].done()):
+                    save_oldest()
+            while window:
+                save_oldest()
     finally:
         if "feeder" in locals():
             feeder.stop()

@@ -50,6 +50,14 @@ def test_errors_recorded_and_second_run_does_no_ocr(corpus: Path, data_dir: Path
     # Even a forced re-extraction reads OCR from the cache: a page is never OCR'd twice.
     forced = pipeline.run(conn, [good], jobs=2, force=True)
     assert len(forced.extracted) == 1 and forced.ocr_run == 0 and forced.ocr_pages == 1
+    # With two jobs a document's fields (and its signature page's second readings) are read in a worker;
+    # with one, in this process: the same record either way.
+    inline = pipeline.run(conn, [good], jobs=1, force=True)
+    assert inline.ocr_run == 0
+    again = records.get_record(conn, first.extracted[0]["sha256"], with_text=True)
+    assert {k: v for k, v in again.items() if k not in ("extraction", "pages")} == \
+        {k: v for k, v in record.items() if k not in ("extraction", "pages")}  # pages: OCR's time, cache hit
+    assert [p["text"] for p in again["pages"]] == [p["text"] for p in record["pages"]]
 
 
 @pytest.mark.slow
