@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extract import datedecode
 from extract.dates import date_in_name
@@ -273,3 +275,62 @@ def test_two_labels_in_order_on_one_text_line_stay_in_place() -> None:
         ("2018", 90.0, (880, 1780, 100, 50)), ("Date:", 95.0, lea_label), ("ufze", 20.0, (1950, 1760, 300, 80))])
     lines = [DateLine(ice_label, None, None), DateLine(lea_label, (1903, 1751, 2456, 1917), "2019-06-20")]
     assert substitute(base, lines).text == "Date: OCT 15 2018 Date: 6/20/2019"
+
+
+def _plain_search(logp: np.ndarray, charset: list[str]) -> tuple[float, str] | None:
+    """The constrained search written plainly, move by move (how datedecode first did it): the oracle for the
+    array form, which runs every move of a slice at once."""
+    import math
+
+    arcs, start, final = datedecode._grammar()
+    index = {c: k for k, c in enumerate(charset) if k}
+    other = np.ones(len(charset), dtype=bool)
+    other[[0, *(index[c] for c in datedecode.DIGITS + datedecode.SEPS + " " if c in index)]] = False
+    lp_other = np.where(other[None, :], logp, -np.inf).max(axis=1)
+
+    def score(t: int, sym: str) -> float:
+        if sym == datedecode.OTHER:
+            return float(lp_other[t])
+        return float(logp[t, index[sym]]) if sym in index else -math.inf
+
+    cur: dict[tuple[int, str], tuple[float, str]] = {(start, ""): (0.0, "")}
+    for t in range(logp.shape[0]):
+        nxt: dict[tuple[int, str], tuple[float, str]] = {}
+        for (q, last), (s, text) in cur.items():
+            moves = [((q, ""), s + float(logp[t, 0]), text)]
+            if last:
+                moves.append(((q, last), s + score(t, last), text))
+            moves += [((q2, sym), s + score(t, sym), text + sym) for sym, q2 in arcs[q] if sym != last]
+            for key, total, txt in moves:
+                if total > nxt.get(key, (-math.inf, ""))[0]:
+                    nxt[key] = (total, txt)
+        cur = {k: v for k, v in nxt.items() if v[0] > -math.inf}
+    ends = [(v[0], k, v[1]) for k, v in cur.items() if k[0] == final]
+    if not ends:
+        return None
+    s, _, text = max(ends)
+    return s, text.replace(datedecode.OTHER, "").strip()
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_the_array_search_finds_the_plain_searchs_reading(seed: int) -> None:
+    """Noisy score tables of written dates (digits swapped for look-alikes, specks, slices smeared): the array
+    search reads what the plain search reads, at the same cost."""
+    rng = np.random.default_rng(seed)
+    day = f"{rng.integers(1, 13)}{rng.choice(list('/-.'))}{rng.integers(1, 32)}{rng.choice(list('/-.'))}" \
+          f"{rng.choice(['19', '20', '2019', '2025', '2031'])}"
+    text = "".join(rng.choice(list("0123456789/:aS")) if rng.random() < 0.15 else c for c in day)
+    slices = []
+    for ch in text:
+        slices += [{ch: float(rng.uniform(0.3, 0.99))}, {} if rng.random() < 0.7 else {ch: 0.5}]
+    logp = scores(slices) + rng.normal(0, 0.8, (len(slices), len(CHARSET)))
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    plain = _plain_search(logp, CHARSET)
+    got = datedecode.decode(logp, CHARSET)
+    iso = datedecode.to_iso(plain[1]) if plain else None
+    if iso is None:
+        assert got is None
+    else:
+        assert (got.text, got.iso) == (plain[1], iso)
+        assert got.gap == round(float(logp.max(axis=1).sum()) - plain[0], 2)
