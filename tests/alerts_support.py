@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import json
+import logging
 import os
 import re
 import socket
@@ -141,6 +142,7 @@ def free_port() -> int:
 
 
 def smtp_server() -> tuple[Controller, Inbox]:
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's INFO line for each connection's end
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
