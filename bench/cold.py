@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.speed import bare_tesseract, children_cpu  # noqa: E402
 from extract import ocr  # noqa: E402
+from extract.sigocr import BLOCK_DPI  # noqa: E402
 from moa.config import shared_corpus  # noqa: E402
 
 
@@ -99,6 +101,30 @@ def readings(data: Path) -> dict[tuple[str, int], list[float]]:
     return out
 
 
+_FROM = re.compile(r"(name|date) read from a (?:fresh OCR at (\d+) dpi (--psm \d+)|PP-OCR reading at (\d+) dpi|"
+                   r"(PP-OCR reading of its 'Date:' lines))")
+
+
+def given_by(data: Path) -> dict[str, Counter[str]]:
+    """Stage name -> names and dates that stage's second readings gave and the record keeps (the values whose
+    reason names it), from the run's records: what each kind of reading costs beside what it yields."""
+    conn = sqlite3.connect(f"file:{data / 'moa.sqlite'}?mode=ro", uri=True)
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for (record,) in conn.execute("SELECT record FROM extract_documents"):
+        for s in json.loads(record).get("signatories") or []:
+            for reason in s.get("reasons") or []:
+                m = _FROM.match(reason)
+                if m is None:
+                    continue
+                what, dpi, psm, pp_dpi, lines = m.groups()
+                if not s.get(what):
+                    continue  # given, then dropped by a later check
+                stage = stage_name(psm, int(dpi)) if psm else \
+                    stage_name("datecrop", BLOCK_DPI) if lines else stage_name("rapidocr region", int(pp_dpi))
+                out[stage][what] += 1
+    return out
+
+
 def stage_name(engine: str, dpi: int) -> str:
     if engine.startswith("--psm"):
         return f"Tesseract {dpi} dpi {engine}"
@@ -155,11 +181,15 @@ def main(argv: list[str] | None = None) -> int:
         total_read = sum(len(v) for v in stages.values())
         print(f"pages OCR'd on the first pass: {len(first)}; readings in the OCR cache: {total_read} "
               f"(so {total_read - len(first)} second readings of signature pages)")
-        print(f"  {'reading (CPU s in the workers)':<46}{'count':>6}{'CPU s':>10}{'s/reading':>11}")
+        given = given_by(data)
+        print(f"  {'reading (CPU s in the workers)':<46}{'count':>6}{'CPU s':>10}{'s/reading':>11}"
+              f"{'names':>7}{'dates':>7}  (values its second readings gave)")
         for (engine, dpi), secs in sorted(stages.items(), key=lambda kv: -sum(kv[1])):
             note = f" (first pass {len(first)}, signature pages {len(secs) - len(first)})" \
                 if (engine, dpi) == (ocr.CONFIG, ocr.DPI) else ""
-            print(f"  {stage_name(engine, dpi):<46}{len(secs):>6}{sum(secs):>10.1f}{sum(secs) / len(secs):>11.2f}{note}")
+            name = stage_name(engine, dpi)
+            print(f"  {name:<46}{len(secs):>6}{sum(secs):>10.1f}{sum(secs) / len(secs):>11.2f}"
+                  f"{given[name]['name']:>7}{given[name]['date']:>7}{note}")
         if args.no_bare:
             return 0
         with tempfile.TemporaryDirectory(prefix="moa-cold-png-") as tmp:
