@@ -36,9 +36,12 @@ from typing import Any
 from extract import datedecode, linerec, ppocr
 from extract.ocr import OcrResult
 
-VERSION = 15  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
+VERSION = 16  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
 # The printed label as Tesseract reads it: "Date:", "Date:_" (the underline), "Dat", "ate:" (a letter lost).
 LABEL = re.compile(r"(?:Date|DATE)[:;.,_]*|Dat|D?ate:")
+# A word that may be a misread label (`_label_words`): letters, then the colon or underline after a label.
+_MISREAD = re.compile(r"([A-Za-z]{2,6})[:;_]+")
+_OTHER_LABELS = ("name", "title", "agency", "signature")  # the other printed labels of a signature block
 # The line beside a label, in label heights: handwriting rises well above the printed baseline.
 ABOVE, BELOW = 2.0, 1.0
 REACH = 1400  # px at 400 dpi (3.5 in): how far right of its label a date line runs at most
@@ -87,17 +90,53 @@ def version() -> str:
     return f"datecrop {VERSION} over {_recognizers()[2]}; lines found by {ppocr.version()}"
 
 
+def _slips(word: str) -> int | None:
+    """How many OCR slips (1 or 2) a word ending in a label's mark ("pate:", "Dae_", "pace:") is from "Date";
+    2 too for one slip as near another printed label ("Nate:", Name or Date). None when it is nearer another
+    label or is no such word."""
+    from rapidfuzz.distance import Levenshtein
+
+    m = _MISREAD.fullmatch(word)
+    if m is None:
+        return None
+    core = m.group(1).lower()
+    d = Levenshtein.distance(core, "date")
+    other = min(Levenshtein.distance(core, o) for o in _OTHER_LABELS)
+    if not 1 <= d <= 2 or other < d:
+        return None
+    return 2 if other == d else d
+
+
+def _side_by_side(a: Box, b: Box) -> bool:
+    """Two words level with each other in the two columns, as the LEA's and ICE's labels stand."""
+    return abs(a[1] - b[1]) < max(a[3], b[3]) and abs(a[0] - b[0]) > 3 * max(a[3], b[3])
+
+
+def _label_words(words: list[Any]) -> list[Any]:
+    """The words of `words` that are "Date:" labels: as LABEL reads them, and a label Tesseract misread
+    ("pace:" for a bold "Date:", "Dae_", "Latte:") standing level with one in the other column, the pair the
+    side-by-side signature blocks print: a misread one slip from "Date" beside a label or another such
+    misread, one two slips away (or as near another label) only beside a label taken already. Unread, ICE's
+    line ran on across the LEA's column and the LEA's date was never read (Suwannee Co. FL's "6-11-19")."""
+    found = [w for w in words if LABEL.fullmatch(str(w[0]))]
+    near = [(w, d) for w in words if not LABEL.fullmatch(str(w[0])) and (d := _slips(str(w[0])))]
+    close = [w for w, d in near if d == 1]
+    kept = found + [w for w in close if any(_side_by_side(tuple(w[2]), tuple(o[2]))
+                                            for o in found + close if o is not w)]
+    kept += [w for w, d in near if d == 2 and any(_side_by_side(tuple(w[2]), tuple(o[2])) for o in kept)]
+    return [w for w in words if any(w is k for k in kept)]
+
+
 def _labels(words: list[Any]) -> list[tuple[Box, Box]]:
     """(word box, label box) of each label, the label box cut to the page's printed line height on its
     baseline: handwriting that runs into a label makes Tesseract's box for it twice as tall."""
     heights = sorted(b[3] for t, c, b in words if c >= 90 and str(t).isalpha())
     line = heights[len(heights) // 2] if heights else None
     out = []
-    for t, _, box in words:
-        if LABEL.fullmatch(str(t)):
-            left, top, width, height = box
-            h = min(height, line) if line else height
-            out.append((tuple(box), (left, top + height - h, width, h)))
+    for _, _, box in _label_words(words):
+        left, top, width, height = box
+        h = min(height, line) if line else height
+        out.append((tuple(box), (left, top + height - h, width, h)))
     return out
 
 

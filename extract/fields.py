@@ -31,7 +31,7 @@ from extract.signatures import (
 from extract.sigocr import MAX_GAP_DAYS, _date_holds, fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "32"  # 32: a form printing "Director or designee" where a name goes: that party's name_line False; 31: a date beside the other party's digital-signature stamp, placed in its column
+VERSION = "33"  # 33: a misread "Date:" label level with the other column's label is a label (extract.datecrop); 32: a form printing "Director or designee" where a name goes: that party's name_line False; 31: a date beside the other party's digital-signature stamp, placed in its column
 # 30: date lines read stamps' spaced days, confirm a date in the stretched box, void one the
 # checker reads apart at any cost; a date out of bounds is voided before the second readings
 # 29: no name from two readers alike (it helped one validation file, none of the corpus)

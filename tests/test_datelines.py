@@ -334,3 +334,22 @@ def test_the_array_search_finds_the_plain_searchs_reading(seed: int) -> None:
     else:
         assert (got.text, got.iso) == (plain[1], iso)
         assert got.gap == round(float(logp.max(axis=1).sum()) - plain[0], 2)
+
+
+def test_a_misread_date_label_counts_beside_the_other_columns_label() -> None:
+    from extract.datecrop import _label_words
+
+    def labels(*words: tuple[str, tuple[int, int, int, int]]) -> list[str]:
+        return [w[0] for w in _label_words([(t, 50.0, box) for t, box in words])]
+
+    # Suwannee Co. FL's bold LEA "Date:" read "pace:", level with ICE's "Date__" (400 dpi block reading).
+    assert labels(("Date__", (428, 1658, 126, 48)), ("OCT", (717, 1624, 113, 65)),
+                  ("pace:", (1776, 1650, 129, 45))) == ["Date__", "pace:"]
+    # Jackson Co. MN: both labels misread one slip from "Date", level with each other.
+    assert labels(("pate:", (300, 1000, 100, 45)), ("3-4-9095", (420, 990, 300, 60)),
+                  ("ate;", (1800, 1005, 90, 45))) == ["pate:", "ate;"]
+    # Two slips away, a word needs a label read as such beside it; alone it is a word ("are:" ending a sentence).
+    assert labels(("are:", (300, 400, 80, 45)), ("pace:", (1776, 1650, 129, 45))) == []
+    # The Name row: "Name:" and a misread as near Name as Date ("Nate:") are no Date labels.
+    assert labels(("Name:", (300, 1300, 120, 45)), ("Nate:", (1800, 1300, 120, 45))) == []
+    assert labels(("Date:", (300, 1000, 120, 45)), ("Name:", (1800, 1000, 120, 45))) == ["Date:"]
