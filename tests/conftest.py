@@ -15,6 +15,23 @@ CORPUS = shared_corpus()
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """main() sets moa's logging up (its handler on the root logger, level INFO); undone after each test, so a
+    later test's server threads (uvicorn's error log of a route's deliberate bug) do not log to the terminal."""
+    import logging
+
+    from moa.log import _Stderr
+
+    root = logging.getLogger()
+    level = root.level
+    try:
+        return (yield)
+    finally:
+        root.handlers[:] = [h for h in root.handlers if not isinstance(h, _Stderr)]
+        root.setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not (CORPUS / "moa").is_dir():
