@@ -108,8 +108,9 @@ def _slips(word: str) -> int | None:
 
 
 def _side_by_side(a: Box, b: Box) -> bool:
-    """Two words level with each other in the two columns, as the LEA's and ICE's labels stand."""
-    return abs(a[1] - b[1]) < max(a[3], b[3]) and abs(a[0] - b[0]) > 3 * max(a[3], b[3])
+    """Two words level with each other in the two columns (more than three of `a`'s heights apart), as the
+    LEA's and ICE's labels stand."""
+    return abs(a[1] - b[1]) < max(a[3], b[3]) and abs(a[0] - b[0]) > 3 * a[3]
 
 
 def _label_words(words: list[Any]) -> list[Any]:
@@ -292,8 +293,7 @@ def _partners(lines: list[DateLine]) -> dict[Box, DateLine]:
     out = {}
     for a in lines:
         for b in lines:
-            if a is not b and abs(a.label[1] - b.label[1]) < max(a.label[3], b.label[3]) \
-                    and abs(a.label[0] - b.label[0]) > 3 * a.label[3]:
+            if a is not b and _side_by_side(a.label, b.label):
                 out[a.label] = b
     return out
 

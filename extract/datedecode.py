@@ -114,7 +114,9 @@ class _Network:
     nodes: list[tuple[int, str]]
     index: dict[tuple[int, str], int]
     src: np.ndarray      # per move (grouped by target node): the node it leaves
-    column: list[int | None]  # per move: the class it scores (-1 "other", None a symbol the charset lacks)
+    classes: np.ndarray  # per move: the class it scores (0, the blank, for "other" and a symbol the charset lacks)
+    other: np.ndarray    # per move: it scores "other" (any character but a digit, a separator or a space)
+    absent: np.ndarray   # per move: it writes a symbol the charset lacks (never taken)
     emits: list[str]     # per move: the symbol it writes ("" for a blank or a held symbol)
     order: np.ndarray    # per move: its place in a search that visits nodes in index order
     position: np.ndarray  # per such place: the move's index here
@@ -144,7 +146,10 @@ def _network(last_year: int, only: str | None, cols: tuple[tuple[str, int], ...]
     targets = np.array([moves[k][0] for k in ranked])
     counts = np.bincount(targets, minlength=len(nodes))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return _Network(nodes, index, np.array([moves[k][1] for k in ranked]), [moves[k][2] for k in ranked],
+    column = [moves[k][2] for k in ranked]
+    return _Network(nodes, index, np.array([moves[k][1] for k in ranked]),
+                    np.array([c if c is not None and c > 0 else 0 for c in column]),
+                    np.array([c == -1 for c in column]), np.array([c is None for c in column]),
                     [moves[k][3] for k in ranked], np.array(ranked), np.argsort(ranked), starts, counts)
 
 
@@ -187,10 +192,9 @@ def decode(logp: np.ndarray, charset: list[str], latest: date | None = None,
     # Viterbi over (NFA state, last symbol or "" for blank), one slice at a time, every move of a slice at once
     # (numpy): a loop over the moves in Python took a date-line reading's most time (2.3 of 3.9 s).
     net = _network(min(LAST_YEAR, latest.year) if latest else LAST_YEAR, only, tuple(sorted(cols.items())))
-    # Each slice's scores by column: the classes, then "other", then -inf for a symbol the charset lacks.
-    table = np.concatenate([logp, lp_other[:, None], np.full((frames, 1), -np.inf)], axis=1).astype(np.float64)
-    column = np.array([len(charset) if c == -1 else len(charset) + 1 if c is None else c for c in net.column])
-    emit = table[:, column]  # (frames, edges)
+    emit = logp[:, net.classes].astype(np.float64)  # (frames, moves): what each move scores in each slice
+    emit[:, net.other] = lp_other[:, None]
+    emit[:, net.absent] = -np.inf
     cur = np.full(len(net.nodes), -np.inf)
     cur[net.index[(start, "")]] = 0.0
     back = np.empty((frames, len(net.nodes)), dtype=np.int64)

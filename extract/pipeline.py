@@ -80,18 +80,18 @@ def finish_one(conn: sqlite3.Connection, sha: str, file_name: str, started: tupl
                mode: str, jobs: int = 0) -> dict[str, Any]:
     pending, start = started
     pages = pending.result()
-    fields = extract_fields(pages, file_name, pdf=BlobStore(data_path(conn)).path(sha),
-                            ocr_cache=data_path(conn) / "cache" / "ocr", ocr_signatures=mode != "skip",
-                            ocr_jobs=jobs)
+    fields = fields_task(pages, file_name, str(BlobStore(data_path(conn)).path(sha)),
+                         str(data_path(conn) / "cache" / "ocr"), mode, jobs)
     return save_one(conn, sha, file_name, pages, fields, start, mode=mode)
 
 
-def fields_task(pages: list[Page], file_name: str, pdf: str, cache_dir: str, mode: str) -> dict[str, Any]:
-    """A document's fields in an OCR worker, its second readings run there one after another (no pool of its
-    own): the run keeps as many documents' fields in flight as it has workers, so no worker waits while one
-    document's readings run in turn."""
+def fields_task(pages: list[Page], file_name: str, pdf: str, cache_dir: str, mode: str,
+                jobs: int = 0) -> dict[str, Any]:
+    """A document's fields, its signature page's second readings on a pool of `jobs` workers. Run in an OCR
+    worker (jobs 0), the readings run there one after another: the run keeps as many documents' fields in
+    flight as it has workers, so no worker waits while one document's readings run in turn."""
     return extract_fields(pages, file_name, pdf=Path(pdf), ocr_cache=Path(cache_dir),
-                          ocr_signatures=mode != "skip", ocr_jobs=0)
+                          ocr_signatures=mode != "skip", ocr_jobs=jobs)
 
 
 def save_one(conn: sqlite3.Connection, sha: str, file_name: str, pages: list[Page], fields: dict[str, Any],
