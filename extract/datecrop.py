@@ -36,7 +36,7 @@ from typing import Any
 from extract import datedecode, linerec, ppocr
 from extract.ocr import OcrResult
 
-VERSION = 16  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
+VERSION = 17  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
 # The printed label as Tesseract reads it: "Date:", "Date:_" (the underline), "Dat", "ate:" (a letter lost).
 LABEL = re.compile(r"(?:Date|DATE)[:;.,_]*|Dat|D?ate:")
 # A word that may be a misread label (`_label_words`): letters, then the colon or underline after a label.
@@ -44,6 +44,7 @@ _MISREAD = re.compile(r"([A-Za-z]{2,6})[:;_]+")
 _OTHER_LABELS = ("name", "title", "agency", "signature")  # the other printed labels of a signature block
 # The line beside a label, in label heights: handwriting rises well above the printed baseline.
 ABOVE, BELOW = 2.0, 1.0
+LABEL_WIDTH = 4.5  # a label's width at most, in printed line heights ("Date:" is about 3, "Date:_" more)
 REACH = 1400  # px at 400 dpi (3.5 in): how far right of its label a date line runs at most
 # Ink boxes whose vertical centre lies this many label heights above / below the label's top belong to it.
 BAND_UP, BAND_DOWN = 1.3, 1.5
@@ -64,6 +65,11 @@ DISSENT = 4  # the checker's readings (at any cost) that, giving one other date,
 # "11-12": -12) is not.
 JOINT_MARGIN = 8.0
 MARGIN_CAP = 10.0  # log-probability one reading may add to the sum, so one odd crop cannot decide it
+# A date both models give in all but one of their readings stands even when each reading costs more than
+# MAX_GAP: a signature stroke across a typed "March 5, 2020" adds marks the grammar must pass over in every
+# crop, and two models agreeing on every crop is the evidence the cost stands in for. Up to LOOSE_GAP (a few
+# characters passed over); a line of text forced into the grammar costs 30 and more.
+UNANIMOUS, LOOSE_GAP = 7, 15.0
 
 
 Box = tuple[int, int, int, int]
@@ -74,6 +80,7 @@ class DateLine:
     label: Box  # the label word's box (left, top, width, height), as Tesseract gave it
     ink: Box | None  # the handwriting's box (left, top, right, bottom), page pixels
     iso: str | None  # the agreed date, None when the readings disagree or none fits
+    stamped: bool = False  # read as a date stamp ("SEP 9 2019"), not handwriting
 
 
 def _recognizers() -> tuple[Callable[[Any], Any], Callable[[Any], Any] | None, str]:
@@ -130,14 +137,16 @@ def _label_words(words: list[Any]) -> list[Any]:
 
 def _labels(words: list[Any]) -> list[tuple[Box, Box]]:
     """(word box, label box) of each label, the label box cut to the page's printed line height on its
-    baseline: handwriting that runs into a label makes Tesseract's box for it twice as tall."""
+    baseline (handwriting that runs into a label makes Tesseract's box for it twice as tall) and to the width
+    a printed "Date:" takes at that height (Tesseract may take the date after it into the label's word:
+    Manatee Co. FL's "Date:" box ran 545 px over "05·04·19", and the line was looked for after the date)."""
     heights = sorted(b[3] for t, c, b in words if c >= 90 and str(t).isalpha())
     line = heights[len(heights) // 2] if heights else None
     out = []
     for _, _, box in _label_words(words):
         left, top, width, height = box
         h = min(height, line) if line else height
-        out.append((tuple(box), (left, top + height - h, width, h)))
+        out.append((tuple(box), (left, top + height - h, min(width, int(LABEL_WIDTH * h)), h)))
     return out
 
 
@@ -242,9 +251,34 @@ def dissent(iso: str, checker: Counter[str]) -> str | None:
     return next((d for d, n in checker.most_common() if d != iso and n >= DISSENT), None)
 
 
+def unanimous(by_reader: list[Any], image: Any, ink: Box, checker: Callable[[Any], Any],
+              latest: date | None = None) -> str | None:
+    """The date both models give in UNANIMOUS or more of their eight readings, each costing at most
+    LOOSE_GAP, else None. The checker reads the line only when the reader is unanimous."""
+    top = votes(by_reader, latest, LOOSE_GAP).most_common(1)
+    if not top or top[0][1] < UNANIMOUS:
+        return None
+    again = votes(readings(image, ink, checker), latest, LOOSE_GAP)
+    return top[0][0] if again.get(top[0][0], 0) >= UNANIMOUS else None
+
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+# A date stamp as the grammar reads it: the month in three capitals, then digits, spaces and dashes only
+# ("SEP - 9 2019", "OCT 1 5 2019"); handwriting in capitals carries a comma or a full stop ("FEB. 21, 2025").
+_STAMP = re.compile(r"[A-Z]{3}[\s-]*\d[\d\s-]*")
+
+
+def _stamped(scored: list[Any], iso: str, latest: date | None) -> bool:
+    """Whether most of the reader's readings that give `iso` read as a date stamp (`_STAMP`)."""
+    texts = [d.text for one in scored if one is not None
+             and (d := datedecode.decode(*one, latest=latest)) and d.iso == iso]
+    return 2 * sum(bool(_STAMP.fullmatch(t.strip())) for t in texts) > len(texts)
+
+
 def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
-              checker: Callable[[Any], Any] | None, latest: date | None = None) -> tuple[str | None, Box | None]:
-    """(date, the box it was read in) of one line: the first box whose readings give a date decides (when
+              checker: Callable[[Any], Any] | None, latest: date | None = None
+              ) -> tuple[str | None, Box | None, bool]:
+    """(date, the box it was read in, whether it reads as a stamp) of one line: the first box whose readings give a date decides (when
     they disagree, the line gives nothing: Albemarle's "1-23-2020" reads 1-23 and 5-23 four times each, and
     stretched, 5-23 eight times; a box whose readings give one date too few times leaves the next box to
     confirm that date, never to give another); when the checker dissents, the date stands only if the two
@@ -255,6 +289,8 @@ def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
         by_reader = readings(image, ink, reader)
         read = votes(by_reader, latest)
         iso = agreed(read, None)
+        if iso is None and checker and (iso := unanimous(by_reader, image, ink, checker, latest)):
+            return iso, ink, _stamped(by_reader, iso, latest)
         if iso is None:
             if len(read) > 1 or (weak and set(read) - {weak}):
                 break
@@ -271,8 +307,8 @@ def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
             if rival and margin(by_reader, iso, rival, latest) + margin(by_checker, iso, rival, latest) \
                     < JOINT_MARGIN:
                 iso = None
-        return iso, ink
-    return None, (boxes[0] if boxes else None)
+        return iso, ink, bool(iso) and _stamped(by_reader, iso, latest)
+    return None, (boxes[0] if boxes else None), False
 
 
 def date_lines(image: Any, words: list[Any], latest: date | None = None) -> list[DateLine]:
@@ -281,8 +317,8 @@ def date_lines(image: Any, words: list[Any], latest: date | None = None) -> list
     reader, checker, _ = _recognizers()
     out = []
     for word, boxes in lines(image, words):
-        iso, ink = read_line(image, boxes, reader, checker, latest)
-        out.append(DateLine(word, ink, iso))
+        iso, ink, stamped = read_line(image, boxes, reader, checker, latest)
+        out.append(DateLine(word, ink, iso, stamped))
     return out
 
 
@@ -317,7 +353,9 @@ def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
         # The label as printed (the parser knows "Date:", not Tesseract's "ate:" or "Dat"), then the date.
         if not (line.iso and line.ink):
             return ["Date:"], [("Date:", conf, line.label)]
-        text = f"{int(line.iso[5:7])}/{int(line.iso[8:10])}/{line.iso[:4]}"
+        month, day, year = int(line.iso[5:7]), int(line.iso[8:10]), line.iso[:4]
+        # Written as the page wrote it, so the signature parser tells a stamp from handwriting.
+        text = f"{_MONTHS[month - 1]} {day} {year}" if line.stamped else f"{month}/{day}/{year}"
         return ["Date:", text], [("Date:", conf, line.label), (text, 100.0, line.ink)]
 
     # Two labels already on one text line, left before right, stay where they are: written together at the

@@ -201,6 +201,8 @@ def test_handwritten_dates_beside_their_labels(corpus: Path, tmp_path: Path, nam
     by_party = {s["party"]: s["date"] for s in got}
     for party, iso in want["dates"].items():
         assert by_party.get(party) in ((iso,) if party in want["given"] else (iso, None)), (party, reading.text[-600:])
+    for party, source in want.get("sources", {}).items():
+        assert next(s["date_source"] for s in got if s["party"] == party) == source, party
 
 
 def test_two_labels_level_with_each_other_are_written_on_one_line_left_then_right() -> None:
@@ -353,3 +355,67 @@ def test_a_misread_date_label_counts_beside_the_other_columns_label() -> None:
     # The Name row: "Name:" and a misread as near Name as Date ("Nate:") are no Date labels.
     assert labels(("Name:", (300, 1300, 120, 45)), ("Nate:", (1800, 1300, 120, 45))) == []
     assert labels(("Date:", (300, 1000, 120, 45)), ("Name:", (1800, 1000, 120, 45))) == ["Date:"]
+
+
+def _crossed(text: str, at: int, charset: list[str]) -> tuple:
+    """A reading of `text` whose character `at` a crossing stroke turned into an "x": a date at a cost over
+    MAX_GAP (the grammar must pass over the x)."""
+    return scores(spell(text, {at: {"x": 0.95}}), charset), charset
+
+
+def test_both_models_reading_one_date_in_every_crop_give_it_at_a_cost_over_max_gap(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Mineral Co. NV's "MARCH 5, 2025", a signature across West Virginia's "5/27/25": each reading costs more
+    # than MAX_GAP, but both models give the one date in all but one of their readings.
+    from extract import datecrop
+
+    charset = ["blank", *"0123456789/-.x", " "]
+    crossed = _crossed("3/5/2020", 3, charset)
+    assert datecrop.MAX_GAP < datedecode.decode(*crossed).gap < datecrop.LOOSE_GAP
+    other = _crossed("3/6/2020", 3, charset)
+
+    def line(reader: list, checker: list) -> str | None:
+        monkeypatch.setattr(datecrop, "readings", lambda image, ink, fn: reader if fn == "reader" else checker)
+        return datecrop.read_line(None, [(0, 0, 9, 9)], "reader", "checker")[0]
+
+    assert line([crossed] * 8, [crossed] * 7 + [other]) == "2020-03-05"
+    assert line([crossed] * 8, [other] * 8) is None  # the models read two dates: nothing
+    assert line([crossed] * 6 + [other] * 2, [crossed] * 8) is None  # the reader not unanimous
+    assert line([crossed] * 8, [crossed] * 6 + [None] * 2) is None  # the checker not unanimous
+
+
+def test_a_date_read_as_a_stamp_is_written_as_one() -> None:
+    # Calhoun Co. FL's ICE stamp "SEP - 9 2019" is given as stamped; handwriting in capitals with a comma or a
+    # full stop (St. Mary's Co. MD's "MAR 3,2025", Jacksonville's "FEB. 21, 2025") stays handwritten.
+    from extract.datecrop import DateLine, _stamped, substitute
+    from extract.dates import find_dates
+    from extract.ocr import OcrResult
+
+    charset = ["blank", *"0123456789/-.,SEPMARFB", " "]
+
+    def read(text: str) -> list:
+        return [(scores(spell(text), charset), charset)] * 8
+
+    assert _stamped(read("SEP - 9 2019"), "2019-09-09", None)
+    assert not _stamped(read("MAR 3,2025"), "2025-03-03", None)
+    assert not _stamped(read("FEB. 21, 2025"), "2025-02-21", None)
+    label = (433, 1862, 124, 45)
+    base = OcrResult(text="Date: SEP -9 2B19", dpi=400, words=[
+        ("Date:", 96.0, label), ("SEP", 80.0, (700, 1800, 90, 50)), ("-9", 60.0, (800, 1800, 60, 50)),
+        ("2B19", 40.0, (880, 1800, 100, 50))])
+    got = substitute(base, [DateLine(label, (650, 1780, 1000, 1900), "2019-09-09", stamped=True)])
+    assert [(h.iso, h.kind) for h in find_dates(got.text)] == [("2019-09-09", "stamped")]
+    plain = substitute(base, [DateLine(label, (650, 1780, 1000, 1900), "2019-09-09")])
+    assert [(h.iso, h.kind) for h in find_dates(plain.text)] == [("2019-09-09", "numeric")]
+
+
+def test_a_label_word_run_on_over_its_date_is_cut_to_a_labels_width() -> None:
+    # Tesseract may take the date after a label into the label's word ("Date:" 545 px wide over "05·04·19"):
+    # the line beside it must start where a printed "Date:" ends, not after the date.
+    from extract.datecrop import LABEL_WIDTH, _labels
+
+    words = [("Date:", 96.0, (397, 1831, 136, 45)), ("Date:", 94.0, (1807, 1829, 545, 46)),
+             *[("Sheriff", 95.0, (400 + 300 * i, 2000, 200, 45)) for i in range(5)]]
+    (_, left), (_, right) = _labels(words)
+    assert left[2] == 136  # a label of a label's width is left as it is
+    assert right[2] == int(LABEL_WIDTH * 45) < 545
