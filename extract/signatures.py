@@ -109,6 +109,33 @@ def _census_first_names() -> frozenset[str]:
 FIRST_NAMES = _census_first_names()
 
 
+def _census_surnames() -> frozenset[str]:
+    """Surnames of the 1990 US census (88,799, shipped in the `names` package), lower case."""
+    import importlib.resources as res
+
+    text = (res.files("names") / "dist.all.last").read_text()
+    return frozenset(line.split()[0].lower() for line in text.splitlines() if line.strip())
+
+
+SURNAMES = _census_surnames()
+
+
+def census_name(name: str) -> bool:
+    """Whether every word of `name` is a census name: the first a first name (a nickname in quotes one too),
+    the last a surname, any between an initial or a first name; a suffix (Jr., III) may end it."""
+    toks = [t.strip(",") for t in name.split()]
+    if toks and re.fullmatch(r"Jr\.?|Sr\.?|II|III|IV", toks[-1]):
+        toks = toks[:-1]
+    if len(toks) < 2:
+        return False
+
+    def first(t: str) -> bool:
+        return t.strip("\"“”'").lower() in FIRST_NAMES
+
+    return first(toks[0]) and toks[-1].lower() in SURNAMES and all(
+        re.fullmatch(r"[A-Z]\.", t) or first(t) for t in toks[1:-1])
+
+
 def misread_first_name(name: str) -> str | None:
     """Why an OCR'd name's first name reads as a misreading of a common one ("Kevir" one slip from "Kevin",
     "Rjehard" two from "Richard"), else None. A first name that is in the census list, an initial, a nickname

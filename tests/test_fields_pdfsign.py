@@ -90,3 +90,22 @@ def test_second_reading_guards_keep_guesses_out() -> None:
     assert _date_holds("2025-02-28", "lea", "2025-02-28", None, written=2) is None
     # PP-OCR's line score is its whole line's: Waukesha's "Erl J.Severson" scored 91.
     assert "confidence" in _name_holds("Erl J. Severson", "lea", {"erl": 91.0, "j": 91.0, "severson": 91.0}, 95)
+
+
+def test_a_pp_ocr_name_under_its_bar_stands_when_every_word_is_a_census_name() -> None:
+    # PP-OCR's line scores of names it read on real signature pages. Under 95, down to Tesseract's floor of
+    # 70, a name of census first names and surnames stands; one misread into a non-name does not.
+    from extract.signatures import census_name
+    from extract.sigocr import _name_holds
+
+    def pp(name: str, score: float) -> str | None:
+        return _name_holds(name, "lea", {t.strip('."').lower(): score for t in name.split()}, 95)
+
+    assert pp("Gordon Smith", 93.7) is None  # Bradford Co. FL
+    assert pp('Robert "Bob" Johnson', 94.6) is None  # Santa Rosa Co. FL
+    assert pp("Steve Hall", 93.1) is None  # St. Mary's Co. MD
+    assert "confidence" in pp("Noef E. Stephen", 91.1)  # Okeechobee Co. FL: Noel
+    assert "confidence" in pp("Jalhes K. Jeffies", 90.1)  # Power Co. ID
+    assert "confidence" in pp("Gordon Smith", 60.0)  # under Tesseract's floor too
+    assert census_name("John W. Mina") and census_name("Bobby McCallum Jr.")
+    assert not census_name("Benja Min J. Stewart") and not census_name("Smith")
