@@ -36,7 +36,7 @@ from typing import Any
 from extract import datedecode, linerec, ppocr
 from extract.ocr import OcrResult
 
-VERSION = 17  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
+VERSION = 18  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
 # The printed label as Tesseract reads it: "Date:", "Date:_" (the underline), "Dat", "ate:" (a letter lost).
 LABEL = re.compile(r"(?:Date|DATE)[:;.,_]*|Dat|D?ate:")
 # A word that may be a misread label (`_label_words`): letters, then the colon or underline after a label.
@@ -278,10 +278,11 @@ def _stamped(scored: list[Any], iso: str, latest: date | None) -> bool:
 def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
               checker: Callable[[Any], Any] | None, latest: date | None = None
               ) -> tuple[str | None, Box | None, bool]:
-    """(date, the box it was read in, whether it reads as a stamp) of one line: the first box whose readings give a date decides (when
-    they disagree, the line gives nothing: Albemarle's "1-23-2020" reads 1-23 and 5-23 four times each, and
-    stretched, 5-23 eight times; a box whose readings give one date too few times leaves the next box to
-    confirm that date, never to give another); when the checker dissents, the date stands only if the two
+    """(date, the box it was read in, whether it reads as a stamp) of one line: the first box whose readings
+    give a date decides (when they disagree, the line gives nothing: Albemarle's "1-23-2020" reads 1-23 and
+    5-23 four times each, and stretched, 5-23 eight times; a box whose readings give one date too few times
+    leaves the next box to confirm that date, never to give another; a box both models read alike in every
+    crop gives its date at a higher cost, `unanimous`); when the checker dissents, the date stands only if the two
     models together prefer it by JOINT_MARGIN. (None, first box) when no box gives a date. Only dates up to `latest` (the
     file's last save, `extract.pdf.latest_date`) are read."""
     weak: str | None = None  # the one date a box's readings gave, too few times to count
@@ -289,8 +290,9 @@ def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
         by_reader = readings(image, ink, reader)
         read = votes(by_reader, latest)
         iso = agreed(read, None)
-        if iso is None and checker and (iso := unanimous(by_reader, image, ink, checker, latest)):
-            return iso, ink, _stamped(by_reader, iso, latest)
+        if iso is None and checker and (loose := unanimous(by_reader, image, ink, checker, latest)) \
+                and weak in (None, loose):
+            return loose, ink, _stamped(by_reader, loose, latest)
         if iso is None:
             if len(read) > 1 or (weak and set(read) - {weak}):
                 break

@@ -382,6 +382,12 @@ def test_both_models_reading_one_date_in_every_crop_give_it_at_a_cost_over_max_g
     assert line([crossed] * 8, [other] * 8) is None  # the models read two dates: nothing
     assert line([crossed] * 6 + [other] * 2, [crossed] * 8) is None  # the reader not unanimous
     assert line([crossed] * 8, [crossed] * 6 + [None] * 2) is None  # the checker not unanimous
+    # A box whose readings gave one date too few times leaves the next box to confirm it, never to give another.
+    clear = (scores(spell("3/6/2020"), charset), charset)
+    by_box = {(1, 0, 9, 9): {"reader": [clear] * 3 + [None] * 5, "checker": [clear] * 8},
+              (0, 0, 9, 9): {"reader": [crossed] * 8, "checker": [crossed] * 8}}
+    monkeypatch.setattr(datecrop, "readings", lambda image, ink, fn: by_box[ink][fn])
+    assert datecrop.read_line(None, list(by_box), "reader", "checker")[0] is None
 
 
 def test_a_date_read_as_a_stamp_is_written_as_one() -> None:
