@@ -34,6 +34,7 @@ from datetime import date
 from typing import Any
 
 from extract import datedecode, linerec, ppocr
+from extract.dates import MONTHS
 from extract.ocr import OcrResult
 
 VERSION = 18  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
@@ -197,6 +198,12 @@ def readings(image: Any, ink: Box, scores: Callable[[Any], Any]) -> list[Any]:
     return [scores(_crop(image, ink, s, m)) for s, m in VARIANTS]
 
 
+def decoded(scored: list[Any], latest: date | None = None) -> list[Any]:
+    """The grammar's reading (`datedecode.decode`, up to `latest`) of each of one recognizer's eight crops
+    (`readings`), None where it gives none: decoded once, read by `votes`, `unanimous` and `_stamped`."""
+    return [datedecode.decode(*one, latest=latest) if one is not None else None for one in scored]
+
+
 def margin(scored: list[Any], iso: str, rival: str, latest: date | None = None) -> float:
     """How much more likely one recognizer finds `iso` than `rival` on the line: over its eight readings
     (`readings`), the sum of what reading `rival` costs against reading `iso` (log-probability, each held to
@@ -212,10 +219,9 @@ def margin(scored: list[Any], iso: str, rival: str, latest: date | None = None) 
     return round(total, 2)
 
 
-def votes(scored: list[Any], latest: date | None = None, most: float | None = MAX_GAP) -> Counter[str]:
-    """How many of the line's eight readings (`readings`) give each date (up to `latest`), counting those
-    that cost at most `most` (None: every reading)."""
-    reads = [datedecode.decode(*one, latest=latest) if one is not None else None for one in scored]
+def votes(reads: list[Any], most: float | None = MAX_GAP) -> Counter[str]:
+    """How many of the line's eight readings (`decoded`) give each date, counting those that cost at most
+    `most` (None: every reading)."""
     return Counter(d.iso for d in reads if d and (most is None or d.gap <= most))
 
 
@@ -251,27 +257,27 @@ def dissent(iso: str, checker: Counter[str]) -> str | None:
     return next((d for d, n in checker.most_common() if d != iso and n >= DISSENT), None)
 
 
-def unanimous(by_reader: list[Any], image: Any, ink: Box, checker: Callable[[Any], Any],
+def unanimous(reads: list[Any], image: Any, ink: Box, checker: Callable[[Any], Any],
               latest: date | None = None) -> str | None:
-    """The date both models give in UNANIMOUS or more of their eight readings, each costing at most
-    LOOSE_GAP, else None. The checker reads the line only when the reader is unanimous."""
-    top = votes(by_reader, latest, LOOSE_GAP).most_common(1)
+    """The date both models give in UNANIMOUS or more of their eight readings (the reader's `decoded` in
+    `reads`), each costing at most LOOSE_GAP, else None. The checker reads the line only when the reader is
+    unanimous."""
+    top = votes(reads, LOOSE_GAP).most_common(1)
     if not top or top[0][1] < UNANIMOUS:
         return None
-    again = votes(readings(image, ink, checker), latest, LOOSE_GAP)
+    again = votes(decoded(readings(image, ink, checker), latest), LOOSE_GAP)
     return top[0][0] if again.get(top[0][0], 0) >= UNANIMOUS else None
 
 
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_STAMP_MONTHS = {n: name.upper() for name, n in MONTHS.items() if len(name) == 3}  # 3 -> "MAR"
 # A date stamp as the grammar reads it: the month in three capitals, then digits, spaces and dashes only
 # ("SEP - 9 2019", "OCT 1 5 2019"); handwriting in capitals carries a comma or a full stop ("FEB. 21, 2025").
 _STAMP = re.compile(r"[A-Z]{3}[\s-]*\d[\d\s-]*")
 
 
-def _stamped(scored: list[Any], iso: str, latest: date | None) -> bool:
-    """Whether most of the reader's readings that give `iso` read as a date stamp (`_STAMP`)."""
-    texts = [d.text for one in scored if one is not None
-             and (d := datedecode.decode(*one, latest=latest)) and d.iso == iso]
+def _stamped(reads: list[Any], iso: str) -> bool:
+    """Whether most of the reader's readings (`decoded`) that give `iso` read as a date stamp (`_STAMP`)."""
+    texts = [d.text for d in reads if d and d.iso == iso]
     return 2 * sum(bool(_STAMP.fullmatch(t.strip())) for t in texts) > len(texts)
 
 
@@ -288,11 +294,12 @@ def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
     weak: str | None = None  # the one date a box's readings gave, too few times to count
     for ink in boxes:
         by_reader = readings(image, ink, reader)
-        read = votes(by_reader, latest)
+        reads = decoded(by_reader, latest)
+        read = votes(reads)
         iso = agreed(read, None)
-        if iso is None and checker and (loose := unanimous(by_reader, image, ink, checker, latest)) \
+        if iso is None and checker and (loose := unanimous(reads, image, ink, checker, latest)) \
                 and weak in (None, loose):
-            return loose, ink, _stamped(by_reader, loose, latest)
+            return loose, ink, _stamped(reads, loose)
         if iso is None:
             if len(read) > 1 or (weak and set(read) - {weak}):
                 break
@@ -305,11 +312,11 @@ def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
             # The checker dissents by the dates it reads however much they cost it: Highlands Co. FL's "6/20/2019",
             # whose 6 both models see as a 0, reads "4/20" to the reader's grammar, "01/20" or "6/20" to the
             # checker's at a cost over MAX_GAP; a date the models read apart is no date.
-            rival = dissent(iso, votes(by_checker, latest, None))
+            rival = dissent(iso, votes(decoded(by_checker, latest), None))
             if rival and margin(by_reader, iso, rival, latest) + margin(by_checker, iso, rival, latest) \
                     < JOINT_MARGIN:
                 iso = None
-        return iso, ink, bool(iso) and _stamped(by_reader, iso, latest)
+        return iso, ink, bool(iso) and _stamped(reads, iso)
     return None, (boxes[0] if boxes else None), False
 
 
@@ -357,7 +364,7 @@ def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
             return ["Date:"], [("Date:", conf, line.label)]
         month, day, year = int(line.iso[5:7]), int(line.iso[8:10]), line.iso[:4]
         # Written as the page wrote it, so the signature parser tells a stamp from handwriting.
-        text = f"{_MONTHS[month - 1]} {day} {year}" if line.stamped else f"{month}/{day}/{year}"
+        text = f"{_STAMP_MONTHS[month]} {day} {year}" if line.stamped else f"{month}/{day}/{year}"
         return ["Date:", text], [("Date:", conf, line.label), (text, 100.0, line.ink)]
 
     # Two labels already on one text line, left before right, stay where they are: written together at the

@@ -94,30 +94,16 @@ def clean_name(s: str) -> str | None:
     return t
 
 
-def _census_first_names() -> frozenset[str]:
-    """First names of the 1990 US census (about 5,500, shipped in the `names` package), lower case."""
+def _census(*files: str) -> frozenset[str]:
+    """The names of the 1990 US census lists `files` (shipped in the `names` package), lower case."""
     import importlib.resources as res
 
-    out: set[str] = set()
-    for f in ("dist.male.first", "dist.female.first"):
-        for line in (res.files("names") / f).read_text().splitlines():
-            if line.strip():
-                out.add(line.split()[0].lower())
-    return frozenset(out)
+    return frozenset(line.split()[0].lower() for f in files
+                     for line in (res.files("names") / f).read_text().splitlines() if line.strip())
 
 
-FIRST_NAMES = _census_first_names()
-
-
-def _census_surnames() -> frozenset[str]:
-    """Surnames of the 1990 US census (88,799, shipped in the `names` package), lower case."""
-    import importlib.resources as res
-
-    text = (res.files("names") / "dist.all.last").read_text()
-    return frozenset(line.split()[0].lower() for line in text.splitlines() if line.strip())
-
-
-SURNAMES = _census_surnames()
+FIRST_NAMES = _census("dist.male.first", "dist.female.first")  # 5,163
+SURNAMES = _census("dist.all.last")  # 88,799
 
 
 def census_name(name: str) -> bool:

@@ -202,9 +202,9 @@ def _name_holds(name: str, party: str, conf: dict[str, float], least: float = NA
               or any(fuzz.ratio(t.lower().strip(".,'s"), w) >= 80 for w in NOT_NAME if len(w) >= 5)]
     if titles:
         return f"{titles} reads as a title or a place, not a name"
-    low = [t for t in name.split() if conf.get(re.sub(r"[^\w]", "", t).lower(), 0.0) < least]
-    if low and least == PP_NAME_CONF and census_name(name) and \
-            all(conf.get(re.sub(r"[^\w]", "", t).lower(), 0.0) >= NAME_WORD_CONF for t in low):
+    word_conf = [(t, conf.get(re.sub(r"[^\w]", "", t).lower(), 0.0)) for t in name.split()]
+    low = [t for t, c in word_conf if c < least]
+    if low and least == PP_NAME_CONF and census_name(name) and min(c for _, c in word_conf) >= NAME_WORD_CONF:
         return None  # PP-OCR's line read less surely, but every word a census name: as Tesseract's floor holds
     return f"OCR confidence under {least:g} for {low}" if low else None
 

@@ -393,18 +393,18 @@ def test_both_models_reading_one_date_in_every_crop_give_it_at_a_cost_over_max_g
 def test_a_date_read_as_a_stamp_is_written_as_one() -> None:
     # Calhoun Co. FL's ICE stamp "SEP - 9 2019" is given as stamped; handwriting in capitals with a comma or a
     # full stop (St. Mary's Co. MD's "MAR 3,2025", Jacksonville's "FEB. 21, 2025") stays handwritten.
-    from extract.datecrop import DateLine, _stamped, substitute
+    from extract.datecrop import DateLine, _stamped, decoded, substitute
     from extract.dates import find_dates
     from extract.ocr import OcrResult
 
     charset = ["blank", *"0123456789/-.,SEPMARFB", " "]
 
     def read(text: str) -> list:
-        return [(scores(spell(text), charset), charset)] * 8
+        return decoded([(scores(spell(text), charset), charset)] * 8)
 
-    assert _stamped(read("SEP - 9 2019"), "2019-09-09", None)
-    assert not _stamped(read("MAR 3,2025"), "2025-03-03", None)
-    assert not _stamped(read("FEB. 21, 2025"), "2025-02-21", None)
+    assert _stamped(read("SEP - 9 2019"), "2019-09-09")
+    assert not _stamped(read("MAR 3,2025"), "2025-03-03")
+    assert not _stamped(read("FEB. 21, 2025"), "2025-02-21")
     label = (433, 1862, 124, 45)
     base = OcrResult(text="Date: SEP -9 2B19", dpi=400, words=[
         ("Date:", 96.0, label), ("SEP", 80.0, (700, 1800, 90, 50)), ("-9", 60.0, (800, 1800, 60, 50)),
