@@ -2,8 +2,9 @@
 
 A whole-page reading loses most handwritten dates: Tesseract reads "3/12/25" as "Bl ha [25", and PP-OCR
 splits it into pieces or reads a slash as a 1. Here each "Date:" label that the block reading (Tesseract,
-400 dpi, one block) found marks a line. PP-OCR's detector finds the ink on that line, right of the label,
-and the line is taken wider than the ink (the detector may miss a stroke at either end, and a date cut
+400 dpi, one block) found marks a line, and so does the word where the form prints one, over "Signature:",
+when Tesseract misread the label or ran it into the date (`_placed`). PP-OCR's detector finds the ink on
+that line, right of the label, and the line is taken wider than the ink (the detector may miss a stroke at either end, and a date cut
 short can still read as a date: "3/1/20" of "3/19/20"). The recognizer's scores for the whole stretch are
 read under a grammar of dates (`extract.datedecode`).
 
@@ -37,7 +38,7 @@ from extract import datedecode, linerec, ppocr
 from extract.dates import MONTHS
 from extract.ocr import OcrResult
 
-VERSION = 18  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
+VERSION = 20  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
 # The printed label as Tesseract reads it: "Date:", "Date:_" (the underline), "Dat", "ate:" (a letter lost).
 LABEL = re.compile(r"(?:Date|DATE)[:;.,_]*|Dat|D?ate:")
 # A word that may be a misread label (`_label_words`): letters, then the colon or underline after a label.
@@ -46,6 +47,10 @@ _OTHER_LABELS = ("name", "title", "agency", "signature")  # the other printed la
 # The line beside a label, in label heights: handwriting rises well above the printed baseline.
 ABOVE, BELOW = 2.0, 1.0
 LABEL_WIDTH = 4.5  # a label's width at most, in printed line heights ("Date:" is about 3, "Date:_" more)
+SIGNATURE = re.compile(r"Signature[:;.,_]*")  # the label printed under "Date:" (`_placed`)
+DATE_TO_SIGNATURE = 0.52  # a printed "Date:" is this share of "Signature:"'s width in the same type
+STEP = (1.5, 4.5)  # printed line heights from "Date:"'s baseline up from "Signature:"'s, least and most
+MISREAD_CONF = 70  # Tesseract's confidence under which a word there may be the label misread
 REACH = 1400  # px at 400 dpi (3.5 in): how far right of its label a date line runs at most
 # Ink boxes whose vertical centre lies this many label heights above / below the label's top belong to it.
 BAND_UP, BAND_DOWN = 1.3, 1.5
@@ -136,19 +141,55 @@ def _label_words(words: list[Any]) -> list[Any]:
     return [w for w in words if any(w is k for k in kept)]
 
 
+def _placed(words: list[Any], taken: list[Any], line: int) -> list[tuple[Box, Box]]:
+    """(word box, label box) of the "Date:" labels the form's layout places where none was read: the block
+    prints "Date:" left-aligned over "Signature:", a line or two above it. The word standing there is the
+    label misread ("pate.", "Ceres", "bu,") or run into the handwriting after it ("Date:_O/}",
+    "pu:__Z|1¢|2»"), when Tesseract doubted it (under MISREAD_CONF) or it begins with "Date"; a heading read
+    surely there ("TERMINATION") is none. The label box takes the width a printed "Date:" has beside that
+    "Signature:" (DATE_TO_SIGNATURE) on the word's baseline."""
+    def over(b: Box, sig: Box) -> bool:  # left-aligned with "Signature:", its baseline STEP line heights above
+        rise = (sig[1] + sig[3]) - (b[1] + b[3])
+        return abs(b[0] - sig[0]) < line and STEP[0] * line <= rise <= STEP[1] * line
+
+    out = []
+    for _, _, sig in (w for w in words if SIGNATURE.fullmatch(str(w[0]))):
+        if any(over(tuple(w[2]), sig) for w in taken):
+            continue
+        above = sorted((w for w in words if over(tuple(w[2]), sig)), key=lambda w: -(w[2][1] + w[2][3]))
+        if not above:
+            continue
+        text, conf, box = above[0]  # the nearest: the line just above "Signature:"
+        if not (conf < MISREAD_CONF or str(text).startswith(("Date", "DATE"))) or _other_label(str(text)):
+            continue
+        left, top, _, height = box
+        out.append((tuple(box), (left, top + height - line, int(DATE_TO_SIGNATURE * sig[2]), line)))
+    return out
+
+
+def _other_label(word: str) -> bool:
+    """Whether a word reads nearer one of the block's other printed labels than "Date" ("Narne:", "Title")."""
+    from rapidfuzz.distance import Levenshtein
+
+    core = re.sub(r"[^a-z]", "", word.lower())
+    return min(Levenshtein.distance(core, o) for o in _OTHER_LABELS) < Levenshtein.distance(core, "date")
+
+
 def _labels(words: list[Any]) -> list[tuple[Box, Box]]:
     """(word box, label box) of each label, the label box cut to the page's printed line height on its
     baseline (handwriting that runs into a label makes Tesseract's box for it twice as tall) and to the width
     a printed "Date:" takes at that height (Tesseract may take the date after it into the label's word:
-    Manatee Co. FL's "Date:" box ran 545 px over "05·04·19", and the line was looked for after the date)."""
+    Manatee Co. FL's "Date:" box ran 545 px over "05·04·19", and the line was looked for after the date).
+    Then the labels no reading of the word gave, placed by the form's layout (`_placed`)."""
     heights = sorted(b[3] for t, c, b in words if c >= 90 and str(t).isalpha())
     line = heights[len(heights) // 2] if heights else None
     out = []
-    for _, _, box in _label_words(words):
+    taken = _label_words(words)
+    for _, _, box in taken:
         left, top, width, height = box
         h = min(height, line) if line else height
         out.append((tuple(box), (left, top + height - h, min(width, int(LABEL_WIDTH * h)), h)))
-    return out
+    return out + (_placed(words, taken, line) if line else [])
 
 
 def _line_start(label: Box) -> int:

@@ -425,3 +425,30 @@ def test_a_label_word_run_on_over_its_date_is_cut_to_a_labels_width() -> None:
     (_, left), (_, right) = _labels(words)
     assert left[2] == 136  # a label of a label's width is left as it is
     assert right[2] == int(LABEL_WIDTH * 45) < 545
+
+
+def test_a_date_label_no_reading_gave_is_placed_over_signature() -> None:
+    # Word boxes of real 400 dpi block readings: the form prints "Date:" left-aligned over "Signature:"; a
+    # word Tesseract doubted there is the label misread (Davie's "pate.", Texas NG's "Ceres") or run into the
+    # handwriting after it (Limestone Co. AL's "Date:_O/}", 1,024 px wide); a heading read surely there is not.
+    from extract.datecrop import DATE_TO_SIGNATURE, _labels
+
+    body = [("Sheriff", 95.0, (400 + 300 * i, 4000, 200, 47)) for i in range(5)]  # the page's printed line height
+
+    def placed(above: tuple, sig: tuple) -> list:
+        return _labels([above, ("Signature:", 96.0, sig), *body])
+
+    davie = (337, 2931, 277, 59)
+    [(word, label)] = placed(("pate.", 61.0, (334, 2778, 144, 46)), davie)
+    assert word == (334, 2778, 144, 46) and label == (334, 2777, int(DATE_TO_SIGNATURE * 277), 47)
+    assert len(placed(("Ceres", 42.0, (1787, 2635, 134, 45)), (1786, 2784, 263, 59))) == 1
+    [(_, run_on)] = placed(("Date:_O/}", 13.0, (1734, 2736, 1024, 116)), (1736, 2848, 236, 98))
+    assert run_on == (1734, 2805, int(DATE_TO_SIGNATURE * 236), 47)  # on the word's baseline, a label wide
+    # Broward Co. FL's 2019 form prints "TERMINATION" there, read surely: no label.
+    assert placed(("TERMINATION", 95.0, (1378, 490, 467, 48)), (1382, 619, 232, 58)) == []
+    # Another printed label misread is not "Date:"; nor is a word out of line with "Signature:".
+    assert placed(("Narne:", 40.0, (334, 2778, 144, 46)), davie) == []
+    assert placed(("pate.", 61.0, (534, 2778, 144, 46)), davie) == []
+    # A label read as such there already: nothing placed beside it.
+    assert [w for w, _ in _labels([("Date:", 96.0, (334, 2778, 130, 46)), ("pate.", 61.0, (334, 2700, 144, 46)),
+                                   ("Signature:", 96.0, davie), *body])] == [(334, 2778, 130, 46)]
