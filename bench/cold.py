@@ -95,13 +95,15 @@ def readings(data: Path) -> dict[tuple[str, int], list[float]]:
         d = json.loads(f.read_text(encoding="utf-8"))
         engine = d.get("engine") or "?"
         engine = "datecrop" if engine.startswith("datecrop") else engine
+        engine = engine.split(" (")[0] if engine.startswith("--psm") else engine  # "(chroma over 60, ...)"
         # PP-OCR of a signature page's region: its engine string names where the region begins
         engine = engine.split("; lines from y")[0] + " region" if "; lines from y" in engine else engine
         out[(engine, d.get("dpi", 0))].append(float(d.get("cpu") or 0.0))
     return out
 
 
-_FROM = re.compile(r"(name|date) read from a (?:fresh OCR at (\d+) dpi (--psm \d+)|PP-OCR reading at (\d+) dpi|"
+_FROM = re.compile(r"(name|date) read from a (?:fresh OCR at (\d+) dpi (--psm \d+(?:, coloured ink dropped)?)|"
+                   r"PP-OCR reading at (\d+) dpi|"
                    r"(PP-OCR reading of its 'Date:' lines))")
 
 

@@ -5,7 +5,9 @@ stamps, and a born-digital page's layer lacks what was drawn or pasted over it, 
 or two pages a document) is OCR'd again through the OCR cache and read again: Tesseract's page layout at
 300 dpi (for a text-layer page), then one block at 400 dpi, then the line beside each "Date:" label under a
 date grammar (extract.datecrop; only while a date is missing), then sparse text at 400 dpi, then PP-OCR of the signature blocks' part of
-the page (extract.sigregion), one after another and stopping once nothing is missing.
+the page (extract.sigregion), then one block at 400 dpi with the coloured ink whitened (only while a name is
+missing: a signature in blue or green ink drawn across the typed name), one after another and stopping
+once nothing is missing.
 A second reading only fills values the first left empty, and only when it holds up: every word of a name
 read with confidence and none like a title or a place; a date that is not the other party's date, keeps
 the LEA at or before ICE and lies within half a year of it (with no ICE date read, of the date in ICE's
@@ -32,6 +34,7 @@ from extract.signatures import (
     date_source_of,
     extract_signatories,
     known_ice,
+    misread_first_name,
     signature_pages,
 )
 
@@ -48,6 +51,10 @@ BLOCK_DPI, BLOCK_CONFIG = 400, "--psm 6"  # finer, one uniform block (columns ke
 SPARSE_CONFIG = "--psm 11"  # sparse text, for handwriting scattered over the lines
 PP_OCR = "pp-ocr"  # PP-OCR (extract.ppocr), which reads handwriting Tesseract cannot
 DATE_LINES = "date-lines"  # each "Date:" line read under a date grammar (extract.datecrop), after one block
+INK_DROPPED = "ink-dropped"  # one block with the coloured ink whitened: a signature drawn across a typed name
+# A pixel is coloured ink when its RGB channels spread more than this (0-255): blue and green pens spread
+# 80-150, black print and its scanner fringes under 40. A page with fewer such pixels has no coloured ink.
+INK_CHROMA, INK_MIN = 60, 2000
 
 
 def _reread_pages(pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]]:
@@ -70,7 +77,7 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, to
 
     if config in (PP_OCR, DATE_LINES) and not ppocr.available():
         return None
-    colour = config in (PP_OCR, DATE_LINES)
+    colour = config in (PP_OCR, DATE_LINES, INK_DROPPED)
     page = doc[index]
     try:
         image = ppocr.render(page, dpi) if colour else ocr.render(page, dpi)
@@ -78,7 +85,9 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, to
         page.close()
     latest = latest_date(doc) if config == DATE_LINES else None
     engine = {PP_OCR: ppocr.version(),
-              DATE_LINES: f"{datecrop.version()}; dates up to {latest}"}.get(config, config)
+              DATE_LINES: f"{datecrop.version()}; dates up to {latest}",
+              INK_DROPPED: f"{BLOCK_CONFIG}, coloured ink dropped (chroma over {INK_CHROMA}, {INK_MIN} px)"
+              }.get(config, config)
 
     if config == PP_OCR and top is not None:
         engine += f"; lines from y {top}"
@@ -89,9 +98,29 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, to
             return datecrop.reading(np.asarray(image), block, latest)
         if config == PP_OCR:
             return ppocr.ocr_image(image, dpi, top)
+        if config == INK_DROPPED:
+            dropped = ink_dropped(image)
+            return ocr.ocr_image(dropped, dpi, BLOCK_CONFIG) if dropped else ocr.OcrResult(text="", dpi=dpi)
         return ocr.ocr_image(image, dpi, config)
 
     return ocr.cached(image, dpi, engine, cache_dir, read)
+
+
+def ink_dropped(image: Any) -> Any:
+    """`image` (RGB) in grey with its coloured ink whitened, so that the print under a signature in blue or
+    green ink reads as print (Kleberg Co. TX's typed name under its sheriff's signature); None when the page
+    has no coloured ink (INK_MIN pixels)."""
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(image)
+    spread = rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)
+    ink = spread > INK_CHROMA
+    if int(ink.sum()) < INK_MIN:
+        return None
+    grey = np.asarray(image.convert("L")).copy()
+    grey[ink] = 255
+    return Image.fromarray(grey)
 
 
 def reading_task(source: str, index: int, dpi: int, config: str, cache_dir: str | None,
@@ -108,14 +137,16 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
     """`pages` with the signature page(s) read again: first Tesseract's page layout at the pipeline's
     resolution (for text-layer pages; an OCR'd page has that reading already), then one block at 400 dpi,
     then the date lines over that block reading, then sparse text at 400 dpi, then PP-OCR of the part of
-    the page below the first signature anchor (extract.sigregion, from the page layout reading's words).
-    Lazily, one reading after another: a caller stops once nothing is missing, and no reading after that
-    runs (PP-OCR, the costliest, comes last).
+    the page below the first signature anchor (extract.sigregion, from the page layout reading's words),
+    then one block with the coloured ink whitened (`ink_dropped`). Lazily, one reading after another: a
+    caller stops once nothing is missing, and no reading after that runs (PP-OCR, the costliest, comes
+    after every Tesseract reading of the page as it is).
 
     With `jobs` (and a file path), each reading's pages are read on the OCR pool of that many processes,
     beside the other documents' pages waiting there. With `signatories` (which the caller fills from each
     reading before asking for the next), the date lines are read only while a date is missing: they give
-    dates alone (their reading is the block reading's text, dates put in)."""
+    dates alone (their reading is the block reading's text, dates put in); and the page with its coloured
+    ink whitened only while a name the form prints is missing: it reads print, and the handwriting is gone."""
     from extract import ocr
     from extract.pages import Page
     from extract.pdf import open_pdf
@@ -130,7 +161,8 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
         (BLOCK_DPI, BLOCK_CONFIG, [i for i, _ in todo]),
         (BLOCK_DPI, DATE_LINES, [i for i, _ in todo]),
         (BLOCK_DPI, SPARSE_CONFIG, [i for i, _ in todo]),
-        (ocr.DPI, PP_OCR, [i for i, _ in todo])) if which]
+        (ocr.DPI, PP_OCR, [i for i, _ in todo]),
+        (BLOCK_DPI, INK_DROPPED, [i for i, _ in todo])) if which]
     # The page layout reading at ocr.DPI of each page (its own OCR, else the first pass here): its words
     # place the signature region PP-OCR reads.
     layout_words = {i: pages[i].words for i, layer in todo if not layer and pages[i].words}
@@ -143,6 +175,9 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
         for dpi, config, which in passes:
             if config == DATE_LINES and signatories is not None and all(s.get("date") for s in signatories):
                 continue
+            if config == INK_DROPPED and signatories is not None and \
+                    all(s.get("name") or s.get("name_line") is False for s in signatories):
+                continue  # it reads print: only for a name the form prints that no reading gave
             tops = {i: region_top(layout_words[i], ocr.DPI) if layout_words.get(i) else None
                     for i in which} if config == PP_OCR else {i: None for i in which}
             bases = {i: block.get(i) if config == DATE_LINES else None for i in which}
@@ -177,6 +212,8 @@ def _how(dpi: int, config: str) -> str:
         return f"PP-OCR reading at {dpi} dpi"
     if config == DATE_LINES:
         return "PP-OCR reading of its 'Date:' lines under a date grammar"
+    if config == INK_DROPPED:
+        return f"fresh OCR at {dpi} dpi {BLOCK_CONFIG}, coloured ink dropped"
     return f"fresh OCR at {dpi} dpi {config}"
 
 
@@ -202,6 +239,8 @@ def _name_holds(name: str, party: str, conf: dict[str, float], least: float = NA
               or any(fuzz.ratio(t.lower().strip(".,'s"), w) >= 80 for w in NOT_NAME if len(w) >= 5)]
     if titles:
         return f"{titles} reads as a title or a place, not a name"
+    if why := misread_first_name(name):  # check_read_names would drop it: let a later reading try
+        return why
     word_conf = [(t, conf.get(re.sub(r"[^\w]", "", t).lower(), 0.0)) for t in name.split()]
     low = [t for t, c in word_conf if c < least]
     if low and least == PP_NAME_CONF and census_name(name) and min(c for _, c in word_conf) >= NAME_WORD_CONF:
