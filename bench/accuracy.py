@@ -186,6 +186,10 @@ def score_doc(label: dict[str, Any], fields: dict[str, Any], t: Tally) -> None:
             if want.get("name") is not None or gname:
                 t.add("signatory_name", doc + f" {party}", want.get("name"), gname,
                       norm_text(gname) == norm_text(want.get("name")), present=name_present)
+            gtitle = got.get("title")
+            if want.get("title") is not None or gtitle:
+                t.add("signatory_title", doc + f" {party}", want.get("title"), gtitle,
+                      norm_text(gtitle) == norm_text(want.get("title")), present=want.get("title") is not None)
             date_present = want.get("date_status") == "present"
             gdate = got.get("date")
             if want.get("date") is not None or gdate:
@@ -201,8 +205,8 @@ def score_doc(label: dict[str, Any], fields: dict[str, Any], t: Tally) -> None:
         t.add("appendices", doc, app, app if ok else None, ok)
 
 
-FIELDS = ["model", "agency", "state", "template_revision", "signatory_name", "signatory_date", "articles",
-          "appendices"]
+FIELDS = ["model", "agency", "state", "template_revision", "signatory_name", "signatory_title", "signatory_date",
+          "articles", "appendices"]
 
 
 def report(t: Tally, docs: int) -> dict[str, Any]:

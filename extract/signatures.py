@@ -387,10 +387,14 @@ def _set_name(p: Party, raw: str, conf: float) -> bool:
 
 
 def _set_title(p: Party, raw: str) -> None:
+    from extract.titles import read_title
+
     t = re.sub(r"[_|]+", " ", raw)
     t = re.sub(r"\s+", " ", t).strip(" ,.:;-—")
     if p.title is None and t and re.fullmatch(r"[A-Za-z][A-Za-z ,.&'/-]{2,80}", t):
-        p.title = t
+        p.title, why = read_title(t, p.party)
+        if why and why not in p.reasons:
+            p.reasons.append(why)
 
 
 _ICE_STRONG = re.compile(
