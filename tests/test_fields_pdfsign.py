@@ -88,8 +88,12 @@ def test_second_reading_guards_keep_guesses_out() -> None:
     assert _date_holds("2020-08-17", "ice", None, None) is None
     # Seneca Co. OH: "2-28-2025" in the LEA block and "February 28, 2025" in ICE's: two writings, one day.
     assert _date_holds("2025-02-28", "lea", "2025-02-28", None, written=2) is None
-    # PP-OCR's line score is its whole line's: Waukesha's "Erl J.Severson" scored 91.
-    assert "confidence" in _name_holds("Erl J. Severson", "lea", {"erl": 91.0, "j": 91.0, "severson": 91.0}, 95)
+    # PP-OCR's line score is its whole line's: Pinal's "Mark Lamb" at 86.7 holds as census names, a non-name
+    # word under 95 does not.
+    assert "confidence" in _name_holds("Mark Lqmb", "lea", {"mark": 86.7, "lqmb": 86.7}, 95)
+    # Waukesha's "Erl J.Severson" (91): "Erl" one slip from "Earl", a first name check_read_names would drop
+    # anyway; it is none, so a later reading may still give the name.
+    assert "no first name" in _name_holds("Erl J. Severson", "lea", {"erl": 99.0, "j": 99.0, "severson": 99.0}, 95)
 
 
 def test_a_pp_ocr_name_under_its_bar_stands_when_every_word_is_a_census_name() -> None:
@@ -104,7 +108,7 @@ def test_a_pp_ocr_name_under_its_bar_stands_when_every_word_is_a_census_name() -
     assert pp("Gordon Smith", 93.7) is None  # Bradford Co. FL
     assert pp('Robert "Bob" Johnson', 94.6) is None  # Santa Rosa Co. FL
     assert pp("Steve Hall", 93.1) is None  # St. Mary's Co. MD
-    assert "confidence" in pp("Noef E. Stephen", 91.1)  # Okeechobee Co. FL: Noel
+    assert pp("Noef E. Stephen", 91.1) is not None  # Okeechobee Co. FL: Noel (and "Noef" a near miss of "Noe")
     assert "confidence" in pp("Jalhes K. Jeffies", 90.1)  # Power Co. ID
     assert "confidence" in pp("Gordon Smith", 60.0)  # under Tesseract's floor too
     assert census_name("John W. Mina") and census_name("Bobby McCallum Jr.")
