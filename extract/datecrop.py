@@ -4,9 +4,9 @@ A whole-page reading loses most handwritten dates: Tesseract reads "3/12/25" as 
 splits it into pieces or reads a slash as a 1. Here each "Date:" label that the block reading (Tesseract,
 400 dpi, one block) found marks a line, and so does the word where the form prints one, over "Signature:",
 when Tesseract misread the label or ran it into the date (`_placed`). PP-OCR's detector finds the ink on
-that line, right of the label, and the line is taken wider than the ink (the detector may miss a stroke at either end, and a date cut
-short can still read as a date: "3/1/20" of "3/19/20"). The recognizer's scores for the whole stretch are
-read under a grammar of dates (`extract.datedecode`).
+that line, right of the label, and the line is taken wider than the ink (the detector may miss a stroke
+at either end, and a date cut short can still read as a date: "3/1/20" of "3/19/20"). The recognizer's
+scores for the whole stretch are read under a grammar of dates (`extract.datedecode`).
 
 The line is read eight ways (scaled from 1/2 to 5/4, with margins from 6 to 40 px) by PP-OCRv6 small's
 recognizer (`extract.linerec`; PP-OCRv4's when that model is not installed). A date counts only when six of

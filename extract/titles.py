@@ -27,7 +27,7 @@ _ICE_OFFICE = re.compile(r"\b(?:Acting\s+)?(?:Executive\s+Associate\s+|Assistant
                          r"(?!\s+of\s+Public)")
 _LEA_OFFICE = re.compile(r"\b(?:Sheriff|Chief\s+of\s+Police|Police\s+Chief|Undersheriff)\b", re.IGNORECASE)
 _GLUED = re.compile(r"(?<=[a-z]{3})(?=[A-Z])")
-_GLUED_OF = re.compile(r"(?<=[a-z]{3})(of|and)(?=\s)")
+_GLUED_OF = re.compile(r"^([A-Za-z]{3,}?)(of|and)$")  # "Chiefof": a title word, then "of" run into it
 _FUNCTION = {"of", "the", "and", "&", "or", "for", "to", "in", "at", "u.s.", "us", "u.s", "dhs", "ice", "ero",
              "lea", "acting", "interim", "high", "deputy", "executive", "assistant", "associate", "special",
              "senior", "vice", "services", "affairs", "administration", "corrections", "correctional", "detention",
@@ -52,18 +52,27 @@ def _word(w: str) -> str:
     return w.lower().strip(",.;:()")
 
 
+def _unglue(w: str) -> str:
+    """"Chiefof" -> "Chief of": a word no title holds that is an office's or a title's word with "of" or
+    "and" run into it."""
+    m = _GLUED_OF.match(w)
+    if m is None or _word(w) in _vocabulary() or OFFICE.fullmatch(w):
+        return w
+    head = m.group(1)
+    return f"{head} {m.group(2)}" if OFFICE.fullmatch(head) or head.lower() in _vocabulary() else w
+
+
 def read_title(raw: str, party: str) -> tuple[str | None, str | None]:
     """(title, None) when `raw` reads as a title, else (None, why). `party` ("lea", "ice") picks its own
     office from two columns run together."""
-    # Spaces OCR lost between words: "ActingDirector", "Chiefof Police".
-    t = _GLUED_OF.sub(r" \1", _GLUED.sub(" ", raw.strip()))
+    # Spaces OCR lost between words: "ActingDirector", "Chiefof Police" (not "Cleveland": a word as it is).
+    t = " ".join(_unglue(w) for w in _GLUED.sub(" ", raw.strip()).split())
     if party == "ice" and (m := _ICE_OFFICE.search(t)) and _LEA_OFFICE.search(t[:m.start()]):
         t = t[m.start():]  # "Sheriff Acting Director": the LEA's title ran into ICE's
     elif party == "lea" and (m := _ICE_OFFICE.search(t)) and m.start() > 0 and _LEA_OFFICE.fullmatch(
             t[:m.start()].strip(" ,")):
         t = t[:m.start()].strip(" ,")
-    offices = list(OFFICE.finditer(t))
-    if not offices:
+    if not OFFICE.search(t):
         return None, f"title unreadable: {raw.strip()[:40]!r} names no office"
     rest = OFFICE.sub(" ", t)
     odd = [w for w in rest.split() if _word(w) and _word(w) not in _vocabulary()]

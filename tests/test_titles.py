@@ -48,3 +48,6 @@ def test_a_space_ocr_lost_between_title_words_is_put_back() -> None:
     # Green Cove Springs PD's "Chiefof Police", Washington Co. UT's ICE "ActingDirector".
     assert read_title("Chiefof Police", "lea") == ("Chief of Police", None)
     assert read_title("ActingDirector", "ice") == ("Acting Director", None)
+    # A place that ends in "and" is a word as it is.
+    assert read_title("Sheriff, Cleveland County", "lea") == ("Sheriff, Cleveland County", None)
+    assert read_title("Sheriff of Highland County", "lea") == ("Sheriff of Highland County", None)
