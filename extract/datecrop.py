@@ -107,14 +107,10 @@ def _slips(word: str) -> int | None:
     """How many OCR slips (1 or 2) a word ending in a label's mark ("pate:", "Dae_", "pace:") is from "Date";
     2 too for one slip as near another printed label ("Nate:", Name or Date). None when it is nearer another
     label or is no such word."""
-    from rapidfuzz.distance import Levenshtein
-
     m = _MISREAD.fullmatch(word)
     if m is None:
         return None
-    core = m.group(1).lower()
-    d = Levenshtein.distance(core, "date")
-    other = min(Levenshtein.distance(core, o) for o in _OTHER_LABELS)
+    d, other = _distances(m.group(1).lower())
     if not 1 <= d <= 2 or other < d:
         return None
     return 2 if other == d else d
@@ -167,12 +163,17 @@ def _placed(words: list[Any], taken: list[Any], line: int) -> list[tuple[Box, Bo
     return out
 
 
-def _other_label(word: str) -> bool:
-    """Whether a word reads nearer one of the block's other printed labels than "Date" ("Narne:", "Title")."""
+def _distances(core: str) -> tuple[int, int]:
+    """OCR slips (edits) from a word's letters, lower case, to "date" and to the nearest other printed label."""
     from rapidfuzz.distance import Levenshtein
 
-    core = re.sub(r"[^a-z]", "", word.lower())
-    return min(Levenshtein.distance(core, o) for o in _OTHER_LABELS) < Levenshtein.distance(core, "date")
+    return Levenshtein.distance(core, "date"), min(Levenshtein.distance(core, o) for o in _OTHER_LABELS)
+
+
+def _other_label(word: str) -> bool:
+    """Whether a word reads nearer one of the block's other printed labels than "Date" ("Narne:", "Title")."""
+    to_date, to_other = _distances(re.sub(r"[^a-z]", "", word.lower()))
+    return to_other < to_date
 
 
 def _labels(words: list[Any]) -> list[tuple[Box, Box]]:

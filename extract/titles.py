@@ -13,7 +13,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# Offices that sign 287(g) agreements for either party, as printed.
+from extract.signatures import _ICE_TITLE, _NOT_NAME
+from extract.states import COUNTIES, STATES
+
+# Offices that sign 287(g) agreements for either party, as printed. ICE's own (extract.signatures._ICE_TITLE)
+# mark where a run-on LEA title ends ("Sheriff Acting Director").
 OFFICE = re.compile(
     r"\b(?:(?:Acting|Interim|High|Deputy|Executive|Assistant|Associate|Special|Senior|Vice)\s+)*"
     r"(?:Sheriff|Undersheriff|Chief|Director|Commissioner|Colonel|Warden|Superintendent|Adjutant\s+General|"
@@ -22,9 +26,6 @@ OFFICE = re.compile(
     r"Constable|Designee|COO|CEO)\b",
     re.IGNORECASE,
 )
-# ICE's titles, which a run-on LEA title may carry after its own ("Sheriff Acting Director").
-_ICE_OFFICE = re.compile(r"\b(?:Acting\s+)?(?:Executive\s+Associate\s+|Assistant\s+|Deputy\s+)?Director\b"
-                         r"(?!\s+of\s+Public)")
 _LEA_OFFICE = re.compile(r"\b(?:Sheriff|Chief\s+of\s+Police|Police\s+Chief|Undersheriff)\b", re.IGNORECASE)
 _GLUED = re.compile(r"(?<=[a-z]{3})(?=[A-Z])")
 _GLUED_OF = re.compile(r"^([A-Za-z]{3,}?)(of|and)$")  # "Chiefof": a title word, then "of" run into it
@@ -39,9 +40,6 @@ _FUNCTION = {"of", "the", "and", "&", "or", "for", "to", "in", "at", "u.s.", "us
 @lru_cache(maxsize=1)
 def _vocabulary() -> frozenset[str]:
     """Every word a title may hold beside its office: function and agency words, states' and counties'."""
-    from extract.signatures import _NOT_NAME
-    from extract.states import COUNTIES, STATES
-
     words = set(_FUNCTION) | {w.lower() for w in _NOT_NAME}
     for name in [*STATES.values(), *COUNTIES]:
         words.update(name.lower().split())
@@ -67,9 +65,9 @@ def read_title(raw: str, party: str) -> tuple[str | None, str | None]:
     office from two columns run together."""
     # Spaces OCR lost between words: "ActingDirector", "Chiefof Police" (not "Cleveland": a word as it is).
     t = " ".join(_unglue(w) for w in _GLUED.sub(" ", raw.strip()).split())
-    if party == "ice" and (m := _ICE_OFFICE.search(t)) and _LEA_OFFICE.search(t[:m.start()]):
+    if party == "ice" and (m := _ICE_TITLE.search(t)) and _LEA_OFFICE.search(t[:m.start()]):
         t = t[m.start():]  # "Sheriff Acting Director": the LEA's title ran into ICE's
-    elif party == "lea" and (m := _ICE_OFFICE.search(t)) and m.start() > 0 and _LEA_OFFICE.fullmatch(
+    elif party == "lea" and (m := _ICE_TITLE.search(t)) and m.start() > 0 and _LEA_OFFICE.fullmatch(
             t[:m.start()].strip(" ,")):
         t = t[:m.start()].strip(" ,")
     if not OFFICE.search(t):
