@@ -19,6 +19,7 @@ import json
 import sys
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +74,20 @@ def main() -> int:
         pages = {s["page"] for s in sigs if s.get("page")}
         if label.get("signature_page"):
             pages.add(label["signature_page"])
+        # The form's revision bounds its dates from below, as extraction's own reading of the footer does.
+        revised = label.get("template_revision")
+        earliest = date.fromisoformat(revised) if revised else None
         for page in sorted(pages):
             image, found, latest = signature_lines(shared_corpus() / label["file"], page, cache)
             for _, boxes in found:
                 if not boxes:
                     continue
                 n_lines += 1
-                got = {name: datecrop.read_line(image, boxes, fn, None, latest)[0]
+                got = {name: datecrop.read_line(image, boxes, fn, None, latest, earliest)[0]
                        for name, fn in recognizers.items()}
                 reader, checker = recognizers.get(datecrop.READER), recognizers.get(datecrop.CHECKER)
-                got["extraction's rule"] = (datecrop.read_line(image, boxes, reader, checker, latest)[0] if reader
-                                            else got["pp-ocrv4"])
+                got["extraction's rule"] = (datecrop.read_line(image, boxes, reader, checker, latest, earliest)[0]
+                                            if reader else got["pp-ocrv4"])
                 for name, iso in got.items():
                     if iso in dates:
                         right[name] += 1

@@ -19,7 +19,9 @@ other, and neither is clearly preferred: it gives nothing).
 
 Every reading is held to the days the page can bear: none after the file was last saved (its metadata), so
 Tarrant Co. TX's "6-10-2020", read "6-10-2026" by v6 on a page scanned in June 2020, is read among the
-years 2019-2020 instead.
+years 2019-2020 instead; and none before the form's "Revised" date (the 2025 templates), so
+Rockingham Co. NH's "4-1-25", whose last digit v6 reads as a 1 (2021) on a form revised in March 2025, is
+read among the years 2025 on.
 
 The result is the block reading with each agreed date put right after its label and the words Tesseract
 made of the handwriting dropped, so the signature parser assigns it to its party as it does any reading.
@@ -38,7 +40,7 @@ from extract import datedecode, linerec, ppocr
 from extract.dates import MONTHS
 from extract.ocr import OcrResult
 
-VERSION = 20  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
+VERSION = 21  # bump when the geometry, the variants or the grammar change: the OCR cache holds results
 # The printed label as Tesseract reads it: "Date:", "Date:_" (the underline), "Dat", "ate:" (a letter lost).
 LABEL = re.compile(r"(?:Date|DATE)[:;.,_]*|Dat|D?ate:")
 # A word that may be a misread label (`_label_words`): letters, then the colon or underline after a label.
@@ -240,13 +242,16 @@ def readings(image: Any, ink: Box, scores: Callable[[Any], Any]) -> list[Any]:
     return [scores(_crop(image, ink, s, m)) for s, m in VARIANTS]
 
 
-def decoded(scored: list[Any], latest: date | None = None) -> list[Any]:
-    """The grammar's reading (`datedecode.decode`, up to `latest`) of each of one recognizer's eight crops
-    (`readings`), None where it gives none: decoded once, read by `votes`, `unanimous` and `_stamped`."""
-    return [datedecode.decode(*one, latest=latest) if one is not None else None for one in scored]
+def decoded(scored: list[Any], latest: date | None = None, earliest: date | None = None) -> list[Any]:
+    """The grammar's reading (`datedecode.decode`, from `earliest` up to `latest`) of each of one recognizer's
+    eight crops (`readings`), None where it gives none: decoded once, read by `votes`, `unanimous` and
+    `_stamped`."""
+    return [datedecode.decode(*one, latest=latest, earliest=earliest) if one is not None else None
+            for one in scored]
 
 
-def margin(scored: list[Any], iso: str, rival: str, latest: date | None = None) -> float:
+def margin(scored: list[Any], iso: str, rival: str, latest: date | None = None,
+           earliest: date | None = None) -> float:
     """How much more likely one recognizer finds `iso` than `rival` on the line: over its eight readings
     (`readings`), the sum of what reading `rival` costs against reading `iso` (log-probability, each held to
     +-MARGIN_CAP)."""
@@ -254,8 +259,8 @@ def margin(scored: list[Any], iso: str, rival: str, latest: date | None = None) 
     for one in scored:
         if one is None:
             continue
-        a = datedecode.decode(*one, latest=latest, only=iso)
-        b = datedecode.decode(*one, latest=latest, only=rival)
+        a = datedecode.decode(*one, latest=latest, only=iso, earliest=earliest)
+        b = datedecode.decode(*one, latest=latest, only=rival, earliest=earliest)
         diff = (b.gap if b else MARGIN_CAP) - (a.gap if a else MARGIN_CAP)
         total += max(-MARGIN_CAP, min(MARGIN_CAP, diff))
     return round(total, 2)
@@ -300,14 +305,14 @@ def dissent(iso: str, checker: Counter[str]) -> str | None:
 
 
 def unanimous(reads: list[Any], image: Any, ink: Box, checker: Callable[[Any], Any],
-              latest: date | None = None) -> str | None:
+              latest: date | None = None, earliest: date | None = None) -> str | None:
     """The date both models give in UNANIMOUS or more of their eight readings (the reader's `decoded` in
     `reads`), each costing at most LOOSE_GAP, else None. The checker reads the line only when the reader is
     unanimous."""
     top = votes(reads, LOOSE_GAP).most_common(1)
     if not top or top[0][1] < UNANIMOUS:
         return None
-    again = votes(decoded(readings(image, ink, checker), latest), LOOSE_GAP)
+    again = votes(decoded(readings(image, ink, checker), latest, earliest), LOOSE_GAP)
     return top[0][0] if again.get(top[0][0], 0) >= UNANIMOUS else None
 
 
@@ -324,23 +329,32 @@ def _stamped(reads: list[Any], iso: str) -> bool:
 
 
 def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
-              checker: Callable[[Any], Any] | None, latest: date | None = None
-              ) -> tuple[str | None, Box | None, bool]:
+              checker: Callable[[Any], Any] | None, latest: date | None = None,
+              earliest: date | None = None) -> tuple[str | None, Box | None, bool]:
     """(date, the box it was read in, whether it reads as a stamp) of one line: the first box whose readings
     give a date decides (when they disagree, the line gives nothing: Albemarle's "1-23-2020" reads 1-23 and
     5-23 four times each, and stretched, 5-23 eight times; a box whose readings give one date too few times
     leaves the next box to confirm that date, never to give another; a box both models read alike in every
-    crop gives its date at a higher cost, `unanimous`); when the checker dissents, the date stands only if the two
-    models together prefer it by JOINT_MARGIN. (None, first box) when no box gives a date. Only dates up to `latest` (the
-    file's last save, `extract.pdf.latest_date`) are read."""
+    crop gives its date at a higher cost, `unanimous`, unless the reader read another date RIVAL times at that
+    cost in any box); when the checker dissents, the date stands only if the two
+    models together prefer it by JOINT_MARGIN. (None, first box) when no box gives a date. Only dates from `earliest`
+    (the form's revision, `extract.fields.template_revision`) up to `latest` (the file's last save,
+    `extract.pdf.latest_date`) are read."""
     weak: str | None = None  # the one date a box's readings gave, too few times to count
+    loose_votes: Counter[str] = Counter()  # the reader's readings up to LOOSE_GAP, every box so far
     for ink in boxes:
         by_reader = readings(image, ink, reader)
-        reads = decoded(by_reader, latest)
+        reads = decoded(by_reader, latest, earliest)
         read = votes(reads)
         iso = agreed(read, None)
-        if iso is None and checker and (loose := unanimous(reads, image, ink, checker, latest)) \
+        loose_votes += votes(reads, LOOSE_GAP)
+        if iso is None and checker and (loose := unanimous(reads, image, ink, checker, latest, earliest)) \
                 and weak in (None, loose):
+            # Read at that cost, another date as often as a rival may be voids it, in any box: Loudoun Co.
+            # VA's "3/26/2025" reads 3/24 six times and 3/26 twice in its first box, 3/24 in every crop of
+            # the second.
+            if any(n >= RIVAL for d, n in loose_votes.items() if d != loose):
+                return None, ink, False
             return loose, ink, _stamped(reads, loose)
         if iso is None:
             if len(read) > 1 or (weak and set(read) - {weak}):
@@ -354,21 +368,22 @@ def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
             # The checker dissents by the dates it reads however much they cost it: Highlands Co. FL's "6/20/2019",
             # whose 6 both models see as a 0, reads "4/20" to the reader's grammar, "01/20" or "6/20" to the
             # checker's at a cost over MAX_GAP; a date the models read apart is no date.
-            rival = dissent(iso, votes(decoded(by_checker, latest), None))
-            if rival and margin(by_reader, iso, rival, latest) + margin(by_checker, iso, rival, latest) \
-                    < JOINT_MARGIN:
+            rival = dissent(iso, votes(decoded(by_checker, latest, earliest), None))
+            if rival and margin(by_reader, iso, rival, latest, earliest) \
+                    + margin(by_checker, iso, rival, latest, earliest) < JOINT_MARGIN:
                 iso = None
         return iso, ink, bool(iso) and _stamped(reads, iso)
     return None, (boxes[0] if boxes else None), False
 
 
-def date_lines(image: Any, words: list[Any], latest: date | None = None) -> list[DateLine]:
+def date_lines(image: Any, words: list[Any], latest: date | None = None,
+               earliest: date | None = None) -> list[DateLine]:
     """Every "Date:" label of a page (an RGB array, at the resolution of `words`' boxes) and what its line
-    reads as (a date up to `latest`)."""
+    reads as (a date from `earliest` up to `latest`)."""
     reader, checker, _ = _recognizers()
     out = []
     for word, boxes in lines(image, words):
-        iso, ink, stamped = read_line(image, boxes, reader, checker, latest)
+        iso, ink, stamped = read_line(image, boxes, reader, checker, latest, earliest)
         out.append(DateLine(word, ink, iso, stamped))
     return out
 
@@ -450,7 +465,7 @@ def substitute(base: OcrResult, lines: list[DateLine]) -> OcrResult:
     return OcrResult(text="\n".join(out_lines), words=out_words, mean_conf=base.mean_conf, dpi=base.dpi)
 
 
-def reading(image: Any, base: OcrResult, latest: date | None = None) -> OcrResult:
+def reading(image: Any, base: OcrResult, latest: date | None = None, earliest: date | None = None) -> OcrResult:
     """The date-line reading of one page: `image` an RGB array at `base`'s resolution; no date after
-    `latest`."""
-    return substitute(base, date_lines(image, base.words, latest))
+    `latest` nor before `earliest`."""
+    return substitute(base, date_lines(image, base.words, latest, earliest))

@@ -37,8 +37,9 @@ class Decoded:
 
 
 @cache
-def _grammar(last_year: int = LAST_YEAR, only: str | None = None) -> tuple[dict[int, list[tuple[str, int]]], int, int]:
-    """NFA of a date whose year lies in FIRST_YEAR..last_year (with `only`, an ISO date: of that one day,
+def _grammar(last_year: int = LAST_YEAR, only: str | None = None, first_year: int = FIRST_YEAR
+             ) -> tuple[dict[int, list[tuple[str, int]]], int, int]:
+    """NFA of a date whose year lies in first_year..last_year (with `only`, an ISO date: of that one day,
     however written): state -> [(symbol, next state)]; start and final state."""
     arcs: dict[int, list[tuple[str, int]]] = {}
     n = [0]
@@ -68,7 +69,7 @@ def _grammar(last_year: int = LAST_YEAR, only: str | None = None) -> tuple[dict[
     one = date.fromisoformat(only) if only else None
     months = [one.month] if one else range(1, 13)
     days = [one.day] if one else range(1, 32)
-    years = [one.year] if one else range(FIRST_YEAR, last_year + 1)
+    years = [one.year] if one else range(first_year, last_year + 1)
     year_words = sorted({f"{y % 100:02d}" for y in years} | {str(y) for y in years})
 
     start = 0
@@ -128,9 +129,10 @@ class _Network:
 
 
 @cache
-def _network(last_year: int, only: str | None, cols: tuple[tuple[str, int], ...]) -> _Network:
-    """The search graph of `_grammar(last_year, only)` for a charset whose columns are `cols`."""
-    arcs, _, _ = _grammar(last_year, only)
+def _network(last_year: int, only: str | None, cols: tuple[tuple[str, int], ...],
+             first_year: int = FIRST_YEAR) -> _Network:
+    """The search graph of `_grammar(last_year, only, first_year)` for a charset whose columns are `cols`."""
+    arcs, _, _ = _grammar(last_year, only, first_year)
     col = dict(cols)
     nodes = list(dict.fromkeys([(q, "") for q in arcs] + [(q2, sym) for q in arcs for sym, q2 in arcs[q]]))
     index = {n: i for i, n in enumerate(nodes)}
@@ -175,13 +177,15 @@ def to_iso(text: str) -> str | None:
 
 
 def decode(logp: np.ndarray, charset: list[str], latest: date | None = None,
-           only: str | None = None) -> Decoded | None:
+           only: str | None = None, earliest: date | None = None) -> Decoded | None:
     """Best date reading of one text line. `logp`: (frames, classes) log-probabilities, class 0 the CTC blank;
     `charset[k]` the character of class k (k >= 1). With `latest`, only dates up to that day: a page scanned
-    in 2020 bears no date of 2026, so "6-10-2020" read as 2026 is read again among the years it can be. None
-    when no alignment fits the grammar. With `only` (an ISO date), the best reading of that one date: what it
+    in 2020 bears no date of 2026, so "6-10-2020" read as 2026 is read again among the years it can be; with
+    `earliest` (a form's revision), only dates from that day. None when no alignment fits the grammar. With `only` (an ISO date), the best reading of that one date: what it
     costs tells how far the recognizer is from reading it."""
-    arcs, start, final = _grammar(min(LAST_YEAR, latest.year) if latest else LAST_YEAR, only)
+    last = min(LAST_YEAR, latest.year) if latest else LAST_YEAR
+    first = min(last, max(FIRST_YEAR, earliest.year)) if earliest else FIRST_YEAR
+    arcs, start, final = _grammar(last, only, first)
     index = {c: k for k, c in enumerate(charset) if k}
     cols = {c: index[c] for c in DIGITS + SEPS + " " + LETTERS + "," if c in index}
     other = np.ones(len(charset), dtype=bool)  # letters and commas stay "other" too, around a numeric date
@@ -191,7 +195,7 @@ def decode(logp: np.ndarray, charset: list[str], latest: date | None = None,
 
     # Viterbi over (NFA state, last symbol or "" for blank), one slice at a time, every move of a slice at once
     # (numpy): a loop over the moves in Python took a date-line reading's most time (2.3 of 3.9 s).
-    net = _network(min(LAST_YEAR, latest.year) if latest else LAST_YEAR, only, tuple(sorted(cols.items())))
+    net = _network(last, only, tuple(sorted(cols.items())), first)
     emit = logp[:, net.classes].astype(np.float64)  # (frames, moves): what each move scores in each slice
     emit[:, net.other] = lp_other[:, None]
     emit[:, net.absent] = -np.inf
@@ -218,7 +222,7 @@ def decode(logp: np.ndarray, charset: list[str], latest: date | None = None,
         node = net.src[e]
     text = "".join(reversed(out)).replace(OTHER, "").strip()
     iso = to_iso(text)
-    if iso is None or (latest and iso > latest.isoformat()):
+    if iso is None or (latest and iso > latest.isoformat()) or (earliest and iso < earliest.isoformat()):
         return None
     best_ids = logp.argmax(axis=1)
     best = "".join(charset[k] for i, k in enumerate(best_ids) if k and (i == 0 or k != best_ids[i - 1]))

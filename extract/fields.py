@@ -31,7 +31,7 @@ from extract.signatures import (
 from extract.sigocr import MAX_GAP_DAYS, _date_holds, fresh_readings, merge_fresh
 
 # Bumped when the rules change, so `moa extract` re-extracts fields (extract.pipeline reads it).
-VERSION = "38"  # 38: a title OCR garbled is None with its reason (extract.titles); 37: a name the form prints that no reading gave is read once more with the coloured ink whitened (extract.sigocr); 36: a "Date:" label no reading gave is placed where the form prints it, over "Signature:" (extract.datecrop); 35: a PP-OCR name scored under 95 (down to 70) stands when every word is a census name (extract.sigocr); 34: a "Date:" line both date models read alike in every crop gives its date though each reading costs more than MAX_GAP; a stamp read on a "Date:" line is given as stamped; a label word Tesseract ran on over its date is cut to a label's width (extract.datecrop); 33: a misread "Date:" label level with the other column's label is a label (extract.datecrop); 32: a form printing "Director or designee" where a name goes: that party's name_line False; 31: a date beside the other party's digital-signature stamp, placed in its column
+VERSION = "39"  # 39: the date lines read no date before the form's "Revised" date (extract.datecrop); 38: a title OCR garbled is None with its reason (extract.titles); 37: a name the form prints that no reading gave is read once more with the coloured ink whitened (extract.sigocr); 36: a "Date:" label no reading gave is placed where the form prints it, over "Signature:" (extract.datecrop); 35: a PP-OCR name scored under 95 (down to 70) stands when every word is a census name (extract.sigocr); 34: a "Date:" line both date models read alike in every crop gives its date though each reading costs more than MAX_GAP; a stamp read on a "Date:" line is given as stamped; a label word Tesseract ran on over its date is cut to a label's width (extract.datecrop); 33: a misread "Date:" label level with the other column's label is a label (extract.datecrop); 32: a form printing "Director or designee" where a name goes: that party's name_line False; 31: a date beside the other party's digital-signature stamp, placed in its column
 # 30: date lines read stamps' spaced days, confirm a date in the stretched box, void one the
 # checker reads apart at any cost; a date out of bounds is voided before the second readings
 # 29: no name from two readers alike (it helped one validation file, none of the corpus)
@@ -183,7 +183,8 @@ def extract_fields(pages: list[Any], pdf: Path | str | bytes | None = None, *, o
             located.append(first)
             check_columns(signatories, first[1])
         if ocr_signatures and any(s.get("name") is None or s.get("date") is None for s in signatories):
-            for alt in fresh_readings(pages, pdf, ocr_cache, jobs=ocr_jobs, signatories=signatories):
+            for alt in fresh_readings(pages, pdf, ocr_cache, jobs=ocr_jobs, signatories=signatories,
+                                      earliest=revision):
                 merge_fresh(signatories, pages, alt, revision, date_in_name(source_name), located)
                 if all(s.get("name") and s.get("date") for s in signatories):
                     break

@@ -65,12 +65,13 @@ def _reread_pages(pages: list[Any], indexes: list[int]) -> list[tuple[int, bool]
 
 
 def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, top: int | None = None,
-         base: Any = None) -> Any:
+         base: Any = None, earliest: str | None = None) -> Any:
     """One page OCR'd at `dpi` with `config` (PP_OCR: the second engine; DATE_LINES: the date lines over the
     block reading), through the OCR cache (keyed by image, dpi and config); None when PP-OCR is not
     installed. `top` (PP_OCR only, px at `dpi`): only the lines from there down (extract.ppocr.ocr_image).
     `base` (DATE_LINES only): the page's block reading at `dpi`, when the caller holds it already (else it is
-    looked up, which renders the page once more)."""
+    looked up, which renders the page once more). `earliest` (DATE_LINES only, ISO): no date before it (the
+    form's revision)."""
     import numpy as np
 
     from extract import datecrop, ocr, ppocr
@@ -84,8 +85,9 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, to
     finally:
         page.close()
     latest = latest_date(doc) if config == DATE_LINES else None
+    first = date.fromisoformat(earliest) if earliest and config == DATE_LINES else None
     engine = {PP_OCR: ppocr.version(),
-              DATE_LINES: f"{datecrop.version()}; dates up to {latest}",
+              DATE_LINES: f"{datecrop.version()}; dates up to {latest}" + (f", from {first}" if first else ""),
               INK_DROPPED: f"{BLOCK_CONFIG}, coloured ink dropped (chroma over {INK_CHROMA}, {INK_MIN} px)"
               }.get(config, config)
 
@@ -95,7 +97,7 @@ def _ocr(doc: Any, index: int, dpi: int, config: str, cache_dir: Path | None, to
     def read() -> Any:
         if config == DATE_LINES:
             block = base if base is not None else _ocr(doc, index, dpi, BLOCK_CONFIG, cache_dir)
-            return datecrop.reading(np.asarray(image), block, latest)
+            return datecrop.reading(np.asarray(image), block, latest, first)
         if config == PP_OCR:
             return ppocr.ocr_image(image, dpi, top)
         if config == INK_DROPPED:
@@ -124,16 +126,17 @@ def ink_dropped(image: Any) -> Any:
 
 
 def reading_task(source: str, index: int, dpi: int, config: str, cache_dir: str | None,
-                 top: int | None = None, base: Any = None) -> Any:
+                 top: int | None = None, base: Any = None, earliest: str | None = None) -> Any:
     """One reading of one page, in an OCR worker process (see `fresh_readings`)."""
     from extract import ocr
 
     return _ocr(ocr._open("sig:" + source, source), index, dpi, config, Path(cache_dir) if cache_dir else None,
-                top, base)
+                top, base, earliest)
 
 
 def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | None,
-                   jobs: int = 0, signatories: list[dict[str, Any]] | None = None) -> Iterator[list[Any]]:
+                   jobs: int = 0, signatories: list[dict[str, Any]] | None = None,
+                   earliest: str | None = None) -> Iterator[list[Any]]:
     """`pages` with the signature page(s) read again: first Tesseract's page layout at the pipeline's
     resolution (for text-layer pages; an OCR'd page has that reading already), then one block at 400 dpi,
     then the date lines over that block reading, then sparse text at 400 dpi, then PP-OCR of the part of
@@ -146,7 +149,8 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
     beside the other documents' pages waiting there. With `signatories` (which the caller fills from each
     reading before asking for the next), the date lines are read only while a date is missing: they give
     dates alone (their reading is the block reading's text, dates put in); and the page with its coloured
-    ink whitened only while a name the form prints is missing: it reads print, and the handwriting is gone."""
+    ink whitened only while a name the form prints is missing: it reads print, and the handwriting is gone.
+    `earliest` (ISO, the form's revision): the date lines read no date before it."""
     from extract import ocr
     from extract.pages import Page
     from extract.pdf import open_pdf
@@ -182,12 +186,12 @@ def fresh_readings(pages: list[Any], pdf: Path | str | bytes, cache_dir: Path | 
                     for i in which} if config == PP_OCR else {i: None for i in which}
             bases = {i: block.get(i) if config == DATE_LINES else None for i in which}
             if pool is not None:
-                queued = [pool.submit(reading_task, str(pdf), i, dpi, config, cache, tops[i], bases[i])
+                queued = [pool.submit(reading_task, str(pdf), i, dpi, config, cache, tops[i], bases[i], earliest)
                           for i in which]
             alt = list(pages)
             for k, i in enumerate(which):
                 r = queued[k].result() if pool is not None \
-                    else _ocr(doc, i, dpi, config, cache_dir, tops[i], bases[i])
+                    else _ocr(doc, i, dpi, config, cache_dir, tops[i], bases[i], earliest)
                 if (dpi, config) == (BLOCK_DPI, BLOCK_CONFIG) and r is not None:
                     block[i] = r
                 if r is None or not r.text:

@@ -107,6 +107,23 @@ def test_no_date_after_the_file_was_saved() -> None:
     assert datedecode.decode(scores(spell("6-30-2020")), CHARSET, latest=date(2020, 6, 23)) is None
 
 
+def test_no_date_before_the_form_was_revised() -> None:
+    from datetime import date
+
+    # A two-digit year whose 5 the recognizer takes for a 1 ("4-1-21"): on a form revised in March 2025 it is
+    # read among the years 2025 on, and the cost of reading the 5 is what the gap shows.
+    table = scores(spell("4-1-25", {5: {"1": 0.6, "5": 0.35}}))
+    assert datedecode.decode(table, CHARSET).iso == "2021-04-01"
+    d = datedecode.decode(table, CHARSET, earliest=date(2025, 3, 7))
+    assert d is not None and d.iso == "2025-04-01" and 0 < d.gap < 1.0
+    # A day of the right year but before the revision is no reading at all, whatever the bound after it.
+    assert datedecode.decode(scores(spell("3-1-25")), CHARSET, earliest=date(2025, 3, 7)) is None
+    assert datedecode.decode(scores(spell("3-1-25")), CHARSET, earliest=date(2025, 3, 7),
+                             latest=date(2025, 5, 1)) is None
+    # A bound after the last year the grammar knows leaves the last year, not an empty grammar.
+    assert datedecode.decode(scores(spell("4-1-26")), CHARSET, earliest=date(2027, 1, 1)) is None
+
+
 def test_the_file_saved_date_bounds_the_page(corpus: Path) -> None:
     from datetime import date
 
@@ -192,7 +209,8 @@ def test_handwritten_dates_beside_their_labels(corpus: Path, tmp_path: Path, nam
     want = json.loads(EXPECTED.read_text())[name]
     doc = open_pdf(corpus / "moa" / name)
     try:
-        reading = sigocr._ocr(doc, want["page"] - 1, sigocr.BLOCK_DPI, sigocr.DATE_LINES, tmp_path)
+        reading = sigocr._ocr(doc, want["page"] - 1, sigocr.BLOCK_DPI, sigocr.DATE_LINES, tmp_path,
+                              earliest=want.get("revised"))
     finally:
         doc.close()
     page = Page(number=want["page"], text=reading.text, method="ocr", quality=0.0, reason="date lines",
@@ -388,6 +406,28 @@ def test_both_models_reading_one_date_in_every_crop_give_it_at_a_cost_over_max_g
               (0, 0, 9, 9): {"reader": [crossed] * 8, "checker": [crossed] * 8}}
     monkeypatch.setattr(datecrop, "readings", lambda image, ink, fn: by_box[ink][fn])
     assert datecrop.read_line(None, list(by_box), "reader", "checker")[0] is None
+
+
+def test_a_rival_read_at_the_loose_cost_in_an_earlier_box_voids_a_unanimous_box(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Loudoun Co. VA's "3/26/2025": in its first box the reader reads 3/24 six times and 3/26 twice (all
+    # over MAX_GAP), in the stretched box 3/24 in every crop; both models agree there, but the renderings
+    # read two dates, so the line gives none.
+    from extract import datecrop
+
+    charset = ["blank", *"0123456789/-.x", " "]
+    one, rival = _crossed("3/24/2025", 4, charset), _crossed("3/26/2025", 4, charset)
+    clear = (scores(spell("3/24/2025", {4: {"/": 0.5, "x": 0.45}}), charset), charset)
+    assert datedecode.decode(*clear).gap < datecrop.MAX_GAP
+
+    def line(first_reader: list) -> str | None:
+        by_box = {(1, 0, 9, 9): {"reader": first_reader, "checker": [one] * 8},
+                  (0, 0, 9, 9): {"reader": [one] * 8, "checker": [one] * 8}}
+        monkeypatch.setattr(datecrop, "readings", lambda image, ink, fn: by_box[ink][fn])
+        return datecrop.read_line(None, list(by_box), "reader", "checker")[0]
+
+    assert line([clear] + [one] * 5 + [rival] * 2) is None
+    assert line([clear] + [one] * 6 + [rival]) == "2025-03-24"  # one rival reading is noise
 
 
 def test_a_date_read_as_a_stamp_is_written_as_one() -> None:
