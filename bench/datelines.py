@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.accuracy import load_labels  # noqa: E402
+from bench.accuracy import iso_revision, load_labels  # noqa: E402
 from extract import datecrop, linerec, ppocr, sigocr  # noqa: E402
 from extract.pdf import latest_date, open_pdf  # noqa: E402
 from moa.config import shared_corpus  # noqa: E402
@@ -75,7 +75,7 @@ def main() -> int:
         if label.get("signature_page"):
             pages.add(label["signature_page"])
         # The form's revision bounds its dates from below, as extraction's own reading of the footer does.
-        revised = label.get("template_revision")
+        revised = iso_revision(label.get("template_revision"))
         earliest = date.fromisoformat(revised) if revised else None
         for page in sorted(pages):
             image, found, latest = signature_lines(shared_corpus() / label["file"], page, cache)
