@@ -336,10 +336,10 @@ def read_line(image: Any, boxes: list[Box], reader: Callable[[Any], Any],
     5-23 four times each, and stretched, 5-23 eight times; a box whose readings give one date too few times
     leaves the next box to confirm that date, never to give another; a box both models read alike in every
     crop gives its date at a higher cost, `unanimous`, unless the reader read another date RIVAL times at that
-    cost in any box); when the checker dissents, the date stands only if the two
-    models together prefer it by JOINT_MARGIN. (None, first box) when no box gives a date. Only dates from `earliest`
-    (the form's revision, `extract.fields.template_revision`) up to `latest` (the file's last save,
-    `extract.pdf.latest_date`) are read."""
+    cost in any box); when the checker dissents, the date stands only if the two models together prefer it by
+    JOINT_MARGIN. (None, first box) when no box gives a date. Only dates from `earliest` (the form's revision,
+    `extract.fields.template_revision`) up to `latest` (the file's last save, `extract.pdf.latest_date`) are
+    read."""
     weak: str | None = None  # the one date a box's readings gave, too few times to count
     loose_votes: Counter[str] = Counter()  # the reader's readings up to LOOSE_GAP, every box so far
     for ink in boxes:
